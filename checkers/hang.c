@@ -1,0 +1,30 @@
+/*
+ * hang: every role finishes within the progress watchdog (no committed event
+ * from any live role for T seconds). When it fires, the supervisor has taken
+ * each stuck process's stack through ptrace; the finding shows them.
+ */
+#include "../harness/internal.h"
+
+static bool hang_check(const ic_facts *f, ic_finding *out)
+{
+	if (!f->hang)
+		return false;
+	unsigned stuck = 0;
+	for (unsigned i = 0; i < f->nprocs; i++)
+		stuck += f->procs[i].stack != NULL;
+	ic_finding_addf(out, "no progress for %.1f s; %u process%s still running\n", f->hang_seconds,
+			stuck, stuck == 1 ? "" : "es");
+	for (unsigned i = 0; i < f->nprocs; i++) {
+		const ic_proc_facts *p = &f->procs[i];
+		if (p->stack)
+			ic_finding_addf(out, "  %s (pid %d) was stuck in:\n%s", p->label, (int)p->pid,
+					p->stack);
+	}
+	return true;
+}
+
+const ic_checker ic_checker_hang = {
+	.name = "hang",
+	.summary = "every role finishes within the progress watchdog",
+	.check = hang_check,
+};

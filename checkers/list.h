@@ -1,0 +1,6 @@
+/* Every checker: one line each. X(name) names ic_checker_<name>. */
+X(counter)
+X(dead_holder)
+X(hang)
+X(crash)
+X(leaks)

@@ -1,0 +1,107 @@
+/*
+ * arena.c: the run's private shared region. Created O_EXCL and 0600 under an
+ * unguessable name, space reserved up front so a full /dev/shm is an error
+ * here rather than a SIGBUS in a role, and flock'ed for the run's lifetime so a
+ * sweeper can tell a dead run's leftovers from a live run's without trusting pids.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdalign.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+void ic_runid_new(char out[17])
+{
+	uint64_t r = 0;
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+		/* No entropy source: still unique enough per process and moment. */
+		uint64_t sm = ic_now_ns() ^ ((uint64_t)getpid() << 32);
+		r = ic_splitmix64(&sm);
+	}
+	static const char hex[] = "0123456789abcdef";
+	for (int i = 0; i < 16; i++)
+		out[i] = hex[(r >> (60 - 4 * i)) & 0xf];
+	out[16] = '\0';
+}
+
+ic_event *ic_slot_events(ic_arena *arena, const ic_slot *slot)
+{
+	return (ic_event *)((char *)arena + slot->events_off);
+}
+
+static size_t arena_layout(unsigned nslots, uint64_t cap, size_t *events_start)
+{
+	size_t head = sizeof(ic_arena) + (size_t)nslots * sizeof(ic_slot);
+	head = (head + alignof(ic_event) - 1) & ~(alignof(ic_event) - 1);
+	*events_start = head;
+	return head + (size_t)nslots * cap * sizeof(ic_event);
+}
+
+int ic_arena_create(ic_arena_handle *h, const char *runid, unsigned nslots, uint64_t cap,
+		    char *err, size_t errsize)
+{
+	size_t events_start;
+	size_t size = arena_layout(nslots, cap, &events_start);
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	h->fd = -1;
+	snprintf(h->name, sizeof(h->name), "/ipchaos.%s.arena", runid);
+	h->fd = shm_open(h->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (h->fd < 0) {
+		snprintf(err, errsize, "cannot create run arena %s: %s%s", h->name, strerror(errno),
+			 errno == EEXIST ? " (refusing to use an object someone else created)" : "");
+		return -1;
+	}
+	if (flock(h->fd, LOCK_EX | LOCK_NB) != 0) {
+		snprintf(err, errsize, "cannot lock run arena %s: %s", h->name, strerror(errno));
+		goto fail_unlink;
+	}
+	rc = posix_fallocate(h->fd, 0, (off_t)size);
+	if (rc != 0) {
+		snprintf(err, errsize, "cannot reserve %zu bytes for run arena %s in /dev/shm: %s",
+			 size, h->name, strerror(rc));
+		goto fail_unlink;
+	}
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, h->fd, 0);
+	if (p == MAP_FAILED) {
+		snprintf(err, errsize, "cannot map run arena %s: %s", h->name, strerror(errno));
+		goto fail_unlink;
+	}
+	h->arena = p;
+	h->size = size;
+	ic_arena *a = h->arena;
+	a->magic = IC_ARENA_MAGIC;
+	a->size = size;
+	snprintf(a->runid, sizeof(a->runid), "%s", runid);
+	a->nslots = nslots;
+	for (unsigned i = 0; i < nslots; i++) {
+		a->slots[i].cap = cap;
+		a->slots[i].events_off = events_start + (size_t)i * cap * sizeof(ic_event);
+	}
+	return 0;
+
+fail_unlink:
+	shm_unlink(h->name);
+	close(h->fd);
+	h->fd = -1;
+	return -1;
+}
+
+void ic_arena_destroy(ic_arena_handle *h, bool keep)
+{
+	if (h->arena)
+		munmap(h->arena, h->size);
+	h->arena = NULL;
+	/* Unlink before the flock goes with the fd: no moment where it looks dead but exists. */
+	if (!keep && h->name[0])
+		shm_unlink(h->name);
+	if (h->fd >= 0)
+		close(h->fd);
+	h->fd = -1;
+}

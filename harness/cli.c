@@ -1,0 +1,356 @@
+/*
+ * cli.c: `ipchaos` argument parsing. Every bad value is caught here, before any
+ * run starts, with one line naming it and what would be valid.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+const ic_scenario *ic_cli_find_scenario(const ic_opts *o, const char *name)
+{
+	for (unsigned i = 0; ic_builtin_scenarios[i]; i++)
+		if (strcmp(ic_builtin_scenarios[i]->name, name) == 0)
+			return ic_builtin_scenarios[i];
+	for (unsigned i = 0; o->extra && o->extra[i]; i++)
+		if (strcmp(o->extra[i]->name, name) == 0)
+			return o->extra[i];
+	return NULL;
+}
+
+/* "a, b, c" from a NULL-terminated list of strings found `stride` bytes apart. */
+static void join(char *buf, size_t size, const void *first, size_t stride)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (const char *const *n = first; *n; n = (const char *const *)((const char *)n + stride))
+		len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s%s", len ? ", " : "", *n);
+}
+
+static void scenario_names(const ic_opts *o, char *buf, size_t size)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; ic_builtin_scenarios[i]; i++)
+		len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s%s", len ? ", " : "",
+					ic_builtin_scenarios[i]->name);
+	for (unsigned i = 0; o->extra && o->extra[i]; i++)
+		len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s%s", len ? ", " : "",
+					o->extra[i]->name);
+}
+
+static int key_index(const ic_scenario *sc, const char *key)
+{
+	for (int i = 0; sc->keys && sc->keys[i].name; i++)
+		if (strcmp(sc->keys[i].name, key) == 0)
+			return i;
+	return -1;
+}
+
+static int set_variant(ic_run_cfg *cfg, char *kv, char *err, size_t errsize)
+{
+	const ic_scenario *sc = cfg->sc;
+	char valid[512];
+	char *eq = strchr(kv, '=');
+	if (eq)
+		*eq = '\0';
+	int k = key_index(sc, kv);
+	if (k < 0 || !eq) {
+		join(valid, sizeof(valid), &sc->keys[0].name, sizeof(ic_key));
+		snprintf(err, errsize, "%s key '%s' for scenario %s (valid: %s; as key=value)",
+			 k < 0 ? "unknown" : "no value for", kv, sc->name, valid[0] ? valid : "none");
+		return -1;
+	}
+	for (const char *const *v = sc->keys[k].values; *v; v++)
+		if (strcmp(*v, eq + 1) == 0) {
+			cfg->variant[k] = *v;
+			return 0;
+		}
+	join(valid, sizeof(valid), sc->keys[k].values, sizeof(char *));
+	snprintf(err, errsize, "%s=%s is not a variant of %s (valid %s: %s)", kv, eq + 1, sc->name, kv,
+		 valid);
+	return -1;
+}
+
+int ic_cli_parse_spec(const ic_opts *o, ic_run_cfg *cfg, const char *spec, char *err, size_t errsize)
+{
+	char buf[256], names[512];
+	if (strlen(spec) >= sizeof(buf)) {
+		snprintf(err, errsize, "scenario spec too long: %.40s...", spec);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", spec);
+	char *args = strchr(buf, ':');
+	if (args)
+		*args++ = '\0';
+	cfg->sc = ic_cli_find_scenario(o, buf);
+	if (!cfg->sc) {
+		scenario_names(o, names, sizeof(names));
+		snprintf(err, errsize, "unknown scenario '%s' (valid: %s)", buf, names);
+		return -1;
+	}
+	unsigned nkeys = 0;
+	for (; cfg->sc->keys && cfg->sc->keys[nkeys].name; nkeys++)
+		cfg->variant[nkeys] = cfg->sc->keys[nkeys].values[0];
+	if (nkeys > IC_MAX_KEYS) {
+		snprintf(err, errsize, "scenario %s declares more than %d keys", cfg->sc->name, IC_MAX_KEYS);
+		return -1;
+	}
+	cfg->nroles = 0;
+	for (; cfg->sc->roles[cfg->nroles].name; cfg->nroles++)
+		cfg->counts[cfg->nroles] = cfg->sc->roles[cfg->nroles].default_count;
+	cfg->ops = cfg->sc->default_ops;
+	for (char *save = NULL, *kv = args ? strtok_r(args, ",", &save) : NULL; kv;
+	     kv = strtok_r(NULL, ",", &save))
+		if (set_variant(cfg, kv, err, errsize) != 0)
+			return -1;
+	return 0;
+}
+
+int ic_cli_parse_procs(ic_run_cfg *cfg, const char *arg, char *err, size_t errsize)
+{
+	unsigned counts[IC_MAX_ROLES], n = 0, total = 0;
+	const char *p = arg;
+	while (n < IC_MAX_ROLES) {
+		char *end;
+		errno = 0;
+		unsigned long v = strtoul(p, &end, 10);
+		if (end == p || errno || v < 1 || v > IC_MAX_PROCS || *p == '-' || (*end && *end != ':'))
+			goto bad;
+		counts[n++] = (unsigned)v;
+		total += (unsigned)v;
+		if (!*end)
+			break;
+		p = end + 1;
+	}
+	if (n != cfg->nroles || total > IC_MAX_PROCS)
+		goto bad;
+	memcpy(cfg->counts, counts, sizeof(counts));
+	return 0;
+bad:
+	snprintf(err, errsize,
+		 "--procs %s: %s needs %u count%s of 1 to %d processes%s, at most %d in all", arg,
+		 cfg->sc->name, cfg->nroles, cfg->nroles == 1 ? "" : "s (P:C)", IC_MAX_PROCS,
+		 cfg->nroles == 1 ? "" : " each", IC_MAX_PROCS);
+	return -1;
+}
+
+int ic_cli_parse_seed(const char *arg, uint64_t *seed)
+{
+	char *end;
+	if (!*arg || *arg == '-' || *arg == '+')
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 0);
+	if (end == arg || *end || errno)
+		return -1;
+	*seed = v;
+	return 0;
+}
+
+static int parse_count(const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *out,
+		       char *err, size_t errsize)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	if (end == arg || *end || errno || *arg == '-' || v < min || v > max) {
+		snprintf(err, errsize, "%s %s: expected a whole number from %" PRIu64 " to %" PRIu64, opt,
+			 arg, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int check_writable(const char *path, char *err, size_t errsize)
+{
+	if (access(path, F_OK) == 0) {
+		if (access(path, W_OK) == 0)
+			return 0;
+	} else {
+		char copy[4096];
+		snprintf(copy, sizeof(copy), "%s", path);
+		if (errno == ENOENT && access(dirname(copy), W_OK | X_OK) == 0)
+			return 0;
+	}
+	snprintf(err, errsize, "--json %s: cannot write there (%s)", path, strerror(errno));
+	return -1;
+}
+
+/* Scenario-level settings that apply to every spec, checked once all are known. */
+typedef struct run_flags {
+	const char *inject[IC_MAX_INJ];
+	unsigned ninject;
+	const char *procs;
+	const char *ops;
+} run_flags;
+
+static int resolve_run(ic_opts *o, ic_run_cfg *cfg, const run_flags *fl, char *err, size_t errsize)
+{
+	if (fl->procs && ic_cli_parse_procs(cfg, fl->procs, err, errsize) != 0)
+		return -1;
+	cfg->nprocs = 0;
+	for (unsigned r = 0; r < cfg->nroles; r++)
+		cfg->nprocs += cfg->counts[r];
+	if (fl->ops && parse_count("--ops", fl->ops, 1, IC_MAX_OPS, &cfg->ops, err, errsize) != 0)
+		return -1;
+	cfg->ninj = fl->ninject;
+	for (unsigned i = 0; i < fl->ninject; i++) {
+		if (ic_inj_parse(&cfg->inj[i], fl->inject[i], err, errsize) != 0 ||
+		    ic_inj_validate(&cfg->inj[i], cfg->sc, err, errsize) != 0)
+			return -1;
+		cfg->inj[i].index = i;
+	}
+	cfg->timeout_s = o->timeout;
+	cfg->keep = o->keep;
+	return 0;
+}
+
+/* "--opt=value" or "--opt value"; NULL when it is not this option. */
+static const char *opt_value(const char *name, int argc, char **argv, int *i, bool *missing)
+{
+	size_t n = strlen(name);
+	if (strncmp(argv[*i], name, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc) {
+		*missing = true;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsize)
+{
+	run_flags fl = {0};
+	const char *specs[IC_MAX_SPECS];
+	unsigned nspecs = 0;
+	const char *v;
+	bool missing = false;
+	uint64_t n;
+
+	o->seed = 1;
+	o->seeds = 1;
+	o->timeout = IC_DEFAULT_TIMEOUT;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if ((v = opt_value("--inject", argc, argv, &i, &missing))) {
+			if (fl.ninject == IC_MAX_INJ) {
+				snprintf(err, errsize, "--inject %s: at most %d injectors", v, IC_MAX_INJ);
+				return -1;
+			}
+			fl.inject[fl.ninject++] = v;
+		} else if ((v = opt_value("--seed", argc, argv, &i, &missing))) {
+			o->seed_random = strcmp(v, "random") == 0;
+			if (!o->seed_random && ic_cli_parse_seed(v, &o->seed) != 0) {
+				snprintf(err, errsize,
+					 "--seed %s: expected a 64-bit number (decimal or 0x hex) or 'random'", v);
+				return -1;
+			}
+		} else if ((v = opt_value("--seeds", argc, argv, &i, &missing))) {
+			if (parse_count("--seeds", v, 1, 100000000, &o->seeds, err, errsize) != 0)
+				return -1;
+		} else if ((v = opt_value("--procs", argc, argv, &i, &missing))) {
+			fl.procs = v;
+		} else if ((v = opt_value("--ops", argc, argv, &i, &missing))) {
+			fl.ops = v;
+		} else if ((v = opt_value("--timeout", argc, argv, &i, &missing))) {
+			char *end;
+			o->timeout = strtod(v, &end);
+			if (end == v || *end || !(o->timeout > 0 && o->timeout <= 86400)) {
+				snprintf(err, errsize, "--timeout %s: expected seconds, more than 0 and at most 86400", v);
+				return -1;
+			}
+		} else if ((v = opt_value("--replays", argc, argv, &i, &missing))) {
+			if (parse_count("--replays", v, 0, 10000, &n, err, errsize) != 0)
+				return -1;
+			o->replays = (unsigned)n;
+		} else if ((v = opt_value("--json", argc, argv, &i, &missing))) {
+			if (check_writable(v, err, errsize) != 0)
+				return -1;
+			o->json = v;
+		} else if (strcmp(a, "--all") == 0) {
+			o->all = true;
+		} else if (strcmp(a, "--keep-going") == 0) {
+			o->keep_going = true;
+		} else if (strcmp(a, "--keep") == 0) {
+			o->keep = true;
+		} else if (missing) {
+			break;
+		} else if (a[0] == '-') {
+			snprintf(err, errsize,
+				 "unknown option '%s' (valid: --all, --inject, --seed, --seeds, --procs, --ops, "
+				 "--timeout, --replays, --json, --keep-going, --keep; see ipchaos run --help)", a);
+			return -1;
+		} else if (nspecs == IC_MAX_SPECS) {
+			snprintf(err, errsize, "%s: at most %d scenarios in one run", a, IC_MAX_SPECS);
+			return -1;
+		} else {
+			specs[nspecs++] = a;
+		}
+		if (missing)
+			break;
+	}
+	if (missing) {
+		snprintf(err, errsize, "%s needs a value", argv[argc - 1]);
+		return -1;
+	}
+	if (o->all == (nspecs > 0)) {
+		snprintf(err, errsize, o->all ? "--all runs every scenario: name none with it"
+					      : "name a scenario to run, or --all (see ipchaos list)");
+		return -1;
+	}
+	if (o->all && (fl.ninject || fl.procs || fl.ops)) {
+		snprintf(err, errsize, "--all runs each variant with its declared injectors, processes and ops: "
+				       "--inject, --procs and --ops do not apply");
+		return -1;
+	}
+	for (unsigned s = 0; s < nspecs; s++) {
+		memset(&o->runs[s], 0, sizeof(o->runs[s]));
+		if (ic_cli_parse_spec(o, &o->runs[s], specs[s], err, errsize) != 0 ||
+		    resolve_run(o, &o->runs[s], &fl, err, errsize) != 0)
+			return -1;
+	}
+	o->nruns = nspecs;
+	if (o->seed_random && getrandom(&o->seed, sizeof(o->seed), 0) != (ssize_t)sizeof(o->seed)) {
+		snprintf(err, errsize, "--seed random: no entropy available (%s)", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void ic_cli_spec_text(const ic_run_cfg *cfg, char *buf, size_t size)
+{
+	size_t len = (size_t)snprintf(buf, size, "%s", cfg->sc->name);
+	for (unsigned k = 0; cfg->sc->keys && cfg->sc->keys[k].name && len < size; k++)
+		len += (size_t)snprintf(buf + len, size - len, "%c%s=%s", k ? ',' : ':',
+					cfg->sc->keys[k].name, cfg->variant[k]);
+}
+
+void ic_cli_replay_line(const ic_run_cfg *cfg, char *buf, size_t size)
+{
+	char spec[256], inj[256];
+	ic_cli_spec_text(cfg, spec, sizeof(spec));
+	size_t len = (size_t)snprintf(buf, size, "ipchaos run %s", spec);
+	for (unsigned i = 0; i < cfg->ninj && len < size; i++) {
+		ic_inj_format(&cfg->inj[i], inj, sizeof(inj));
+		len += (size_t)snprintf(buf + len, size - len, " --inject %s", inj);
+	}
+	if (len < size)
+		len += (size_t)snprintf(buf + len, size - len, " --seed 0x%" PRIx64 " --procs ", cfg->seed);
+	for (unsigned r = 0; r < cfg->nroles && len < size; r++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%u", r ? ":" : "", cfg->counts[r]);
+	if (len < size)
+		len += (size_t)snprintf(buf + len, size - len, " --ops %" PRIu64, cfg->ops);
+	if (cfg->timeout_s != IC_DEFAULT_TIMEOUT && len < size)
+		snprintf(buf + len, size - len, " --timeout %g", cfg->timeout_s);
+}

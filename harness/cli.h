@@ -1,0 +1,48 @@
+/*
+ * cli.h: the command line, parsed and validated whole before anything runs.
+ */
+#ifndef IC_CLI_H
+#define IC_CLI_H
+
+#include "run.h"
+
+#define IC_MAX_SPECS 32
+
+/* Exit codes (DESIGN.md): findings beat harness failures beat success. */
+enum { IC_EXIT_OK = 0, IC_EXIT_FINDING = 1, IC_EXIT_USAGE = 2, IC_EXIT_BROKEN = 3,
+       IC_EXIT_INTERRUPTED = 130 };
+
+#define IC_DEFAULT_TIMEOUT 2.0
+
+typedef struct ic_opts {
+	const ic_scenario *const *extra; /* the user's scenarios, from ic_main() */
+	bool all;
+	unsigned nruns;
+	ic_run_cfg runs[IC_MAX_SPECS]; /* one per SCENARIO argument, fully resolved */
+	uint64_t seed;
+	bool seed_random;
+	uint64_t seeds;
+	unsigned replays;
+	const char *json;
+	bool keep_going;
+	bool keep;
+	double timeout;
+} ic_opts;
+
+/* argv after "run". 0, or -1 with a one-line message naming the bad value and the valid ones. */
+int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsize);
+/* "shm_counter:lock=none" into cfg's scenario and variant. */
+int ic_cli_parse_spec(const ic_opts *o, ic_run_cfg *cfg, const char *spec, char *err, size_t errsize);
+/* "2" or "1:3" into per-role counts. */
+int ic_cli_parse_procs(ic_run_cfg *cfg, const char *arg, char *err, size_t errsize);
+int ic_cli_parse_seed(const char *arg, uint64_t *seed);
+const ic_scenario *ic_cli_find_scenario(const ic_opts *o, const char *name);
+/* The exact command that reproduces a run. */
+void ic_cli_replay_line(const ic_run_cfg *cfg, char *buf, size_t size);
+/* "shm_counter:lock=none,bug=none" */
+void ic_cli_spec_text(const ic_run_cfg *cfg, char *buf, size_t size);
+
+int ic_campaign(const ic_opts *o);
+void ic_cli_list(FILE *out, const ic_opts *o);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * ctx.h: a run's configuration and the per-process context behind ic_ctx.
+ */
+#ifndef IC_CTX_H
+#define IC_CTX_H
+
+#include "internal.h"
+
+/* Everything that decides a run; with the seed it is the replay. */
+typedef struct ic_run_cfg {
+	const ic_scenario *sc;
+	const char *variant[IC_MAX_KEYS]; /* chosen value per scenario key */
+	unsigned nroles;
+	unsigned counts[IC_MAX_ROLES]; /* processes per role */
+	unsigned nprocs;
+	uint64_t ops;
+	uint64_t seed;
+	unsigned ninj;
+	ic_inj_inst inj[IC_MAX_INJ];
+	double timeout_s; /* watchdog: no progress for this long is a hang */
+	bool keep;        /* leave the run's objects for inspection */
+} ic_run_cfg;
+
+struct ic_ctx {
+	struct ic_ctx_head head; /* first: ic_point() reads it inline */
+	const ic_run_cfg *cfg;
+	ic_arena *arena;
+	unsigned slot; /* index in arena->slots */
+	unsigned role;
+	unsigned index;
+	ic_rng rng;
+	void *state;
+	uint32_t lock_skipped; /* bit per lock id: this process skipped its acquire */
+	uint64_t scratch[IC_MAX_INJ][4];
+};
+
+/* Bind ctx to a slot: the supervisor's (role = IC_MAX_ROLES) or a role's process. */
+void ic_ctx_init(ic_ctx *ctx, const ic_run_cfg *cfg, ic_arena *arena, unsigned slot,
+		 unsigned role, unsigned index);
+
+#endif

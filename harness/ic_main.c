@@ -1,0 +1,153 @@
+/*
+ * ic_main.c: the `ipchaos` command: list, run, help.
+ */
+#include "cli.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define IC_VERSION "0.1.0"
+
+static const char usage[] =
+	"usage: ipchaos list\n"
+	"       ipchaos run SCENARIO[:KEY=VAL,...]... [options]\n"
+	"       ipchaos run --all [--seed S] [--json FILE]\n"
+	"       ipchaos --version | --help\n";
+
+static const char run_help[] =
+	"ipchaos run: run scenarios under injected faults and check their invariants\n"
+	"\n"
+	"  SCENARIO[:KEY=VAL,...]  a scenario and variant (see ipchaos list); a bare name\n"
+	"                          runs its default variant, which is a correct one\n"
+	"  --all                   every declared variant against its expected verdict\n"
+	"  --inject NAME[:K=V,..]  add an injector (repeatable); see ipchaos list\n"
+	"  --seed S                first seed: decimal, 0x hex, or 'random' (default 1)\n"
+	"  --seeds N               runs with seeds S, S+1, ... S+N-1 (default 1)\n"
+	"  --procs N[:M]           processes per role (default: the scenario's, 2 for shm_counter)\n"
+	"  --ops N                 operations per process (default: the scenario's, 1000)\n"
+	"  --timeout SEC           hang watchdog: no progress for SEC seconds (default 2;\n"
+	"                          times IPCHAOS_TIMEOUT_FACTOR, and 30 under valgrind)\n"
+	"  --replays K             re-run each failing seed K times, report how often it reproduced\n"
+	"  --json FILE             write every run's result as JSON\n"
+	"  --keep-going            do not stop at the first finding\n"
+	"  --keep                  leave the run's objects (arena, segments) for inspection\n"
+	"\n"
+	"exit: 0 all passed, 1 a finding (--all: an expectation missed), 2 bad usage,\n"
+	"      3 the harness failed in a run, 130 interrupted (after cleaning up)\n";
+
+static void list_keys(FILE *out, const ic_scenario *sc)
+{
+	for (unsigned k = 0; sc->keys && sc->keys[k].name; k++) {
+		fprintf(out, "    %s=", sc->keys[k].name);
+		for (unsigned v = 0; sc->keys[k].values[v]; v++)
+			fprintf(out, "%s%s%s", v ? "|" : "", sc->keys[k].values[v], v ? "" : "*");
+		fprintf(out, "   %s\n", sc->keys[k].help);
+	}
+}
+
+static void list_names(FILE *out, const char *title, const char *const *names)
+{
+	fprintf(out, "    %s:", title);
+	for (unsigned i = 0; names && names[i]; i++)
+		fprintf(out, " %s", names[i]);
+	fprintf(out, "\n");
+}
+
+static void list_scenario(FILE *out, const ic_scenario *sc)
+{
+	fprintf(out, "  %-14s %s\n", sc->name, sc->summary);
+	list_keys(out, sc);
+	fprintf(out, "    roles:");
+	for (unsigned r = 0; sc->roles[r].name; r++)
+		fprintf(out, " %s x%u", sc->roles[r].name, sc->roles[r].default_count);
+	fprintf(out, "; ops %llu per process\n", (unsigned long long)sc->default_ops);
+	list_names(out, "points", sc->points);
+	list_names(out, "lock sites", sc->lock_sites);
+	fprintf(out, "    checkers: %s\n    expected (run --all):\n", sc->checkers ? sc->checkers : "all");
+	for (const ic_expect *e = sc->expect; e && e->verdict; e++)
+		fprintf(out, "      %-30s [%s] -> %s within %u seed%s\n", e->variant,
+			e->inject[0] ? e->inject : "no injection", e->verdict, e->seeds,
+			e->seeds == 1 ? "" : "s");
+}
+
+void ic_cli_list(FILE *out, const ic_opts *o)
+{
+	fprintf(out, "scenarios (* marks a key's default):\n");
+	for (unsigned i = 0; ic_builtin_scenarios[i]; i++)
+		list_scenario(out, ic_builtin_scenarios[i]);
+	for (unsigned i = 0; o->extra && o->extra[i]; i++)
+		list_scenario(out, o->extra[i]);
+	fprintf(out, "\ninjectors (--inject NAME:KEY=VAL,...):\n");
+	for (unsigned i = 0; ic_injectors[i]; i++) {
+		const ic_injector *inj = ic_injectors[i];
+		fprintf(out, "  %-14s %s\n", inj->name, inj->summary);
+		for (unsigned p = 0; inj->params[p].key; p++)
+			fprintf(out, "    %s=%s   %s\n", inj->params[p].key,
+				inj->params[p].def[0] ? inj->params[p].def : "(unset)", inj->params[p].help);
+	}
+	fprintf(out, "\ncheckers:\n");
+	for (unsigned i = 0; ic_checkers[i]; i++)
+		fprintf(out, "  %-14s %s\n", ic_checkers[i]->name, ic_checkers[i]->summary);
+}
+
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
+static int cmd_run(ic_opts *o, int argc, char **argv)
+{
+	char err[1024];
+	if (wants_help(argc, argv)) {
+		fputs(run_help, stdout);
+		return IC_EXIT_OK;
+	}
+	if (ic_cli_parse_run(o, argc, argv, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ipchaos run: %s\n", err);
+		return IC_EXIT_USAGE;
+	}
+	/* The supervisor takes these synchronously, so a run is always cleaned up whole. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	return ic_campaign(o);
+}
+
+int ic_main(int argc, char **argv, const ic_scenario *const *extra)
+{
+	ic_opts *o = calloc(1, sizeof(*o));
+	int code = IC_EXIT_USAGE;
+	if (!o) {
+		fprintf(stderr, "ipchaos: out of memory\n");
+		return IC_EXIT_BROKEN;
+	}
+	o->extra = extra;
+	const char *cmd = argc > 1 ? argv[1] : "";
+	if (strcmp(cmd, "run") == 0) {
+		code = cmd_run(o, argc - 2, argv + 2);
+	} else if (strcmp(cmd, "list") == 0 && argc == 2) {
+		ic_cli_list(stdout, o);
+		code = IC_EXIT_OK;
+	} else if (strcmp(cmd, "--version") == 0) {
+		printf("ipchaos %s\n", IC_VERSION);
+		code = IC_EXIT_OK;
+	} else if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		fputs(usage, stdout);
+		fputs("\n", stdout);
+		fputs(run_help, stdout);
+		code = IC_EXIT_OK;
+	} else if (cmd[0]) {
+		fprintf(stderr, "ipchaos: unknown command '%s' (valid: list, run, --help, --version)\n", cmd);
+	} else {
+		fputs(usage, stderr);
+	}
+	free(o);
+	return code;
+}

@@ -1,0 +1,187 @@
+/*
+ * inject.c: injector specs ("kill:at=counter/locked,p=0.01") parsed against
+ * each injector's parameter table, validated against the scenario, and
+ * printed back whole for replay lines.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool ic_name_matches(const char *pattern, const char *name)
+{
+	return pattern[0] == '\0' || fnmatch(pattern, name, 0) == 0;
+}
+
+static int param_index(const ic_injector *inj, const char *key)
+{
+	for (int i = 0; inj->params[i].key; i++)
+		if (strcmp(inj->params[i].key, key) == 0)
+			return i;
+	return -1;
+}
+
+double ic_inj_num(const ic_inj_inst *inst, const char *key)
+{
+	int i = param_index(inst->inj, key);
+	return i < 0 ? 0 : inst->num[i];
+}
+
+const char *ic_inj_str(const ic_inj_inst *inst, const char *key)
+{
+	int i = param_index(inst->inj, key);
+	return i < 0 ? "" : inst->str[i];
+}
+
+static void list_names(char *buf, size_t size, const char *const *names, size_t stride)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (const char *const *n = names; *n; n = (const char *const *)((const char *)n + stride)) {
+		int w = snprintf(buf + len, size - len, "%s%s", len ? ", " : "", *n);
+		if (w < 0 || (size_t)w >= size - len)
+			break;
+		len += (size_t)w;
+	}
+}
+
+static const char *const *injector_names(void)
+{
+	static const char *names[16];
+	unsigned i = 0;
+	for (; ic_injectors[i] && i < 15; i++)
+		names[i] = ic_injectors[i]->name;
+	names[i] = NULL;
+	return names;
+}
+
+static int set_value(ic_inj_inst *inst, int i, const char *val, char *err, size_t errsize)
+{
+	const ic_param *p = &inst->inj->params[i];
+	char *end;
+	double v;
+
+	snprintf(inst->str[i], sizeof(inst->str[i]), "%s", val);
+	switch (p->type) {
+	case IC_P_PROB:
+		errno = 0;
+		v = strtod(val, &end);
+		if (end == val || *end || errno || !(v >= 0 && v <= 1)) {
+			snprintf(err, errsize, "%s:%s=%s is not a probability (a number in [0,1])",
+				 inst->inj->name, p->key, val);
+			return -1;
+		}
+		inst->num[i] = v;
+		return 0;
+	case IC_P_USEC:
+	case IC_P_COUNT:
+		errno = 0;
+		v = (double)strtoull(val, &end, 10);
+		if (p->type == IC_P_USEC && strcmp(end, "us") == 0)
+			end += 2;
+		if (end == val || *end || errno || val[0] == '-' ||
+		    (p->type == IC_P_USEC && v > 10e6) || (p->type == IC_P_COUNT && v < 1)) {
+			snprintf(err, errsize, "%s:%s=%s is not %s", inst->inj->name, p->key, val,
+				 p->type == IC_P_USEC ? "a duration in microseconds (0 to 10000000)"
+						      : "a whole number of at least 1");
+			return -1;
+		}
+		inst->num[i] = v;
+		return 0;
+	case IC_P_POINT:
+	case IC_P_SITE:
+	case IC_P_PROC:
+		if (strlen(val) >= sizeof(inst->str[i])) {
+			snprintf(err, errsize, "%s:%s=%s is too long", inst->inj->name, p->key, val);
+			return -1;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+int ic_inj_parse(ic_inj_inst *inst, const char *spec, char *err, size_t errsize)
+{
+	char buf[256];
+	char names[256];
+
+	memset(inst, 0, sizeof(*inst));
+	if (strlen(spec) >= sizeof(buf)) {
+		snprintf(err, errsize, "injector spec too long: %.40s...", spec);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", spec);
+	char *args = strchr(buf, ':');
+	if (args)
+		*args++ = '\0';
+	inst->inj = ic_injector_find(buf);
+	if (!inst->inj) {
+		list_names(names, sizeof(names), injector_names(), sizeof(char *));
+		snprintf(err, errsize, "unknown injector '%s' (valid: %s)", buf, names);
+		return -1;
+	}
+	for (int i = 0; inst->inj->params[i].key; i++)
+		if (set_value(inst, i, inst->inj->params[i].def, err, errsize) != 0)
+			return -1;
+	for (char *save = NULL, *kv = args ? strtok_r(args, ",", &save) : NULL; kv;
+	     kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		if (eq)
+			*eq = '\0';
+		int i = param_index(inst->inj, kv);
+		if (i < 0 || !eq) {
+			list_names(names, sizeof(names), &inst->inj->params[0].key, sizeof(ic_param));
+			snprintf(err, errsize, "%s key '%s' for injector %s (valid: %s; as key=value)",
+				 i < 0 ? "unknown" : "no value for", kv, inst->inj->name, names);
+			return -1;
+		}
+		if (set_value(inst, i, eq + 1, err, errsize) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int check_names(const ic_inj_inst *inst, const ic_param *p, const char *pattern,
+		       const char *const *names, const ic_scenario *sc, char *err, size_t errsize)
+{
+	for (unsigned i = 0; names && names[i]; i++)
+		if (ic_name_matches(pattern, names[i]))
+			return 0;
+	char list[512] = "none";
+	if (names && names[0])
+		list_names(list, sizeof(list), names, sizeof(char *));
+	snprintf(err, errsize, "%s:%s=%s matches no %s of %s (valid: %s)", inst->inj->name, p->key,
+		 pattern, p->type == IC_P_POINT ? "point" : "lock site", sc->name, list);
+	return -1;
+}
+
+int ic_inj_validate(const ic_inj_inst *inst, const ic_scenario *sc, char *err, size_t errsize)
+{
+	for (int i = 0; inst->inj->params[i].key; i++) {
+		const ic_param *p = &inst->inj->params[i];
+		if (!inst->str[i][0])
+			continue;
+		if (p->type == IC_P_POINT &&
+		    check_names(inst, p, inst->str[i], sc->points, sc, err, errsize) != 0)
+			return -1;
+		if (p->type == IC_P_SITE &&
+		    check_names(inst, p, inst->str[i], sc->lock_sites, sc, err, errsize) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+void ic_inj_format(const ic_inj_inst *inst, char *buf, size_t size)
+{
+	size_t len = (size_t)snprintf(buf, size, "%s", inst->inj->name);
+	char sep = ':';
+	for (int i = 0; inst->inj->params[i].key && len < size; i++) {
+		if (!inst->str[i][0])
+			continue;
+		len += (size_t)snprintf(buf + len, size - len, "%c%s=%s", sep, inst->inj->params[i].key,
+					inst->str[i]);
+		sep = ',';
+	}
+}

@@ -1,0 +1,261 @@
+/*
+ * internal.h: the harness's own types, shared by harness/, injectors/ and checkers/.
+ *
+ * Three small vtables: a scenario (public, in ipchaos.h), an injector (plan
+ * before fork, act at points in the child) and a checker (a verdict from facts
+ * only: events, exits, locks held at death, watchdog, leftovers).
+ */
+#ifndef IC_INTERNAL_H
+#define IC_INTERNAL_H
+
+#include "ipchaos.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define IC_MAX_PROCS 64
+#define IC_MAX_ROLES 4
+#define IC_MAX_KEYS 8
+#define IC_MAX_INJ 8
+#define IC_INJ_PARAMS 6
+#define IC_MAX_LOCKS 16
+#define IC_MAX_TRACKED 64
+#define IC_MAX_FIRES 8
+#define IC_BT_FRAMES 16
+#define IC_NAME 48
+#define IC_MAX_OPS 10000000ull
+
+/* ---- RNG: splitmix64 seeds xoshiro256** (both public domain, Vigna) ---- */
+
+typedef struct ic_rng {
+	uint64_t s[4];
+} ic_rng;
+
+uint64_t ic_splitmix64(uint64_t *state);
+void ic_rng_seed(ic_rng *rng, uint64_t seed);
+/* An independent stream per (seed, a, b): a process's role and index, or a plan's injector. */
+void ic_rng_stream(ic_rng *rng, uint64_t seed, uint64_t a, uint64_t b);
+uint64_t ic_rng_next(ic_rng *rng);
+uint64_t ic_rng_below(ic_rng *rng, uint64_t n); /* uniform in [0, n), n > 0 */
+double ic_rng_unit(ic_rng *rng);                /* uniform in [0, 1) */
+
+enum { IC_STREAM_PLAN = 0x504c414e, IC_STREAM_SUPERVISOR = 0x53555056 };
+
+/* ---- Run arena: one shared region per run ---------------------------- */
+
+typedef struct ic_event {
+	uint64_t t_ns; /* CLOCK_MONOTONIC */
+	uint32_t kind; /* enum ic_ev_kind */
+	uint32_t op;   /* enum ic_op */
+	uint64_t a, b;
+} ic_event;
+
+typedef struct ic_fire {
+	char point[IC_NAME];
+	uint32_t inj; /* index into the run's injectors */
+	uint32_t count;
+} ic_fire;
+
+/* One per process; written only by that process, except pid (supervisor). */
+typedef struct ic_slot {
+	_Atomic uint64_t committed; /* events [0, committed) are whole (release store) */
+	uint64_t cap;
+	uint64_t events_off; /* from the arena's start */
+	atomic_int overflow; /* the log filled up: the run is broken, not judged */
+	pid_t pid;
+	atomic_int injected_sig;      /* set just before an injector's signal */
+	char injected_at[IC_NAME];    /* the point it fired at */
+	uint64_t injected_hit;        /* which hit of that point */
+	atomic_int crash_sig;         /* set by the fault handler once crash_bt is whole */
+	char crash_bt[IC_BT_FRAMES][IC_NAME + 16];
+	uint32_t nfires;
+	ic_fire fires[IC_MAX_FIRES];
+} ic_slot;
+
+typedef struct ic_lockrec {
+	char site[IC_NAME];
+	int kind;
+	atomic_int holder; /* slot index + 1; 0 when free */
+} ic_lockrec;
+
+enum ic_obj_kind { IC_OBJ_SHM = 1 };
+
+typedef struct ic_tracked {
+	atomic_int state; /* 0 free, 1 claimed, 2 named, 3 removed by its owner */
+	int kind;         /* enum ic_obj_kind */
+	char name[80];
+} ic_tracked;
+
+#define IC_ARENA_MAGIC 0x69706368616f7321ull /* "ipchaos!" */
+
+typedef struct ic_arena {
+	uint64_t magic;
+	uint64_t size;
+	char runid[24];
+	atomic_uint go; /* the start barrier (a futex word) */
+	atomic_uint nlocks;
+	ic_lockrec locks[IC_MAX_LOCKS];
+	atomic_uint ntracked;
+	ic_tracked tracked[IC_MAX_TRACKED];
+	uint32_t nslots; /* roles' processes, then the supervisor's */
+	ic_slot slots[];
+} ic_arena;
+
+typedef struct ic_arena_handle {
+	ic_arena *arena;
+	int fd; /* holds the flock that marks the run alive */
+	char name[80];
+	size_t size;
+} ic_arena_handle;
+
+/* 0, or -1 with a message in err. */
+int ic_arena_create(ic_arena_handle *h, const char *runid, unsigned nslots, uint64_t cap,
+		    char *err, size_t errsize);
+void ic_arena_destroy(ic_arena_handle *h, bool keep);
+void ic_runid_new(char out[17]);
+ic_event *ic_slot_events(ic_arena *arena, const ic_slot *slot);
+
+/* ---- Injectors ------------------------------------------------------- */
+
+enum ic_ptype { IC_P_PROB, IC_P_USEC, IC_P_COUNT, IC_P_POINT, IC_P_SITE, IC_P_PROC };
+
+typedef struct ic_param {
+	const char *key;
+	enum ic_ptype type;
+	const char *def; /* "" = unset */
+	const char *help;
+} ic_param;
+
+enum ic_site { IC_SITE_POINT, IC_SITE_LOCK };
+
+/* The facts a plan may be drawn from. */
+typedef struct ic_plan_env {
+	unsigned nprocs;
+	const char *const *labels; /* "p0", "p1", ... */
+	const char *const *points;
+	const char *const *lock_sites;
+	uint64_t ops;
+} ic_plan_env;
+
+typedef struct ic_inj_inst ic_inj_inst;
+
+typedef struct ic_injector {
+	const char *name;
+	const char *summary;
+	const ic_param *params; /* {0}-terminated */
+	/* Before fork, from the plan stream only: fill inst->plan. */
+	void (*plan)(ic_inj_inst *inst, const ic_plan_env *env, ic_rng *rng);
+	/* In the process, at a point or lock site; returns true to skip that lock. */
+	bool (*at)(const ic_inj_inst *inst, ic_ctx *ctx, const char *name, enum ic_site site);
+	/* The plan as one phrase: "p1 at counter/locked, hit 437". */
+	void (*describe)(const ic_inj_inst *inst, const ic_plan_env *env, char *buf, size_t size);
+} ic_injector;
+
+struct ic_inj_inst {
+	const ic_injector *inj;
+	unsigned index; /* in the run's injector list */
+	double num[IC_INJ_PARAMS];
+	char str[IC_INJ_PARAMS][IC_NAME];
+	union {
+		unsigned char bytes[128];
+		uint64_t words[16];
+	} plan;
+};
+
+/* Parse "name[:k=v,...]"; 0, or -1 with a one-line message naming the bad value. */
+int ic_inj_parse(ic_inj_inst *inst, const char *spec, char *err, size_t errsize);
+/* Check point and site names against what the scenario declares. */
+int ic_inj_validate(const ic_inj_inst *inst, const ic_scenario *sc, char *err, size_t errsize);
+/* "delay:p=0.1,max=20" with every parameter, for replay lines. */
+void ic_inj_format(const ic_inj_inst *inst, char *buf, size_t size);
+double ic_inj_num(const ic_inj_inst *inst, const char *key);
+const char *ic_inj_str(const ic_inj_inst *inst, const char *key);
+bool ic_name_matches(const char *pattern, const char *name);
+
+/* Called by injectors, in the process: count a firing at a point. */
+void ic_fired(ic_ctx *ctx, const ic_inj_inst *inst, const char *point);
+/* Record that an injector sends `sig` to this process now, then send it. */
+void ic_inject_signal(ic_ctx *ctx, int sig, const char *point, uint64_t hit);
+/* Per-process, per-injector scratch (hit counters). */
+uint64_t *ic_inj_scratch(ic_ctx *ctx, const ic_inj_inst *inst);
+ic_rng *ic_ctx_rng(ic_ctx *ctx);
+unsigned ic_ctx_slot(const ic_ctx *ctx);
+
+/* ---- Facts and checkers ---------------------------------------------- */
+
+typedef struct ic_proc_facts {
+	char label[16]; /* "p0" */
+	pid_t pid;
+	const ic_event *ev;
+	uint64_t nev;
+	bool exited;     /* else killed by a signal */
+	int code;        /* exit code, or signal number */
+	bool injected;   /* the signal was sent by an injector */
+	bool harness_killed; /* the supervisor killed it (finding, watchdog, interrupt) */
+	char injected_at[IC_NAME];
+	uint64_t injected_hit;
+	int held[IC_MAX_LOCKS]; /* locks it held when it died: lock ids, -1 ends */
+	const char *crash_bt[IC_BT_FRAMES]; /* NULL-terminated; from its fault handler */
+	const char *stack; /* watchdog: its stack through ptrace, or NULL */
+} ic_proc_facts;
+
+typedef struct ic_lock_facts {
+	char site[IC_NAME];
+	int kind;
+} ic_lock_facts;
+
+typedef struct ic_facts {
+	unsigned nprocs;
+	ic_proc_facts procs[IC_MAX_PROCS];
+	const ic_event *observer; /* the supervisor's final reads */
+	uint64_t nobserver;
+	unsigned nlocks;
+	ic_lock_facts locks[IC_MAX_LOCKS];
+	bool hang;            /* the watchdog fired */
+	double hang_seconds;  /* T: no progress for this long */
+	bool leaks_checked;   /* false with --keep */
+	unsigned nleaks;
+	char leaks[16][272];  /* "/dev/shm/ipchaos.<runid>.counter" */
+} ic_facts;
+
+typedef struct ic_finding {
+	const char *checker;
+	char text[4096]; /* first line: the verdict; then evidence lines */
+} ic_finding;
+
+typedef struct ic_checker {
+	const char *name;
+	const char *summary;
+	/* true and a finding when the invariant broke. */
+	bool (*check)(const ic_facts *facts, ic_finding *out);
+} ic_checker;
+
+bool ic_lock_kind_recovers(int kind);
+/* Appends printf-style to out->text, never past its end. */
+void ic_finding_addf(ic_finding *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *ic_signal_name(int sig);
+
+/* ---- Registries ------------------------------------------------------ */
+
+extern const ic_scenario *const ic_builtin_scenarios[];
+extern const ic_injector *const ic_injectors[];
+extern const ic_checker *const ic_checkers[];
+const ic_injector *ic_injector_find(const char *name);
+const ic_checker *ic_checker_find(const char *name);
+
+/* ---- Backtraces ------------------------------------------------------ */
+
+/* In a role: on a fault, unwind into slot->crash_bt, then die of the same signal. */
+void ic_bt_install_fault_handler(ic_slot *slot);
+/*
+ * From the supervisor: the stack of a running child, one frame a line. 0, -1
+ * (buf says why), or 1: it exited meanwhile and *exit_status is its wait status.
+ */
+int ic_bt_ptrace(pid_t pid, char *buf, size_t size, int *exit_status);
+
+/* ---- Misc ------------------------------------------------------------ */
+
+uint64_t ic_now_ns(void);
+double ic_timeout_factor(void); /* IPCHAOS_TIMEOUT_FACTOR, times more under valgrind */
+
+#endif

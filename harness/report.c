@@ -1,0 +1,168 @@
+/*
+ * report.c: the human report (evidence before opinion, replay line last) and
+ * the JSON writer, both from the same run result.
+ */
+#include "report.h"
+
+#include <inttypes.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#define IC_VERSION "0.1.0"
+
+static void inject_text(const ic_run_cfg *cfg, char *buf, size_t size)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < cfg->ninj && len < size; i++) {
+		char one[256];
+		ic_inj_format(&cfg->inj[i], one, sizeof(one));
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? " " : "", one);
+	}
+	if (!cfg->ninj)
+		snprintf(buf, size, "none");
+}
+
+void ic_report_run(FILE *out, const ic_run_cfg *cfg, const ic_run_result *res, unsigned replays,
+		   unsigned reproduced)
+{
+	char spec[256], inj[512], replay[1024];
+	ic_cli_spec_text(cfg, spec, sizeof(spec));
+	inject_text(cfg, inj, sizeof(inj));
+	ic_cli_replay_line(cfg, replay, sizeof(replay));
+	fprintf(out, "%s seed 0x%" PRIx64 "  inject %s  (run %s, %.3f s)\n", spec, cfg->seed, inj,
+		res->runid, res->seconds);
+	if (res->status == IC_RUN_BROKEN)
+		fprintf(out, "  BROKEN: %s\n", res->broken);
+	for (unsigned i = 0; i < res->nfindings; i++) {
+		const char *text = res->findings[i].text;
+		const char *nl = strchr(text, '\n');
+		int first = nl ? (int)(nl - text) : (int)strlen(text);
+		fprintf(out, "  FAIL %s: %.*s\n", res->findings[i].checker, first, text);
+		/* Evidence lines, indented under the verdict. */
+		for (const char *line = nl ? nl + 1 : NULL; line && *line;) {
+			const char *end = strchr(line, '\n');
+			int len = end ? (int)(end - line) : (int)strlen(line);
+			fprintf(out, "  %.*s\n", len, line);
+			line = end ? end + 1 : NULL;
+		}
+	}
+	fputs(res->evidence, out);
+	if (res->kept[0])
+		fprintf(out, "  kept for inspection: %s\n", res->kept);
+	if (replays)
+		fprintf(out, "  reproduced %u/%u replays\n", reproduced, replays);
+	fprintf(out, "  replay: %s\n", replay);
+}
+
+void ic_report_summary(FILE *out, const ic_tally *t)
+{
+	fprintf(out,
+		"summary: %" PRIu64 " runs, %" PRIu64 " passed, %" PRIu64 " failed, %" PRIu64
+		" broken, %.2f s, %.0f runs/s\n",
+		t->runs, t->passed, t->failed, t->broken, t->seconds,
+		t->seconds > 0 ? (double)t->runs / t->seconds : 0.0);
+}
+
+/* ---- JSON ---- */
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static void json_environment(FILE *f)
+{
+	struct utsname u;
+	uname(&u);
+	fprintf(f, "\"environment\":{\"version\":\"%s\",\"kernel\":", IC_VERSION);
+	json_str(f, u.release);
+	fprintf(f, ",\"machine\":");
+	json_str(f, u.machine);
+	fprintf(f, ",\"cores\":%ld,\"timeout_factor\":%g}", sysconf(_SC_NPROCESSORS_ONLN),
+		ic_timeout_factor());
+}
+
+int ic_json_open(ic_json *j, const char *path, const char *mode_name)
+{
+	j->first = true;
+	j->f = path ? fopen(path, "w") : NULL;
+	if (!j->f)
+		return path ? -1 : 0;
+	fprintf(j->f, "{\"format\":\"ipchaos-results\",\"format_version\":1,\"mode\":\"%s\",", mode_name);
+	json_environment(j->f);
+	fprintf(j->f, ",\n\"runs\":[");
+	return 0;
+}
+
+void ic_json_run(ic_json *j, const ic_run_cfg *cfg, const ic_run_result *res, const char *expected)
+{
+	if (!j->f)
+		return;
+	FILE *f = j->f;
+	char spec[256], inj[256], replay[1024];
+	ic_cli_spec_text(cfg, spec, sizeof(spec));
+	ic_cli_replay_line(cfg, replay, sizeof(replay));
+	fprintf(f, "%s\n{\"scenario\":", j->first ? "" : ",");
+	j->first = false;
+	json_str(f, cfg->sc->name);
+	fprintf(f, ",\"spec\":");
+	json_str(f, spec);
+	fprintf(f, ",\"inject\":[");
+	for (unsigned i = 0; i < cfg->ninj; i++) {
+		ic_inj_format(&cfg->inj[i], inj, sizeof(inj));
+		fprintf(f, "%s", i ? "," : "");
+		json_str(f, inj);
+	}
+	fprintf(f, "],\"seed\":\"0x%" PRIx64 "\",\"run_id\":\"%s\",\"verdict\":", cfg->seed, res->runid);
+	json_str(f, ic_run_verdict(res));
+	if (expected) {
+		fprintf(f, ",\"expected\":");
+		json_str(f, expected);
+	}
+	fprintf(f, ",\"seconds\":%.6f,\"recoveries\":%" PRIu64 ",\"findings\":[", res->seconds,
+		res->recoveries);
+	for (unsigned i = 0; i < res->nfindings; i++) {
+		fprintf(f, "%s{\"checker\":", i ? "," : "");
+		json_str(f, res->findings[i].checker);
+		fprintf(f, ",\"text\":");
+		json_str(f, res->findings[i].text);
+		fputc('}', f);
+	}
+	fprintf(f, "]");
+	if (res->status == IC_RUN_BROKEN) {
+		fprintf(f, ",\"broken\":");
+		json_str(f, res->broken);
+	}
+	if (res->status != IC_RUN_PASS) {
+		fprintf(f, ",\"evidence\":");
+		json_str(f, res->evidence);
+	}
+	fprintf(f, ",\"replay\":");
+	json_str(f, replay);
+	fputc('}', f);
+}
+
+void ic_json_close(ic_json *j, const ic_tally *t, int exit_code)
+{
+	if (!j->f)
+		return;
+	fprintf(j->f,
+		"\n],\n\"summary\":{\"runs\":%" PRIu64 ",\"passed\":%" PRIu64 ",\"failed\":%" PRIu64
+		",\"broken\":%" PRIu64 ",\"seconds\":%.6f,\"exit\":%d}}\n",
+		t->runs, t->passed, t->failed, t->broken, t->seconds, exit_code);
+	fclose(j->f);
+	j->f = NULL;
+}

@@ -1,0 +1,2 @@
+/* Every built-in scenario: one line each. X(name) names ic_scenario_<name>. */
+X(shm_counter)

@@ -1,0 +1,206 @@
+/*
+ * shm_counter: --procs processes each add 1 to a counter in a shared segment
+ * --ops times. Proves that the chosen synchronisation keeps every increment:
+ * lock=none is the planted race, mutex/sem/spin are correct until a holder
+ * dies (dead-holder), robust survives kills by recovering on EOWNERDEAD, and
+ * atomic needs no lock at all. bug= plants one more defect per checker.
+ * Checkers: counter, dead-holder, hang, crash, leaks.
+ * Injectors: delay (races), kill (dead holders), nolock (a missing lock).
+ */
+#include "ipchaos.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+enum counter_bug { BUG_NONE, BUG_FORGET_UNLOCK, BUG_WILD_WRITE, BUG_LEAK };
+
+/* The segment every role maps; setup fills it before fork, roles only read the config. */
+typedef struct counter_shared {
+	int kind;        /* enum ic_lock_kind, or -1 for atomic */
+	int bug;         /* enum counter_bug */
+	uint64_t bug_op; /* the op at which a bug strikes, drawn from the seed */
+	ic_lock_t lock;
+	atomic_uint_fast64_t atomic_value;
+	volatile uint64_t value;
+} counter_shared;
+
+static const char *const lock_values[] = {"robust", "none", "mutex", "sem", "atomic", "spin", NULL};
+static const char *const bug_values[] = {"none", "forget_unlock", "wild_write", "leak", NULL};
+
+static const ic_key counter_keys[] = {
+	{"lock", lock_values, "how increments are synchronised"},
+	{"bug", bug_values,
+	 "a planted defect: forget_unlock (one unlock missing: hang), wild_write (a NULL write: "
+	 "crash), leak (a segment made behind the tracker's back: leaks)"},
+	{0},
+};
+
+static const char *const counter_points[] = {"counter/begin", "counter/locked", "counter/loaded",
+					      "counter/stored", NULL};
+static const char *const counter_sites[] = {"counter", NULL};
+
+static int index_of(const char *const *values, const char *v)
+{
+	for (int i = 0; values[i]; i++)
+		if (strcmp(values[i], v) == 0)
+			return i;
+	return 0;
+}
+
+static int lock_kind(const char *v)
+{
+	static const int kinds[] = {IC_LOCK_ROBUST, IC_LOCK_NONE, IC_LOCK_MUTEX,
+				    IC_LOCK_SEM,    -1,           IC_LOCK_SPIN};
+	return kinds[index_of(lock_values, v)];
+}
+
+/* A segment created with a run-id name but never registered: only the leak scan can see it. */
+static int make_untracked_segment(ic_ctx *ctx)
+{
+	char name[96];
+	if (ic_object_name(ctx, "untracked", name, sizeof(name)) != 0)
+		return -1;
+	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static counter_shared *map_counter(ic_ctx *ctx)
+{
+	int fd = ic_shm_open(ctx, "counter", O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		return NULL;
+	void *p = MAP_FAILED;
+	if (ftruncate(fd, sizeof(counter_shared)) == 0)
+		p = mmap(NULL, sizeof(counter_shared), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int counter_setup(ic_ctx *ctx)
+{
+	counter_shared *sh = map_counter(ctx);
+	if (!sh)
+		return -1;
+	ic_set_state(ctx, sh); /* inherited by every role through fork */
+	sh->kind = lock_kind(ic_variant(ctx, "lock"));
+	sh->bug = index_of(bug_values, ic_variant(ctx, "bug"));
+	sh->bug_op = ic_rand(ctx) % ic_ops(ctx);
+	if (sh->kind >= 0 && ic_lock_init(ctx, &sh->lock, sh->kind, "counter") != 0)
+		return -1;
+	if (sh->bug == BUG_LEAK)
+		return make_untracked_segment(ctx);
+	return 0;
+}
+
+/* The planted crash: a write through NULL, outside any lock. */
+__attribute__((noinline)) static void counter_wild_write(uint64_t v)
+{
+	volatile uint64_t *volatile target = NULL;
+	*target = v;
+}
+
+static void atomic_increment(ic_ctx *ctx, counter_shared *sh)
+{
+	atomic_fetch_add_explicit(&sh->atomic_value, 1, memory_order_relaxed);
+	ic_point(ctx, "counter/stored");
+}
+
+static int locked_increment(ic_ctx *ctx, counter_shared *sh, uint64_t op)
+{
+	if (ic_lock(ctx, &sh->lock) < 0)
+		return -1;
+	ic_point(ctx, "counter/locked");
+	uint64_t v = sh->value;
+	ic_point(ctx, "counter/loaded");
+	sh->value = v + 1;
+	ic_point(ctx, "counter/stored");
+	if (!(sh->bug == BUG_FORGET_UNLOCK && op == sh->bug_op && ic_index(ctx) == 0))
+		ic_unlock(ctx, &sh->lock);
+	return 0;
+}
+
+static int counter_role(ic_ctx *ctx)
+{
+	counter_shared *sh = ic_state(ctx);
+	uint64_t ops = ic_ops(ctx);
+	for (uint64_t op = 0; op < ops; op++) {
+		ic_point(ctx, "counter/begin");
+		if (sh->bug == BUG_WILD_WRITE && op == sh->bug_op && ic_index(ctx) == 0)
+			counter_wild_write(op);
+		ic_invoke(ctx, IC_OP_INC, 1, op);
+		if (sh->kind < 0)
+			atomic_increment(ctx, sh);
+		else if (locked_increment(ctx, sh, op) != 0) {
+			ic_fail(ctx, IC_OP_INC, (uint64_t)errno, op);
+			return 1;
+		}
+		ic_ok(ctx, IC_OP_INC, 1, op);
+	}
+	return 0;
+}
+
+static int counter_observe(ic_ctx *ctx)
+{
+	const counter_shared *sh = ic_state(ctx);
+	uint64_t v = sh->kind < 0 ? atomic_load(&sh->atomic_value) : sh->value;
+	ic_invoke(ctx, IC_OP_READ, 0, 0);
+	ic_ok(ctx, IC_OP_READ, v, 0);
+	return 0;
+}
+
+static void counter_teardown(ic_ctx *ctx)
+{
+	counter_shared *sh = ic_state(ctx);
+	if (!sh)
+		return;
+	/* A lock whose holder died is left as it is: destroying it is undefined. */
+	munmap(sh, sizeof(counter_shared));
+	ic_set_state(ctx, NULL);
+	ic_shm_unlink(ctx, "counter");
+}
+
+static const ic_role_desc counter_roles[] = {
+	{"p", counter_role, 2},
+	{0},
+};
+
+static const ic_expect counter_expect[] = {
+	{"lock=none", "delay", "counter", 100},
+	{"lock=mutex", "delay", "pass", 200},
+	{"lock=mutex", "nolock;delay", "counter", 100},
+	{"lock=mutex", "kill:at=counter/locked", "dead-holder", 1},
+	{"lock=robust", "delay;kill", "pass", 200},
+	{"lock=sem", "delay", "pass", 200},
+	{"lock=sem", "kill:at=counter/loaded", "dead-holder", 1},
+	{"lock=spin", "delay", "pass", 200},
+	{"lock=spin", "kill:at=counter/stored", "dead-holder", 1},
+	{"lock=atomic", "delay;kill", "pass", 200},
+	{"lock=mutex,bug=forget_unlock", "", "hang", 1},
+	{"lock=mutex,bug=wild_write", "", "crash", 1},
+	{"lock=robust,bug=leak", "", "leaks", 1},
+	{0},
+};
+
+const ic_scenario ic_scenario_shm_counter = {
+	.name = "shm_counter",
+	.summary = "processes increment a counter in shared memory",
+	.keys = counter_keys,
+	.roles = counter_roles,
+	.points = counter_points,
+	.lock_sites = counter_sites,
+	.checkers = "counter,dead-holder,hang,crash,leaks",
+	.default_ops = 1000,
+	.events_per_op = 2,
+	.setup = counter_setup,
+	.observe = counter_observe,
+	.teardown = counter_teardown,
+	.expect = counter_expect,
+};

@@ -14,7 +14,7 @@ static bool dead_holder_check(const ic_facts *f, ic_finding *out)
 	bool found = false;
 	for (unsigned i = 0; i < f->nprocs; i++) {
 		const ic_proc_facts *p = &f->procs[i];
-		if (p->exited)
+		if (p->exited || p->harness_killed) /* the harness's own kill proves nothing */
 			continue;
 		for (unsigned k = 0; k < IC_MAX_LOCKS && p->held[k] >= 0; k++) {
 			const ic_lock_facts *l = &f->locks[p->held[k]];

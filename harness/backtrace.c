@@ -39,7 +39,9 @@ static void on_fault(int sig, siginfo_t *si, void *uc)
 	if (unw_init_local2(&cur, (unw_context_t *)uc, UNW_INIT_SIGNAL_FRAME) == 0) {
 		do
 			frame_text(&cur, fault_slot->crash_bt[n], sizeof(fault_slot->crash_bt[n]));
-		while (++n < IC_BT_FRAMES && unw_step(&cur) > 0);
+		while (!ic_bt_is_last_frame(fault_slot->crash_bt[n]) && ++n < IC_BT_FRAMES &&
+		       unw_step(&cur) > 0);
+		n += n < IC_BT_FRAMES;
 	}
 	if (n < IC_BT_FRAMES)
 		fault_slot->crash_bt[n][0] = '\0';
@@ -66,4 +68,9 @@ void ic_bt_install_fault_handler(ic_slot *slot)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
+}
+
+bool ic_bt_is_last_frame(const char *frame)
+{
+	return strncmp(frame, "role_main", 9) == 0 && (frame[9] == '+' || frame[9] == '\0');
 }

@@ -302,30 +302,6 @@ int ic_object_name(const ic_ctx *ctx, const char *object, char *buf, size_t size
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-static int track(ic_ctx *ctx, int kind, const char *name)
-{
-	unsigned i = atomic_fetch_add(&ctx->arena->ntracked, 1);
-	if (i >= IC_MAX_TRACKED) {
-		errno = ENOSPC;
-		return -1;
-	}
-	ic_tracked *t = &ctx->arena->tracked[i];
-	t->kind = kind;
-	snprintf(t->name, sizeof(t->name), "%s", name);
-	atomic_store_explicit(&t->state, 2, memory_order_release);
-	return 0;
-}
-
-static void untrack(ic_ctx *ctx, const char *name)
-{
-	unsigned n = atomic_load(&ctx->arena->ntracked);
-	for (unsigned i = 0; i < n && i < IC_MAX_TRACKED; i++) {
-		ic_tracked *t = &ctx->arena->tracked[i];
-		if (atomic_load(&t->state) == 2 && strcmp(t->name, name) == 0)
-			atomic_store(&t->state, 3);
-	}
-}
-
 int ic_shm_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode)
 {
 	char name[80];
@@ -334,7 +310,7 @@ int ic_shm_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode)
 		return -1;
 	}
 	/* Registered before it exists: a kill between create and register leaks nothing. */
-	if ((oflag & O_CREAT) && track(ctx, IC_OBJ_SHM, name) != 0)
+	if ((oflag & O_CREAT) && ic_tracker_add(ctx->arena, IC_OBJ_SHM, name) != 0)
 		return -1;
 	return shm_open(name, oflag, mode);
 }
@@ -348,7 +324,7 @@ int ic_shm_unlink(ic_ctx *ctx, const char *object)
 	}
 	int rc = shm_unlink(name);
 	if (rc == 0)
-		untrack(ctx, name);
+		ic_tracker_removed(ctx->arena, name);
 	return rc;
 }
 

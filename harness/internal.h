@@ -92,7 +92,8 @@ typedef struct ic_arena {
 	uint64_t magic;
 	uint64_t size;
 	char runid[24];
-	atomic_uint go; /* the start barrier (a futex word) */
+	atomic_uint ready; /* roles waiting at the start barrier */
+	atomic_uint go;    /* the start barrier's release (a futex word) */
 	atomic_uint nlocks;
 	ic_lockrec locks[IC_MAX_LOCKS];
 	atomic_uint ntracked;
@@ -114,6 +115,20 @@ int ic_arena_create(ic_arena_handle *h, const char *runid, unsigned nslots, uint
 void ic_arena_destroy(ic_arena_handle *h, bool keep);
 void ic_runid_new(char out[17]);
 ic_event *ic_slot_events(ic_arena *arena, const ic_slot *slot);
+
+/* ---- Resource tracker: what a run created, by name ---- */
+
+/* Register before creating: a process killed in between leaks nothing. 0, or -1 (ENOSPC). */
+int ic_tracker_add(ic_arena *arena, int kind, const char *name);
+/* Its owner removed it in normal flow. */
+void ic_tracker_removed(ic_arena *arena, const char *name);
+/* Remove every tracked object still registered (after the roles ended or died). */
+void ic_tracker_sweep(ic_arena *arena);
+/*
+ * Objects of run `runid` still present, by name alone (never a global diff),
+ * the arena aside; removed too when `remove`. Returns how many (up to max listed).
+ */
+unsigned ic_tracker_leftovers(const char *runid, bool remove, char (*out)[272], unsigned max);
 
 /* ---- Injectors ------------------------------------------------------- */
 
@@ -245,6 +260,8 @@ const ic_checker *ic_checker_find(const char *name);
 
 /* ---- Backtraces ------------------------------------------------------ */
 
+/* Frames below a role's entry are the harness's own: stacks stop there. */
+bool ic_bt_is_last_frame(const char *frame);
 /* In a role: on a fault, unwind into slot->crash_bt, then die of the same signal. */
 void ic_bt_install_fault_handler(ic_slot *slot);
 /*

@@ -25,6 +25,7 @@ static size_t unwind_remote(pid_t pid, char *buf, size_t size)
 	for (int n = 0; n < IC_BT_FRAMES && len < size; n++) {
 		char name[128];
 		unw_word_t off = 0, ip = 0;
+		name[0] = '\0';
 		unw_get_reg(&cur, UNW_REG_IP, &ip);
 		if (unw_get_proc_name(&cur, name, sizeof(name), &off) == 0)
 			len += (size_t)snprintf(buf + len, size - len, "      #%d %s+0x%lx\n", n, name,
@@ -32,7 +33,7 @@ static size_t unwind_remote(pid_t pid, char *buf, size_t size)
 		else
 			len += (size_t)snprintf(buf + len, size - len, "      #%d 0x%lx\n", n,
 						(unsigned long)ip);
-		if (unw_step(&cur) <= 0)
+		if (ic_bt_is_last_frame(name) || unw_step(&cur) <= 0)
 			break;
 	}
 out:

@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,9 +93,30 @@ static void futex_wait(atomic_uint *word, unsigned val)
 	syscall(SYS_futex, word, FUTEX_WAIT, val, NULL, NULL, 0);
 }
 
-static void futex_wake_all(atomic_uint *word)
+static void open_barrier(ic_arena *a)
 {
-	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+	if (atomic_exchange_explicit(&a->go, 1, memory_order_release) == 0)
+		syscall(SYS_futex, &a->go, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/*
+ * All roles must start within microseconds of each other, or a short race
+ * never shows. So the last role to arrive releases the others, who spin
+ * (yielding now and then, for a machine with fewer cores than roles) and only
+ * sleep on the futex if the wait grows long.
+ */
+static void start_barrier(ic_arena *a, unsigned nprocs)
+{
+	if (atomic_fetch_add_explicit(&a->ready, 1, memory_order_acq_rel) + 1 == nprocs) {
+		open_barrier(a);
+		return;
+	}
+	for (unsigned n = 0; atomic_load_explicit(&a->go, memory_order_acquire) == 0; n++) {
+		if (n < 1000000)
+			n % 64 ? __builtin_ia32_pause() : (void)sched_yield();
+		else
+			futex_wait(&a->go, 0);
+	}
 }
 
 static _Noreturn void role_main(run *r, unsigned slot, unsigned role, unsigned index)
@@ -114,8 +136,7 @@ static _Noreturn void role_main(run *r, unsigned slot, unsigned role, unsigned i
 	ic_ctx ctx;
 	ctx.state = r->sup.state;
 	ic_ctx_init(&ctx, &r->cfg, a, slot, role, index);
-	while (atomic_load_explicit(&a->go, memory_order_acquire) == 0)
-		futex_wait(&a->go, 0);
+	start_barrier(a, r->nprocs);
 	int rc = r->cfg.sc->roles[role].body(&ctx);
 	_exit(rc & 0xff);
 }
@@ -181,6 +202,7 @@ static void on_exit_status(run *r, pid_t pid, int status)
 		p->done = true;
 		p->status = status;
 		r->alive--;
+		open_barrier(r->ah.arena); /* a role that died early must not hold the others back */
 		if (!WIFSIGNALED(status))
 			return;
 		int injected = atomic_load(&r->ah.arena->slots[i].injected_sig);
@@ -257,43 +279,11 @@ static void supervise(run *r)
 
 /* ---- Cleanup ---- */
 
-static void sweep_tracked(run *r)
-{
-	ic_arena *a = r->ah.arena;
-	unsigned n = atomic_load(&a->ntracked);
-	for (unsigned i = 0; i < n && i < IC_MAX_TRACKED; i++) {
-		ic_tracked *t = &a->tracked[i];
-		if (atomic_load_explicit(&t->state, memory_order_acquire) == 2 && t->kind == IC_OBJ_SHM)
-			shm_unlink(t->name);
-	}
-}
-
-static bool starts_with(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-/* What of this run is still in /dev/shm (segments and named semaphores), by name. */
 static void scan_leftovers(run *r)
 {
-	char mine[64], sem[64], arena[64];
-	snprintf(mine, sizeof(mine), "ipchaos.%s.", r->ah.arena->runid);
-	snprintf(sem, sizeof(sem), "sem.ipchaos.%s.", r->ah.arena->runid);
-	snprintf(arena, sizeof(arena), "ipchaos.%s.arena", r->ah.arena->runid);
-	DIR *d = opendir("/dev/shm");
-	if (!d)
-		return;
-	for (struct dirent *e; (e = readdir(d));) {
-		if (!(starts_with(e->d_name, mine) || starts_with(e->d_name, sem)) ||
-		    strcmp(e->d_name, arena) == 0)
-			continue;
-		ic_facts *f = &r->facts;
-		if (f->nleaks < sizeof(f->leaks) / sizeof(f->leaks[0]))
-			snprintf(f->leaks[f->nleaks++], sizeof(f->leaks[0]), "/dev/shm/%s", e->d_name);
-		if (!r->cfg.keep)
-			unlinkat(dirfd(d), e->d_name, 0);
-	}
-	closedir(d);
+	ic_facts *f = &r->facts;
+	f->nleaks = ic_tracker_leftovers(r->ah.arena->runid, !r->cfg.keep, f->leaks,
+					 sizeof(f->leaks) / sizeof(f->leaks[0]));
 }
 
 /* ---- Facts and verdicts ---- */
@@ -459,7 +449,7 @@ static void finish(run *r, ic_run_result *res)
 	} else {
 		if (sc->teardown)
 			sc->teardown(&r->sup);
-		sweep_tracked(r);
+		ic_tracker_sweep(r->ah.arena);
 	}
 	scan_leftovers(r);
 	if (r->interrupted) {
@@ -511,14 +501,12 @@ void ic_run_one(const ic_run_cfg *cfg, ic_run_result *res)
 	if (start(r, res) != 0) {
 		res->status = IC_RUN_BROKEN;
 		if (r->ah.arena && !cfg->keep)
-			sweep_tracked(r);
+			ic_tracker_sweep(r->ah.arena);
 	} else {
 		if (fork_roles(r) != 0) {
 			snprintf(res->broken, sizeof(res->broken), "fork failed: %s", strerror(errno));
 			kill_group(r);
 		}
-		atomic_store_explicit(&r->ah.arena->go, 1, memory_order_release);
-		futex_wake_all(&r->ah.arena->go);
 		supervise(r);
 		finish(r, res);
 	}

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define IC_VERSION "0.1.0"
 
 static const char usage[] =
 	"usage: ipchaos list\n"

@@ -6,10 +6,10 @@
 
 #include <inttypes.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#define IC_VERSION "0.1.0"
 
 static void inject_text(const ic_run_cfg *cfg, char *buf, size_t size)
 {
@@ -83,16 +83,73 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* A sysctl as the kernel prints it, or "" when this kernel has none. */
+static void read_sysctl(const char *path, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fgets(buf, (int)size, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+static const char *sanitizer(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return "address,undefined";
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+	return "address,undefined";
+#endif
+#endif
+	return "none";
+}
+
 static void json_environment(FILE *f)
 {
+	static const char *const sysctls[][2] = {
+		{"kernel.shmmax", "/proc/sys/kernel/shmmax"},
+		{"kernel.shmall", "/proc/sys/kernel/shmall"},
+		{"kernel.shmmni", "/proc/sys/kernel/shmmni"},
+		{"kernel.msgmax", "/proc/sys/kernel/msgmax"},
+		{"kernel.msgmnb", "/proc/sys/kernel/msgmnb"},
+		{"kernel.sem", "/proc/sys/kernel/sem"},
+		{"fs.mqueue.msg_max", "/proc/sys/fs/mqueue/msg_max"},
+		{"fs.mqueue.msgsize_max", "/proc/sys/fs/mqueue/msgsize_max"},
+		{"fs.mqueue.queues_max", "/proc/sys/fs/mqueue/queues_max"},
+	};
+	static const struct {
+		const char *name;
+		int resource;
+	} limits[] = {{"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+		      {"RLIMIT_NPROC", RLIMIT_NPROC}};
 	struct utsname u;
+	char value[128];
 	uname(&u);
 	fprintf(f, "\"environment\":{\"version\":\"%s\",\"kernel\":", IC_VERSION);
 	json_str(f, u.release);
 	fprintf(f, ",\"machine\":");
 	json_str(f, u.machine);
-	fprintf(f, ",\"cores\":%ld,\"timeout_factor\":%g}", sysconf(_SC_NPROCESSORS_ONLN),
-		ic_timeout_factor());
+	fprintf(f, ",\"cores\":%ld,\"sanitizer\":\"%s\",\"timeout_factor\":%g,\"sysctl\":{",
+		sysconf(_SC_NPROCESSORS_ONLN), sanitizer(), ic_timeout_factor());
+	for (size_t i = 0; i < sizeof(sysctls) / sizeof(sysctls[0]); i++) {
+		read_sysctl(sysctls[i][1], value, sizeof(value));
+		fprintf(f, "%s\"%s\":", i ? "," : "", sysctls[i][0]);
+		json_str(f, value);
+	}
+	fprintf(f, "},\"rlimit\":{");
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		struct rlimit rl;
+		getrlimit(limits[i].resource, &rl);
+		fprintf(f, "%s\"%s\":", i ? "," : "", limits[i].name);
+		if (rl.rlim_cur == RLIM_INFINITY)
+			fprintf(f, "\"unlimited\"");
+		else
+			fprintf(f, "%llu", (unsigned long long)rl.rlim_cur);
+	}
+	fprintf(f, "}}");
 }
 
 int ic_json_open(ic_json *j, const char *path, const char *mode_name)

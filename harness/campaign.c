@@ -47,8 +47,10 @@ static void run_counted(campaign *c, const ic_run_cfg *cfg, ic_run_result *res, 
 static unsigned replay(campaign *c, const ic_run_cfg *cfg, const ic_run_result *res)
 {
 	unsigned same = 0;
+	ic_run_cfg again = *cfg;
+	again.keep = false; /* only the reported run is kept for inspection */
 	for (unsigned i = 0; i < c->o->replays && !c->interrupted; i++) {
-		ic_run_one(cfg, c->scratch);
+		ic_run_one(&again, c->scratch);
 		if (c->scratch->status == IC_RUN_INTERRUPTED || interrupt_pending())
 			c->interrupted = true;
 		else if (strcmp(ic_run_verdict(c->scratch), ic_run_verdict(res)) == 0)
@@ -57,10 +59,12 @@ static unsigned replay(campaign *c, const ic_run_cfg *cfg, const ic_run_result *
 	return same;
 }
 
-static void show_failure(campaign *c, const ic_run_cfg *cfg, const ic_run_result *res)
+/* A failing (or kept) run's report; a failing one is replayed first if asked. */
+static void show_run(campaign *c, const ic_run_cfg *cfg, const ic_run_result *res)
 {
-	unsigned same = replay(c, cfg, res);
-	ic_report_run(stdout, cfg, res, c->interrupted ? 0 : c->o->replays, same);
+	bool replayed = res->status != IC_RUN_PASS && c->o->replays > 0;
+	unsigned same = replayed ? replay(c, cfg, res) : 0;
+	ic_report_run(stdout, cfg, res, replayed && !c->interrupted ? c->o->replays : 0, same);
 	fflush(stdout);
 }
 
@@ -73,7 +77,7 @@ static void sweep(campaign *c, ic_run_cfg cfg)
 			return;
 		if (c->res->status == IC_RUN_PASS && !c->res->kept[0])
 			continue;
-		show_failure(c, &cfg, c->res);
+		show_run(c, &cfg, c->res);
 		c->finding |= c->res->status == IC_RUN_FAIL;
 		c->broken |= c->res->status == IC_RUN_BROKEN;
 		if (c->res->status == IC_RUN_FAIL && !c->o->keep_going)
@@ -138,7 +142,7 @@ static bool check_expectation(campaign *c, const ic_scenario *sc, const ic_expec
 			}
 			printf("  MISS  %-34s [%s] expected %s, got %s:\n", spec,
 			       e->inject[0] ? e->inject : "no injection", e->verdict, ic_run_verdict(c->res));
-			show_failure(c, &cfg, c->res);
+			show_run(c, &cfg, c->res);
 			return false;
 		}
 	}

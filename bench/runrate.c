@@ -78,12 +78,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: ipchaos-bench-runs [ROUNDS>0 [RUNS_PER_ROUND>0]]\n");
 		return 2;
 	}
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	ic_block_run_signals();
 
 	ic_run_cfg atomic_cfg, robust_cfg;
 	ic_run_result *res = malloc(sizeof(*res));

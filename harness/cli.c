@@ -23,15 +23,6 @@ const ic_scenario *ic_cli_find_scenario(const ic_opts *o, const char *name)
 	return NULL;
 }
 
-/* "a, b, c" from a NULL-terminated list of strings found `stride` bytes apart. */
-static void join(char *buf, size_t size, const void *first, size_t stride)
-{
-	size_t len = 0;
-	buf[0] = '\0';
-	for (const char *const *n = first; *n; n = (const char *const *)((const char *)n + stride))
-		len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s%s", len ? ", " : "", *n);
-}
-
 static void scenario_names(const ic_opts *o, char *buf, size_t size)
 {
 	size_t len = 0;
@@ -61,7 +52,7 @@ static int set_variant(ic_run_cfg *cfg, char *kv, char *err, size_t errsize)
 		*eq = '\0';
 	int k = key_index(sc, kv);
 	if (k < 0 || !eq) {
-		join(valid, sizeof(valid), &sc->keys[0].name, sizeof(ic_key));
+		ic_join_names(valid, sizeof(valid), &sc->keys[0].name, sizeof(ic_key));
 		snprintf(err, errsize, "%s key '%s' for scenario %s (valid: %s; as key=value)",
 			 k < 0 ? "unknown" : "no value for", kv, sc->name, valid[0] ? valid : "none");
 		return -1;
@@ -71,7 +62,7 @@ static int set_variant(ic_run_cfg *cfg, char *kv, char *err, size_t errsize)
 			cfg->variant[k] = *v;
 			return 0;
 		}
-	join(valid, sizeof(valid), sc->keys[k].values, sizeof(char *));
+	ic_join_names(valid, sizeof(valid), sc->keys[k].values, sizeof(char *));
 	snprintf(err, errsize, "%s=%s is not a variant of %s (valid %s: %s)", kv, eq + 1, sc->name, kv,
 		 valid);
 	return -1;
@@ -79,15 +70,9 @@ static int set_variant(ic_run_cfg *cfg, char *kv, char *err, size_t errsize)
 
 int ic_cli_parse_spec(const ic_opts *o, ic_run_cfg *cfg, const char *spec, char *err, size_t errsize)
 {
-	char buf[256], names[512];
-	if (strlen(spec) >= sizeof(buf)) {
-		snprintf(err, errsize, "scenario spec too long: %.40s...", spec);
+	char buf[256], names[512], *args;
+	if (ic_spec_split(spec, buf, sizeof(buf), &args, "scenario", err, errsize) != 0)
 		return -1;
-	}
-	snprintf(buf, sizeof(buf), "%s", spec);
-	char *args = strchr(buf, ':');
-	if (args)
-		*args++ = '\0';
 	cfg->sc = ic_cli_find_scenario(o, buf);
 	if (!cfg->sc) {
 		scenario_names(o, names, sizeof(names));

@@ -109,13 +109,8 @@ static int cmd_run(ic_opts *o, int argc, char **argv)
 		fprintf(stderr, "ipchaos run: %s\n", err);
 		return IC_EXIT_USAGE;
 	}
-	/* The supervisor takes these synchronously, so a run is always cleaned up whole. */
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* Taken synchronously by the supervisor, so a run is always cleaned up whole. */
+	ic_block_run_signals();
 	return ic_campaign(o);
 }
 

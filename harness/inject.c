@@ -35,18 +35,6 @@ const char *ic_inj_str(const ic_inj_inst *inst, const char *key)
 	return i < 0 ? "" : inst->str[i];
 }
 
-static void list_names(char *buf, size_t size, const char *const *names, size_t stride)
-{
-	size_t len = 0;
-	buf[0] = '\0';
-	for (const char *const *n = names; *n; n = (const char *const *)((const char *)n + stride)) {
-		int w = snprintf(buf + len, size - len, "%s%s", len ? ", " : "", *n);
-		if (w < 0 || (size_t)w >= size - len)
-			break;
-		len += (size_t)w;
-	}
-}
-
 static const char *const *injector_names(void)
 {
 	static const char *names[16];
@@ -104,21 +92,14 @@ static int set_value(ic_inj_inst *inst, int i, const char *val, char *err, size_
 
 int ic_inj_parse(ic_inj_inst *inst, const char *spec, char *err, size_t errsize)
 {
-	char buf[256];
-	char names[256];
+	char buf[256], names[256], *args;
 
 	memset(inst, 0, sizeof(*inst));
-	if (strlen(spec) >= sizeof(buf)) {
-		snprintf(err, errsize, "injector spec too long: %.40s...", spec);
+	if (ic_spec_split(spec, buf, sizeof(buf), &args, "injector", err, errsize) != 0)
 		return -1;
-	}
-	snprintf(buf, sizeof(buf), "%s", spec);
-	char *args = strchr(buf, ':');
-	if (args)
-		*args++ = '\0';
 	inst->inj = ic_injector_find(buf);
 	if (!inst->inj) {
-		list_names(names, sizeof(names), injector_names(), sizeof(char *));
+		ic_join_names(names, sizeof(names), injector_names(), sizeof(char *));
 		snprintf(err, errsize, "unknown injector '%s' (valid: %s)", buf, names);
 		return -1;
 	}
@@ -132,7 +113,7 @@ int ic_inj_parse(ic_inj_inst *inst, const char *spec, char *err, size_t errsize)
 			*eq = '\0';
 		int i = param_index(inst->inj, kv);
 		if (i < 0 || !eq) {
-			list_names(names, sizeof(names), &inst->inj->params[0].key, sizeof(ic_param));
+			ic_join_names(names, sizeof(names), &inst->inj->params[0].key, sizeof(ic_param));
 			snprintf(err, errsize, "%s key '%s' for injector %s (valid: %s; as key=value)",
 				 i < 0 ? "unknown" : "no value for", kv, inst->inj->name, names);
 			return -1;
@@ -151,7 +132,7 @@ static int check_names(const ic_inj_inst *inst, const ic_param *p, const char *p
 			return 0;
 	char list[512] = "none";
 	if (names && names[0])
-		list_names(list, sizeof(list), names, sizeof(char *));
+		ic_join_names(list, sizeof(list), names, sizeof(char *));
 	snprintf(err, errsize, "%s:%s=%s matches no %s of %s (valid: %s)", inst->inj->name, p->key,
 		 pattern, p->type == IC_P_POINT ? "point" : "lock site", sc->name, list);
 	return -1;

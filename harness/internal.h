@@ -270,9 +270,22 @@ void ic_bt_install_fault_handler(ic_slot *slot);
  */
 int ic_bt_ptrace(pid_t pid, char *buf, size_t size, int *exit_status);
 
+/* ---- Spec strings ---- */
+
+/*
+ * Copies "name[:k=v,...]" into buf and splits it: buf holds the name, *args
+ * the rest or NULL. -1 (with a message about the `what`) when too long.
+ */
+int ic_spec_split(const char *spec, char *buf, size_t size, char **args, const char *what,
+		  char *err, size_t errsize);
+/* "a, b, c" from a NULL-terminated run of strings `stride` bytes apart. */
+void ic_join_names(char *buf, size_t size, const void *first, size_t stride);
+
 /* ---- Misc ------------------------------------------------------------ */
 
 uint64_t ic_now_ns(void);
 double ic_timeout_factor(void); /* IPCHAOS_TIMEOUT_FACTOR, times more under valgrind */
+/* The supervisor takes SIGCHLD, SIGINT and SIGTERM synchronously: block them before runs. */
+void ic_block_run_signals(void);
 
 #endif

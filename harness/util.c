@@ -61,3 +61,39 @@ void ic_finding_addf(ic_finding *out, const char *fmt, ...)
 	vsnprintf(out->text + len, sizeof(out->text) - len, fmt, ap);
 	va_end(ap);
 }
+
+void ic_block_run_signals(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+int ic_spec_split(const char *spec, char *buf, size_t size, char **args, const char *what,
+		  char *err, size_t errsize)
+{
+	if (strlen(spec) >= size) {
+		snprintf(err, errsize, "%s spec too long: %.40s...", what, spec);
+		return -1;
+	}
+	snprintf(buf, size, "%s", spec);
+	*args = strchr(buf, ':');
+	if (*args)
+		*(*args)++ = '\0';
+	return 0;
+}
+
+void ic_join_names(char *buf, size_t size, const void *first, size_t stride)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (const char *const *n = first; *n; n = (const char *const *)((const char *)n + stride)) {
+		int w = snprintf(buf + len, size - len, "%s%s", len ? ", " : "", *n);
+		if (w < 0 || (size_t)w >= size - len)
+			break;
+		len += (size_t)w;
+	}
+}

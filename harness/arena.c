@@ -56,6 +56,7 @@ int ic_arena_create(ic_arena_handle *h, const char *runid, unsigned nslots, uint
 	if (h->fd < 0) {
 		snprintf(err, errsize, "cannot create run arena %s: %s%s", h->name, strerror(errno),
 			 errno == EEXIST ? " (refusing to use an object someone else created)" : "");
+		h->name[0] = '\0'; /* not ours: a destroy of this handle must leave it alone */
 		return -1;
 	}
 	if (flock(h->fd, LOCK_EX | LOCK_NB) != 0) {
@@ -90,6 +91,7 @@ fail_unlink:
 	shm_unlink(h->name);
 	close(h->fd);
 	h->fd = -1;
+	h->name[0] = '\0'; /* a destroy of this handle must not touch the name again */
 	return -1;
 }
 

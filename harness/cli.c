@@ -52,7 +52,9 @@ static int set_variant(ic_run_cfg *cfg, char *kv, char *err, size_t errsize)
 		*eq = '\0';
 	int k = key_index(sc, kv);
 	if (k < 0 || !eq) {
-		ic_join_names(valid, sizeof(valid), &sc->keys[0].name, sizeof(ic_key));
+		valid[0] = '\0';
+		if (sc->keys)
+			ic_join_names(valid, sizeof(valid), &sc->keys[0].name, sizeof(ic_key));
 		snprintf(err, errsize, "%s key '%s' for scenario %s (valid: %s; as key=value)",
 			 k < 0 ? "unknown" : "no value for", kv, sc->name, valid[0] ? valid : "none");
 		return -1;
@@ -68,6 +70,22 @@ static int set_variant(ic_run_cfg *cfg, char *kv, char *err, size_t errsize)
 	return -1;
 }
 
+/* A user's scenario may declare more than the harness holds: refuse it before writing anything. */
+static int check_descriptor(const ic_scenario *sc, char *err, size_t errsize)
+{
+	unsigned nkeys = 0, nroles = 0;
+	while (sc->keys && sc->keys[nkeys].name)
+		nkeys++;
+	while (sc->roles && sc->roles[nroles].name)
+		nroles++;
+	if (nkeys > IC_MAX_KEYS || nroles == 0 || nroles > IC_MAX_ROLES) {
+		snprintf(err, errsize, "scenario %s declares %u keys and %u roles (at most %d keys, 1 to %d roles)",
+			 sc->name, nkeys, nroles, IC_MAX_KEYS, IC_MAX_ROLES);
+		return -1;
+	}
+	return 0;
+}
+
 int ic_cli_parse_spec(const ic_opts *o, ic_run_cfg *cfg, const char *spec, char *err, size_t errsize)
 {
 	char buf[256], names[512], *args;
@@ -79,13 +97,10 @@ int ic_cli_parse_spec(const ic_opts *o, ic_run_cfg *cfg, const char *spec, char 
 		snprintf(err, errsize, "unknown scenario '%s' (valid: %s)", buf, names);
 		return -1;
 	}
-	unsigned nkeys = 0;
-	for (; cfg->sc->keys && cfg->sc->keys[nkeys].name; nkeys++)
-		cfg->variant[nkeys] = cfg->sc->keys[nkeys].values[0];
-	if (nkeys > IC_MAX_KEYS) {
-		snprintf(err, errsize, "scenario %s declares more than %d keys", cfg->sc->name, IC_MAX_KEYS);
+	if (check_descriptor(cfg->sc, err, errsize) != 0)
 		return -1;
-	}
+	for (unsigned k = 0; cfg->sc->keys && cfg->sc->keys[k].name; k++)
+		cfg->variant[k] = cfg->sc->keys[k].values[0];
 	cfg->nroles = 0;
 	for (; cfg->sc->roles[cfg->nroles].name; cfg->nroles++)
 		cfg->counts[cfg->nroles] = cfg->sc->roles[cfg->nroles].default_count;
@@ -337,5 +352,5 @@ void ic_cli_replay_line(const ic_run_cfg *cfg, char *buf, size_t size)
 	if (len < size)
 		len += (size_t)snprintf(buf + len, size - len, " --ops %" PRIu64, cfg->ops);
 	if (cfg->timeout_s != IC_DEFAULT_TIMEOUT && len < size)
-		snprintf(buf + len, size - len, " --timeout %g", cfg->timeout_s);
+		snprintf(buf + len, size - len, " --timeout %.17g", cfg->timeout_s);
 }

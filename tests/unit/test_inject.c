@@ -1,0 +1,174 @@
+/*
+ * test_inject.c: injector specs parsed against each injector's parameter
+ * table, printed back whole (replay lines depend on it), and their names
+ * checked against what a scenario declares.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "internal.h"
+
+static void assert_contains(const char *hay, const char *needle)
+{
+	if (!strstr(hay, needle))
+		fail_msg("'%s' not found in '%s'", needle, hay);
+}
+
+static void parse_ok(ic_inj_inst *inst, const char *spec)
+{
+	char err[256];
+	if (ic_inj_parse(inst, spec, err, sizeof(err)) != 0)
+		fail_msg("'%s' refused: %s", spec, err);
+}
+
+static void format_of(const char *spec, char *buf, size_t size)
+{
+	ic_inj_inst inst;
+	parse_ok(&inst, spec);
+	ic_inj_format(&inst, buf, size);
+}
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	ic_inj_inst inst;
+	parse_ok(&inst, "delay");
+	assert_ptr_equal(inst.inj, ic_injector_find("delay"));
+	assert_true(ic_inj_num(&inst, "p") == 0.05);
+	assert_true(ic_inj_num(&inst, "max") == 20);
+	assert_string_equal(ic_inj_str(&inst, "at"), "");
+	parse_ok(&inst, "nolock");
+	assert_true(ic_inj_num(&inst, "p") == 0.1);
+	parse_ok(&inst, "kill");
+	assert_true(ic_inj_num(&inst, "p") == 0);
+	assert_string_equal(ic_inj_str(&inst, "at"), "");
+}
+
+/* A spec overrides only what it names; an unknown key reads as nothing. */
+static void test_values_override(void **state)
+{
+	(void)state;
+	ic_inj_inst inst;
+	parse_ok(&inst, "delay:max=300us,at=counter/*");
+	assert_true(ic_inj_num(&inst, "p") == 0.05);
+	assert_true(ic_inj_num(&inst, "max") == 300);
+	assert_string_equal(ic_inj_str(&inst, "at"), "counter/*");
+	assert_true(ic_inj_num(&inst, "nosuch") == 0);
+	assert_string_equal(ic_inj_str(&inst, "nosuch"), "");
+}
+
+static void test_format_prints_every_set_parameter(void **state)
+{
+	(void)state;
+	char buf[256];
+	format_of("delay", buf, sizeof(buf));
+	assert_string_equal(buf, "delay:p=0.05,max=20");
+	format_of("delay:at=counter/locked,p=0.5", buf, sizeof(buf));
+	assert_string_equal(buf, "delay:p=0.5,max=20,at=counter/locked");
+	format_of("nolock:at=counter", buf, sizeof(buf));
+	assert_string_equal(buf, "nolock:p=0.1,at=counter");
+	format_of("kill:at=counter/begin", buf, sizeof(buf));
+	assert_string_equal(buf, "kill:at=counter/begin,p=0");
+}
+
+/* What format prints parses back into the same parameters. */
+static void test_format_parses_back(void **state)
+{
+	(void)state;
+	static const char *const specs[] = {"delay:p=0.25,max=7,at=counter/*", "kill:p=0.01",
+					    "nolock:p=1,at=counter"};
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		char once[256], twice[256];
+		ic_inj_inst a, b;
+		parse_ok(&a, specs[i]);
+		ic_inj_format(&a, once, sizeof(once));
+		parse_ok(&b, once);
+		ic_inj_format(&b, twice, sizeof(twice));
+		assert_string_equal(once, twice);
+		assert_memory_equal(a.num, b.num, sizeof(a.num));
+	}
+}
+
+/* A short buffer truncates, and stays a terminated string. */
+static void test_format_truncates(void **state)
+{
+	(void)state;
+	char buf[8];
+	memset(buf, 'x', sizeof(buf));
+	format_of("delay:at=counter/locked", buf, sizeof(buf));
+	assert_string_equal(buf, "delay:p");
+}
+
+static void test_parse_errors_name_the_value(void **state)
+{
+	(void)state;
+	char err[256];
+	ic_inj_inst inst;
+	assert_int_equal(ic_inj_parse(&inst, "nosuch:p=1", err, sizeof(err)), -1);
+	assert_contains(err, "'nosuch'");
+	assert_contains(err, "delay, kill, nolock");
+	assert_int_equal(ic_inj_parse(&inst, "delay:p", err, sizeof(err)), -1);
+	assert_contains(err, "no value for key 'p'");
+	assert_int_equal(ic_inj_parse(&inst, "delay:max=1.5", err, sizeof(err)), -1);
+	assert_contains(err, "max=1.5");
+	assert_int_equal(ic_inj_parse(&inst, "delay:max=10000001", err, sizeof(err)), -1);
+	assert_contains(err, "10000000");
+}
+
+static void test_name_matches(void **state)
+{
+	(void)state;
+	assert_true(ic_name_matches("counter/*", "counter/locked"));
+	assert_true(ic_name_matches("counter/locked", "counter/locked"));
+	assert_true(ic_name_matches("", "anything/at/all"));
+	assert_true(ic_name_matches("*/locked", "counter/locked"));
+	assert_false(ic_name_matches("x", "y"));
+	assert_false(ic_name_matches("counter/*", "ring/push"));
+	assert_false(ic_name_matches("counter", "counter/locked"));
+}
+
+static void test_validate_points_and_sites(void **state)
+{
+	(void)state;
+	const ic_scenario *sc = ic_builtin_scenarios[0];
+	ic_inj_inst inst;
+	char err[512];
+
+	parse_ok(&inst, "kill:at=counter/*");
+	assert_int_equal(ic_inj_validate(&inst, sc, err, sizeof(err)), 0);
+	parse_ok(&inst, "kill"); /* no at=: nothing to check */
+	assert_int_equal(ic_inj_validate(&inst, sc, err, sizeof(err)), 0);
+
+	parse_ok(&inst, "kill:at=ring/*");
+	assert_int_equal(ic_inj_validate(&inst, sc, err, sizeof(err)), -1);
+	assert_contains(err, "ring/*");
+	assert_contains(err, "counter/begin");
+
+	/* nolock's at= names lock sites, not points. */
+	parse_ok(&inst, "nolock:at=counter");
+	assert_int_equal(ic_inj_validate(&inst, sc, err, sizeof(err)), 0);
+	parse_ok(&inst, "nolock:at=counter/locked");
+	assert_int_equal(ic_inj_validate(&inst, sc, err, sizeof(err)), -1);
+	assert_contains(err, "lock site");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_values_override),
+		cmocka_unit_test(test_format_prints_every_set_parameter),
+		cmocka_unit_test(test_format_parses_back),
+		cmocka_unit_test(test_format_truncates),
+		cmocka_unit_test(test_parse_errors_name_the_value),
+		cmocka_unit_test(test_name_matches),
+		cmocka_unit_test(test_validate_points_and_sites),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

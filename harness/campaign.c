@@ -5,6 +5,7 @@
  */
 #include "report.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -195,7 +196,7 @@ int ic_campaign(const ic_opts *o)
 		return IC_EXIT_BROKEN;
 	}
 	if (ic_json_open(&c.json, o->json, o->all ? "all" : "run") != 0) {
-		fprintf(stderr, "ipchaos: cannot write %s\n", o->json);
+		fprintf(stderr, "ipchaos: cannot write %s: %s\n", o->json, strerror(errno));
 		free(c.res);
 		free(c.scratch);
 		return IC_EXIT_BROKEN;
@@ -203,6 +204,7 @@ int ic_campaign(const ic_opts *o)
 	if (o->seed_random)
 		printf("seed: 0x%" PRIx64 " (drawn at random)\n", o->seed);
 	unsigned met = 0, missed = 0;
+	uint64_t t0 = ic_now_ns();
 	if (o->all) {
 		run_all(&c, &met, &missed);
 		c.finding = missed > 0;
@@ -213,13 +215,18 @@ int ic_campaign(const ic_opts *o)
 				break;
 		}
 	}
+	c.t.seconds = (double)(ic_now_ns() - t0) / 1e9; /* wall clock, replays and reports included */
 	if (c.interrupted)
 		printf("interrupted: stopped after cleaning up the current run\n");
 	ic_report_summary(stdout, &c.t);
 	if (o->all)
 		printf("expectations: %u met, %u missed\n", met, missed);
 	int code = exit_code(&c);
-	ic_json_close(&c.json, &c.t, code);
+	if (ic_json_close(&c.json, &c.t, code) != 0) {
+		fprintf(stderr, "ipchaos: writing %s failed: %s\n", o->json, strerror(errno));
+		if (code == IC_EXIT_OK)
+			code = IC_EXIT_BROKEN;
+	}
 	free(c.res);
 	free(c.scratch);
 	return code;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const ic_scenario *ic_cli_find_scenario(const ic_opts *o, const char *name)
@@ -43,7 +44,7 @@ static int key_index(const ic_scenario *sc, const char *key)
 	return -1;
 }
 
-static int set_variant(ic_run_cfg *cfg, char *kv, char *err, size_t errsize)
+static int set_variant(ic_run_cfg *cfg, char *kv, unsigned *given, char *err, size_t errsize)
 {
 	const ic_scenario *sc = cfg->sc;
 	char valid[512];
@@ -59,6 +60,11 @@ static int set_variant(ic_run_cfg *cfg, char *kv, char *err, size_t errsize)
 			 k < 0 ? "unknown" : "no value for", kv, sc->name, valid[0] ? valid : "none");
 		return -1;
 	}
+	if (*given & (1u << k)) {
+		snprintf(err, errsize, "%s given twice for scenario %s", kv, sc->name);
+		return -1;
+	}
+	*given |= 1u << k;
 	for (const char *const *v = sc->keys[k].values; *v; v++)
 		if (strcmp(*v, eq + 1) == 0) {
 			cfg->variant[k] = *v;
@@ -105,9 +111,10 @@ int ic_cli_parse_spec(const ic_opts *o, ic_run_cfg *cfg, const char *spec, char 
 	for (; cfg->sc->roles[cfg->nroles].name; cfg->nroles++)
 		cfg->counts[cfg->nroles] = cfg->sc->roles[cfg->nroles].default_count;
 	cfg->ops = cfg->sc->default_ops;
+	unsigned given = 0;
 	for (char *save = NULL, *kv = args ? strtok_r(args, ",", &save) : NULL; kv;
 	     kv = strtok_r(NULL, ",", &save))
-		if (set_variant(cfg, kv, err, errsize) != 0)
+		if (set_variant(cfg, kv, &given, err, errsize) != 0)
 			return -1;
 	return 0;
 }
@@ -170,7 +177,12 @@ static int parse_count(const char *opt, const char *arg, uint64_t min, uint64_t 
 
 static int check_writable(const char *path, char *err, size_t errsize)
 {
-	if (access(path, F_OK) == 0) {
+	struct stat st;
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			snprintf(err, errsize, "--json %s: is a directory (name a file to write)", path);
+			return -1;
+		}
 		if (access(path, W_OK) == 0)
 			return 0;
 	} else {

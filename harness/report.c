@@ -212,14 +212,17 @@ void ic_json_run(ic_json *j, const ic_run_cfg *cfg, const ic_run_result *res, co
 	fputc('}', f);
 }
 
-void ic_json_close(ic_json *j, const ic_tally *t, int exit_code)
+int ic_json_close(ic_json *j, const ic_tally *t, int exit_code)
 {
 	if (!j->f)
-		return;
+		return 0;
 	fprintf(j->f,
 		"\n],\n\"summary\":{\"runs\":%" PRIu64 ",\"passed\":%" PRIu64 ",\"failed\":%" PRIu64
 		",\"broken\":%" PRIu64 ",\"seconds\":%.6f,\"exit\":%d}}\n",
 		t->runs, t->passed, t->failed, t->broken, t->seconds, exit_code);
-	fclose(j->f);
+	/* A results file CI trusts must not be silently short: report any failed write. */
+	int failed = ferror(j->f);
+	failed |= fclose(j->f) != 0;
 	j->f = NULL;
+	return failed ? -1 : 0;
 }

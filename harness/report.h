@@ -24,6 +24,7 @@ typedef struct ic_json {
 
 int ic_json_open(ic_json *j, const char *path, const char *mode_name);
 void ic_json_run(ic_json *j, const ic_run_cfg *cfg, const ic_run_result *res, const char *expected);
-void ic_json_close(ic_json *j, const ic_tally *t, int exit_code);
+/* -1 when any write failed (errno set): the results file is not to be trusted. */
+int ic_json_close(ic_json *j, const ic_tally *t, int exit_code);
 
 #endif

@@ -1,0 +1,624 @@
+#!/usr/bin/env bash
+# Integration tests for ipchaos: the real binary, real processes, real IPC objects.
+#
+#   cases.sh IPCHAOS_BINARY CASE_NAME
+#
+# Each case is a function case_<name>. It runs in a subshell with its own
+# scratch directory; the global IPC state (POSIX shm and named semaphores of
+# ipchaos, System V IPC, POSIX message queues, processes named ipchaos) is
+# snapshotted before it and compared after it: anything new that remains
+# fails the case, whatever the case itself concluded.
+#
+# Exit: 0 pass, 1 fail, 77 skip (CTest SKIP_RETURN_CODE), 2 bad invocation.
+set -u
+
+# ---------------------------------------------------------------- helpers --
+
+say() { printf '%s\n' "$*"; }
+fail() {
+	printf 'FAIL: %s\n' "$*"
+	exit 1
+}
+skip() {
+	printf 'SKIP: %s\n' "$*"
+	exit 77
+}
+ok() { printf '  ok: %s\n' "$*"; }
+
+# The global state a run may touch, one sorted line per object.
+snapshot() {
+	{
+		local f t mq
+		for f in /dev/shm/ipchaos.* /dev/shm/sem.ipchaos.*; do
+			[ -e "$f" ] && printf 'posix-shm %s\n' "$f"
+		done
+		for t in shm sem msg; do
+			[ -r "/proc/sysvipc/$t" ] &&
+				awk -v t="$t" 'NR > 1 { print "sysv-" t " key=" $1 " id=" $2 }' "/proc/sysvipc/$t"
+		done
+		awk '$3 == "mqueue" { print $2 }' /proc/mounts 2>/dev/null | while read -r mq; do
+			for f in "$mq"/*; do
+				[ -e "$f" ] && printf 'mqueue %s\n' "$f"
+			done
+		done
+		pgrep -x ipchaos 2>/dev/null | while read -r pid; do
+			printf 'process ipchaos pid=%s\n' "$pid"
+		done
+	} | LC_ALL=C sort -u
+}
+
+# Lines of snapshot file $2 that are not in snapshot file $1.
+snapshot_new() {
+	LC_ALL=C comm -13 "$1" "$2"
+}
+
+# Explains a leftover line: for processes, what they are.
+explain_leftover() {
+	local line=$1 pid
+	say "    $line"
+	case $line in
+	process*)
+		pid=${line##*pid=}
+		ps -o pid=,ppid=,stat=,etime=,args= -p "$pid" 2>/dev/null | sed 's/^/      /'
+		;;
+	esac
+}
+
+# Runs the binary: stdout to $T/out, stderr to $T/err, exit code in RC.
+ic() {
+	"$IC" "$@" >"$T/out" 2>"$T/err"
+	RC=$?
+}
+
+# Shows what the last run printed (for failure messages).
+show_output() {
+	say "---- command: ipchaos $*"
+	say "---- exit code: $RC"
+	say "---- stdout (last 40 lines):"
+	tail -n 40 "$T/out"
+	say "---- stderr:"
+	cat "$T/err"
+	say "----"
+}
+
+expect_rc() {
+	local want=$1
+	shift
+	if [ "$RC" != "$want" ]; then
+		show_output "$@"
+		fail "expected exit code $want, got $RC"
+	fi
+}
+
+# py FILE: runs python code from stdin with `d` the JSON of FILE, `argv` the
+# rest. The code raises or calls bad(msg) to fail; what it prints is shown.
+py() {
+	local file=$1
+	shift
+	local code
+	code=$(cat)
+	"$PY" -I -S - "$file" "$@" <<EOF
+import json, re, sys
+def bad(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+path = sys.argv[1]
+argv = sys.argv[2:]
+try:
+    with open(path) as fh:
+        d = json.load(fh)
+except Exception as e:
+    bad("%s is not valid JSON: %s" % (path, e))
+if d.get("format") != "ipchaos-results" or d.get("format_version") != 1:
+    bad("%s: format %r version %r" % (path, d.get("format"), d.get("format_version")))
+runs = d["runs"]
+summary = d["summary"]
+if summary["runs"] != len(runs):
+    bad("summary says %d runs, the file has %d" % (summary["runs"], len(runs)))
+$code
+EOF
+}
+
+# The replay line printed in $T/out (the last one), without its indentation.
+replay_line() {
+	grep -E '^  replay: ipchaos run ' "$T/out" | tail -n 1 | sed 's/^  replay: //'
+}
+
+# The first verdict printed in $T/out: the checker of the first FAIL line.
+printed_verdict() {
+	local v
+	v=$(grep -m1 -E '^  FAIL [a-z-]+: ' "$T/out" | sed -E 's/^  FAIL ([a-z-]+): .*/\1/')
+	if [ -z "$v" ] && grep -q '^  BROKEN: ' "$T/out"; then
+		v=broken
+	fi
+	printf '%s' "${v:-pass}"
+}
+
+# Runs a printed replay line exactly as printed, the leading word ipchaos
+# replaced with the binary under test.
+run_replay_line() {
+	local line=$1
+	local -a words
+	read -r -a words <<<"$line"
+	[ "${words[0]}" = ipchaos ] || fail "replay line does not start with ipchaos: $line"
+	ic "${words[@]:1}"
+}
+
+# --------------------------------------------------------------- the cases --
+
+case_race_found() {
+	ic run shm_counter:lock=none --inject delay --seeds 100 --json "$T/r.json"
+	expect_rc 1 run shm_counter:lock=none --inject delay --seeds 100
+	ok "lock=none + delay exits 1"
+	grep -qE '^  FAIL counter: expected [0-9]+, got [0-9]+ \([0-9]+ increments lost\)' "$T/out" ||
+		{ show_output; fail "no '  FAIL counter: expected N, got M (K increments lost)' line"; }
+	ok "a FAIL counter line: $(grep -m1 '^  FAIL counter' "$T/out")"
+	grep -qE '^  replay: ipchaos run ' "$T/out" || { show_output; fail "no '  replay: ipchaos run' line"; }
+	ok "a replay line: $(replay_line)"
+	py "$T/r.json" <<'EOF' || exit 1
+if not 1 <= len(runs) <= 100: bad("%d runs for --seeds 100" % len(runs))
+last = runs[-1]
+if last["verdict"] != "counter": bad("last run's verdict is %r, not counter" % last["verdict"])
+if not any(f["checker"] == "counter" for f in last["findings"]): bad("no counter finding")
+for r in runs[:-1]:
+    if r["verdict"] != "pass": bad("a run before the first finding is %r" % r["verdict"])
+if summary["exit"] != 1: bad("summary exit %r" % summary["exit"])
+if not last["replay"].startswith("ipchaos run shm_counter:lock=none"): bad("replay %r" % last["replay"])
+print("  ok: JSON: %d run(s), the last (seed %s) has verdict counter; summary exit 1" % (len(runs), last["seed"]))
+EOF
+}
+
+# 200 seeds of a correct variant under injection: exit 0, 200 runs all pass.
+correct_variant() {
+	local variant=$1
+	shift
+	local -a inject=()
+	local i
+	for i in "$@"; do inject+=(--inject "$i"); done
+	ic run "shm_counter:lock=$variant" "${inject[@]}" --seeds 200 --json "$T/c.json"
+	expect_rc 0 run "shm_counter:lock=$variant" "${inject[@]}" --seeds 200
+	ok "lock=$variant with ${inject[*]} --seeds 200 exits 0"
+	grep -q '^summary: 200 runs, 200 passed, 0 failed, 0 broken' "$T/out" ||
+		{ show_output; fail "summary line is not '200 runs, 200 passed, 0 failed, 0 broken'"; }
+	ok "$(grep '^summary:' "$T/out")"
+	py "$T/c.json" "$variant" "$#" <<'EOF' || exit 1
+variant, ninj = argv[0], int(argv[1])
+if len(runs) != 200: bad("%d runs, expected 200" % len(runs))
+notpass = [(r["seed"], r["verdict"]) for r in runs if r["verdict"] != "pass"]
+if notpass: bad("runs not passing: %r" % notpass[:5])
+seeds = [int(r["seed"], 16) for r in runs]
+if seeds != list(range(1, 201)): bad("seeds are not 0x1..0xc8 in order")
+for r in runs:
+    if not r["spec"].startswith("shm_counter:lock=%s," % variant): bad("spec %r" % r["spec"])
+    if len(r["inject"]) != ninj: bad("inject %r" % r["inject"])
+    if r["findings"]: bad("a passing run has findings: %r" % r["findings"])
+if summary["passed"] != 200 or summary["exit"] != 0: bad("summary %r" % summary)
+print("  ok: JSON: 200 runs, seeds 0x1..0xc8, all pass, summary exit 0")
+EOF
+}
+
+case_correct_robust() { correct_variant robust delay kill; }
+case_correct_atomic() { correct_variant atomic delay kill; }
+case_correct_mutex() { correct_variant mutex delay; }
+case_correct_sem() { correct_variant sem delay; }
+case_correct_spin() { correct_variant spin delay; }
+
+case_robust_recovers() {
+	ic run shm_counter:lock=robust --inject kill:at=counter/locked --seeds 20 --json "$T/r.json"
+	expect_rc 0 run shm_counter:lock=robust --inject kill:at=counter/locked --seeds 20
+	ok "robust with kill:at=counter/locked, 20 seeds, exits 0"
+	py "$T/r.json" <<'EOF' || exit 1
+if len(runs) != 20: bad("%d runs, expected 20" % len(runs))
+if any(r["verdict"] != "pass" for r in runs): bad("not every run passed")
+rec = [r["recoveries"] for r in runs]
+if max(rec) < 1: bad("no run recovered the robust mutex: recoveries %r" % rec)
+print("  ok: JSON: all 20 pass; %d run(s) recovered from a dead holder (recoveries %r)"
+      % (sum(1 for x in rec if x >= 1), rec))
+EOF
+}
+
+case_dead_holder() {
+	local lock at kind n first="" text
+	for spec in mutex:counter/locked:mutex sem:counter/loaded:semaphore spin:counter/stored:spinlock; do
+		IFS=: read -r lock at kind <<<"$spec"
+		first=""
+		for n in 1 2 3; do
+			ic run "shm_counter:lock=$lock" --inject "kill:at=$at" --seed 42 --json "$T/d$n.json"
+			expect_rc 1 run "shm_counter:lock=$lock" --inject "kill:at=$at" --seed 42
+			text=$(py "$T/d$n.json" "$kind" <<'EOF'
+kind = argv[0]
+if len(runs) != 1: bad("%d runs" % len(runs))
+r = runs[0]
+if r["verdict"] != "dead-holder": bad("verdict %r, expected dead-holder; findings %r" % (r["verdict"], r["findings"]))
+t = r["findings"][0]["text"]
+if "'counter' (%s)" % kind not in t: bad("finding does not name lock site 'counter' and kind %s: %r" % (kind, t))
+print(t)
+EOF
+			) || fail "lock=$lock kill:at=$at seed 42 (repeat $n): $text"
+			if [ -z "$first" ]; then
+				first=$text
+			elif [ "$text" != "$first" ]; then
+				fail "lock=$lock, same seed, repeat $n differs: first '$first', now '$text'"
+			fi
+		done
+		ok "lock=$lock kill:at=$at: 3 x exit 1, dead-holder, same finding: $(printf '%s' "$first" | sed -n 2p | sed 's/^ *//')"
+	done
+}
+
+case_hang() {
+	ic run shm_counter:lock=mutex,bug=forget_unlock --timeout 0.5 --json "$T/h.json"
+	expect_rc 1 run shm_counter:lock=mutex,bug=forget_unlock --timeout 0.5
+	ok "forget_unlock exits 1"
+	grep -q '^  FAIL hang: no progress for' "$T/out" || { show_output; fail "no 'FAIL hang' line"; }
+	grep -qE '#[0-9]+ (pthread_mutex_lock|__lll_lock_wait)' "$T/out" ||
+		{ show_output; fail "no stack frame naming pthread_mutex_lock or __lll_lock_wait"; }
+	ok "stack: $(grep -m1 -E '#[0-9]+ (pthread_mutex_lock|__lll_lock_wait)' "$T/out" | sed 's/^ *//')"
+	py "$T/h.json" <<'EOF' || exit 1
+r = runs[0]
+if r["verdict"] != "hang": bad("verdict %r, expected hang" % r["verdict"])
+if not re.search(r"(pthread_mutex_lock|__lll_lock_wait)", r["findings"][0]["text"]): bad("JSON text has no lock frame")
+print("  ok: JSON verdict hang, stack in the finding text")
+EOF
+	local pids pid
+	pids=$(grep -oE '\(pid [0-9]+\)' "$T/out" | grep -oE '[0-9]+' | sort -u)
+	[ -n "$pids" ] || { show_output; fail "no '(pid N)' in the hang report"; }
+	for pid in $pids; do
+		if [ -e "/proc/$pid" ]; then
+			fail "process $pid of the run still exists: $(ps -o pid=,ppid=,stat=,comm= -p "$pid")"
+		fi
+	done
+	ok "the stuck processes ($(tr '\n' ' ' <<<"$pids")) are gone"
+}
+
+case_crash() {
+	ic run shm_counter:lock=mutex,bug=wild_write --json "$T/c.json"
+	expect_rc 1 run shm_counter:lock=mutex,bug=wild_write
+	grep -q '^  FAIL crash: ' "$T/out" || { show_output; fail "no 'FAIL crash' line"; }
+	grep -qE 'died of SIGSEGV' "$T/out" || { show_output; fail "no 'died of SIGSEGV'"; }
+	grep -qE '^ +#[0-9]+ counter_wild_write' "$T/out" || { show_output; fail "no backtrace frame counter_wild_write"; }
+	ok "exit 1, $(grep -m1 'died of SIGSEGV' "$T/out" | sed 's/^ *//')"
+	ok "frame: $(grep -m1 -E '#[0-9]+ counter_wild_write' "$T/out" | sed 's/^ *//')"
+	py "$T/c.json" <<'EOF' || exit 1
+r = runs[0]
+if r["verdict"] != "crash": bad("verdict %r, expected crash" % r["verdict"])
+t = r["findings"][0]["text"]
+if "SIGSEGV" not in t or not re.search(r"#\d+ counter_wild_write", t): bad("finding text %r" % t)
+print("  ok: JSON verdict crash, SIGSEGV and counter_wild_write in the finding")
+EOF
+}
+
+case_leaks() {
+	ic run shm_counter:bug=leak --json "$T/l.json"
+	expect_rc 1 run shm_counter:bug=leak
+	local obj
+	obj=$(py "$T/l.json" <<'EOF'
+r = runs[0]
+if r["verdict"] != "leaks": bad("verdict %r, expected leaks" % r["verdict"])
+want = "/dev/shm/ipchaos.%s.untracked" % r["run_id"]
+if want not in r["findings"][0]["text"]: bad("finding %r does not name %s" % (r["findings"][0]["text"], want))
+print(want)
+EOF
+	) || fail "$obj"
+	grep -qF "    $obj" "$T/out" || { show_output; fail "the report does not list $obj"; }
+	ok "exit 1, verdict leaks naming $obj"
+	[ ! -e "$obj" ] || fail "$obj still exists after the run"
+	ok "$obj was removed after reporting"
+}
+
+case_replay() {
+	local line want got
+	# A race found by a seed sweep.
+	ic run shm_counter:lock=none --inject delay --seeds 100 --json "$T/a.json"
+	expect_rc 1 run shm_counter:lock=none --inject delay --seeds 100
+	line=$(replay_line)
+	want=$(printed_verdict)
+	[ "$want" = counter ] || fail "the race sweep's verdict is $want"
+	run_replay_line "$line"
+	got=$(printed_verdict)
+	if [ "$RC" != 1 ] || [ "$got" != "$want" ]; then
+		show_output "$line"
+		fail "replay of '$line': exit $RC verdict $got, expected exit 1 verdict $want"
+	fi
+	ok "'$line' -> exit 1, $got"
+
+	# A dead holder found by a sweep of seed-drawn kill points.
+	ic run shm_counter:lock=mutex --inject kill --seed 1 --seeds 50
+	expect_rc 1 run shm_counter:lock=mutex --inject kill --seed 1 --seeds 50
+	line=$(replay_line)
+	want=$(printed_verdict)
+	[ "$want" = dead-holder ] || fail "the kill sweep's verdict is $want"
+	local i
+	for i in 1 2; do
+		run_replay_line "$line"
+		got=$(printed_verdict)
+		if [ "$RC" != 1 ] || [ "$got" != "$want" ]; then
+			show_output "$line"
+			fail "replay of '$line': exit $RC verdict $got, expected exit 1 verdict $want"
+		fi
+	done
+	ok "'$line' -> exit 1, $got (twice)"
+
+	# --replays: how often the race reproduces.
+	ic run shm_counter:lock=none --inject delay --seeds 100 --replays 10
+	expect_rc 1 run shm_counter:lock=none --inject delay --seeds 100 --replays 10
+	local n
+	n=$(grep -m1 -oE '^  reproduced [0-9]+/10 replays$' "$T/out" | grep -oE '[0-9]+' | head -n1)
+	[ -n "$n" ] || { show_output; fail "no '  reproduced N/10 replays' line"; }
+	[ "$n" -ge 9 ] || fail "reproduced only $n/10 replays, expected at least 9"
+	ok "--replays 10: reproduced $n/10 replays"
+}
+
+case_keep() {
+	ic run shm_counter --keep
+	expect_rc 0 run shm_counter --keep
+	local line runid p n=0
+	line=$(grep -m1 '^  kept for inspection: ' "$T/out") || { show_output; fail "no 'kept for inspection:' line"; }
+	runid=$(grep -m1 -oE '\(run [0-9a-f]+,' "$T/out" | sed -E 's/\(run ([0-9a-f]+),/\1/')
+	[ -n "$runid" ] || { show_output; fail "no run id in the report"; }
+	local -a paths
+	read -r -a paths <<<"${line#  kept for inspection: }"
+	[ "${#paths[@]}" -ge 1 ] || fail "no paths after 'kept for inspection:'"
+	for p in "${paths[@]}"; do
+		case $p in
+		/dev/shm/ipchaos."$runid".*) ;;
+		*) rm -f -- /dev/shm/ipchaos."$runid".*; fail "kept path $p is not /dev/shm/ipchaos.$runid.*" ;;
+		esac
+		if [ ! -e "$p" ]; then
+			rm -f -- /dev/shm/ipchaos."$runid".*
+			fail "kept path $p does not exist"
+		fi
+		n=$((n + 1))
+	done
+	printf '%s\n' "${paths[@]}" | grep -q '\.arena$' || { rm -f -- "${paths[@]}"; fail "the arena is not among the kept paths"; }
+	ok "exit 0; kept $n path(s) that exist: ${paths[*]}"
+	rm -f -- "${paths[@]}"
+	ok "removed them"
+}
+
+case_all() {
+	"$IC" list >"$T/list" 2>&1 || fail "ipchaos list failed"
+	ic run --all --json "$T/all.json"
+	expect_rc 0 run --all
+	local line n missed
+	line=$(grep -E '^expectations: [0-9]+ met, [0-9]+ missed$' "$T/out") || { show_output; fail "no 'expectations: N met, M missed' line"; }
+	n=$(sed -E 's/^expectations: ([0-9]+) met.*/\1/' <<<"$line")
+	missed=$(sed -E 's/.* ([0-9]+) missed$/\1/' <<<"$line")
+	[ "$missed" = 0 ] || { show_output; fail "$line"; }
+	[ "$n" -ge 13 ] || fail "$line: expected at least 13 met"
+	ok "exit 0, $line"
+	py "$T/all.json" "$T/list" "$n" <<'EOF' || exit 1
+listing, met = argv[0], int(argv[1])
+# The declared expectations and key defaults, from `ipchaos list`.
+expects, defaults, sc, in_scenarios = [], {}, None, False
+for l in open(listing):
+    if l.startswith("scenarios"):
+        in_scenarios = True
+        continue
+    if not l.startswith(" "):  # a blank line or the next section
+        in_scenarios = False
+    if not in_scenarios:
+        continue
+    m = re.match(r"^  (\S+) ", l)
+    if m:
+        sc = m.group(1)
+        defaults[sc] = {}
+        continue
+    m = re.match(r"^    (\w+)=(\S*\*\S*)\s", l)
+    if m:
+        for v in m.group(2).split("|"):
+            if v.endswith("*"):
+                defaults[sc][m.group(1)] = v[:-1]
+        continue
+    m = re.match(r"^      (\S*)\s*\[(.*?)\] -> (\S+) within (\d+) seeds?$", l)
+    if m:
+        expects.append((sc, m.group(1), m.group(2), m.group(3), int(m.group(4))))
+if len(expects) < 13: bad("ipchaos list shows %d expectations, expected at least 13" % len(expects))
+if len(expects) != met: bad("ipchaos list shows %d expectations, --all met %d" % (len(expects), met))
+if d.get("mode") != "all": bad("mode %r" % d.get("mode"))
+def full_spec(sc, variant):
+    kv = dict(defaults[sc])
+    for p in filter(None, variant.split(",")):
+        k, v = p.split("="); kv[k] = v
+    return kv
+def spec_kv(spec):
+    name, _, rest = spec.partition(":")
+    return name, dict(p.split("=") for p in rest.split(",") if p)
+i = 0
+for (sc, variant, inject, verdict, seeds) in expects:
+    want_inj = [] if inject == "no injection" else [x.split(":")[0] for x in inject.split(";")]
+    want_kv = full_spec(sc, variant)
+    group = []
+    while i < len(runs):
+        r = runs[i]
+        name, kv = spec_kv(r["spec"])
+        if (r["scenario"], name, kv, [x.split(":")[0] for x in r["inject"]], r.get("expected")) != (sc, sc, want_kv, want_inj, verdict):
+            break
+        group.append(r); i += 1
+    label = "%s:%s [%s] -> %s" % (sc, variant, inject, verdict)
+    if not group: bad("no JSON run for the expectation %s (next run: %r)" % (label, runs[i]["spec"] if i < len(runs) else None))
+    if len(group) > seeds: bad("%s: %d runs for %d seeds" % (label, len(group), seeds))
+    if verdict == "pass":
+        if len(group) != seeds or any(r["verdict"] != "pass" for r in group): bad("%s: %d runs, not all pass" % (label, len(group)))
+    else:
+        if any(r["verdict"] != "pass" for r in group[:-1]): bad("%s: a failing run before the last" % label)
+        if verdict not in [f["checker"] for f in group[-1]["findings"]]: bad("%s: last run's findings %r" % (label, group[-1]["findings"]))
+    print("  ok: %-60s %d run(s)" % (label, len(group)))
+if i != len(runs): bad("%d JSON runs belong to no expectation, first %r" % (len(runs) - i, runs[i]["spec"]))
+if summary["exit"] != 0: bad("summary exit %r" % summary["exit"])
+print("  ok: JSON has runs for all %d expectations, %d runs in all, summary exit 0" % (len(expects), len(runs)))
+EOF
+}
+
+# One bad invocation: exit 2, one stderr line containing $1, empty stdout,
+# the --json target not created, the global state unchanged.
+bad_one() {
+	local needle=$1 json=$2
+	shift 2
+	snapshot >"$T/bad.before"
+	ic "$@"
+	snapshot >"$T/bad.after"
+	local lines
+	lines=$(wc -l <"$T/err")
+	[ "$RC" = 2 ] || { show_output "$@"; fail "ipchaos $*: exit $RC, expected 2"; }
+	[ "$lines" = 1 ] || { show_output "$@"; fail "ipchaos $*: $lines lines on stderr, expected exactly 1"; }
+	[ ! -s "$T/out" ] || { show_output "$@"; fail "ipchaos $*: printed on stdout"; }
+	grep -qF -- "$needle" "$T/err" || { show_output "$@"; fail "ipchaos $*: stderr does not contain '$needle'"; }
+	[ ! -e "$json" ] || fail "ipchaos $*: created the --json target $json"
+	local new
+	new=$(snapshot_new "$T/bad.before" "$T/bad.after")
+	[ -z "$new" ] || fail "ipchaos $*: left global state behind: $new"
+	ok "exit 2: $(cat "$T/err")"
+}
+
+case_bad_input() {
+	local J="$T/never.json"
+	bad_one nosuch_scenario "$J" run --json "$J" nosuch_scenario
+	bad_one flavor "$J" run --json "$J" shm_counter:flavor=x
+	bad_one bogus "$J" run --json "$J" shm_counter:lock=bogus
+	bad_one nosuchinj "$J" run --json "$J" shm_counter --inject nosuchinj
+	bad_one foo "$J" run --json "$J" shm_counter --inject delay:foo=1
+	bad_one abc "$J" run --json "$J" shm_counter --seed abc
+	bad_one -5 "$J" run --json "$J" shm_counter --seed -5
+	bad_one 1.5 "$J" run --json "$J" shm_counter --inject delay:p=1.5
+	bad_one "--procs 0" "$J" run --json "$J" shm_counter --procs 0
+	bad_one /nonexistent/dir/x.json /nonexistent/dir/x.json run shm_counter --json /nonexistent/dir/x.json
+	bad_one "--seeds 0" "$J" run --json "$J" shm_counter --seeds 0
+	bad_one --frobnicate "$J" run --json "$J" shm_counter --frobnicate
+	bad_one scenario "$J" run --json "$J"
+	bad_one frobnicate "$J" frobnicate --json "$J"
+}
+
+# Beyond the listed bad inputs: a --json target that is a directory is bad
+# usage too, to be refused at parse time (exit 2, one line), not once the
+# campaign starts (exit 3).
+case_json_directory() {
+	mkdir "$T/results.d"
+	bad_one "$T/results.d" "$T/results.d/never" run shm_counter --json "$T/results.d"
+	[ -z "$(ls -A "$T/results.d")" ] || fail "something was written into $T/results.d"
+}
+
+# Results that cannot be written must not be lost silently: a JSON target
+# where every write fails (/dev/full: ENOSPC) ends the command with exit 3
+# and a message naming it, not exit 0.
+case_json_write_error() {
+	[ -w /dev/full ] || skip "no writable /dev/full"
+	ic run shm_counter --json /dev/full
+	if [ "$RC" != 3 ]; then
+		show_output run shm_counter --json /dev/full
+		fail "the JSON results could not be written (/dev/full), yet exit $RC, expected 3"
+	fi
+	grep -q '/dev/full' "$T/err" || { show_output; fail "no message on stderr naming /dev/full"; }
+	ok "exit 3: $(head -n1 "$T/err")"
+}
+
+# Interrupt a long campaign with $1 after about a second.
+interrupt_with() {
+	local sig=$1
+	local -a launch=("$IC")
+	# A user's ipchaos starts with the default disposition; a background job
+	# of a non-interactive shell would start with SIGINT ignored.
+	if env --default-signal=INT true 2>/dev/null; then
+		launch=(env "--default-signal=INT,TERM" "$IC")
+	fi
+	"${launch[@]}" run shm_counter:lock=none --inject delay:p=0.5,max=200 --seeds 100000 --keep-going \
+		--json "$T/i.json" >"$T/out" 2>"$T/err" &
+	local pid=$!
+	sleep 1
+	kill -0 "$pid" 2>/dev/null || { wait "$pid"; RC=$?; show_output; fail "the campaign ended before SIG$sig"; }
+	kill -s "$sig" "$pid"
+	wait "$pid"
+	RC=$?
+	[ "$RC" = 130 ] || { show_output "(SIG$sig)"; fail "SIG$sig: exit $RC, expected 130"; }
+	grep -q '^interrupted' "$T/out" || { show_output "(SIG$sig)"; fail "SIG$sig: no 'interrupted' on stdout"; }
+	grep -q '^summary: ' "$T/out" || { show_output "(SIG$sig)"; fail "SIG$sig: no summary line"; }
+	ok "SIG$sig: exit 130, '$(grep -m1 '^interrupted' "$T/out")'"
+	py "$T/i.json" <<'EOF' || exit 1
+if summary["exit"] != 130: bad("JSON summary exit %r, expected 130" % summary["exit"])
+if any(r["verdict"] == "interrupted" for r in runs): bad("an interrupted run was recorded")
+print("  ok: JSON complete, %d runs recorded, summary exit 130" % len(runs))
+EOF
+}
+
+case_sigint() { interrupt_with INT; }
+case_sigterm() { interrupt_with TERM; }
+
+case_shm_full() {
+	[ "$(id -u)" = 0 ] || skip "needs root (mounts a small tmpfs on /dev/shm in a mount namespace)"
+	unshare -m true 2>/dev/null || skip "unshare -m does not work here"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	unshare -m bash -c '
+		mount --make-rprivate / || exit 90
+		mount -t tmpfs -o size=256k tmpfs /dev/shm || exit 91
+		"$1" run shm_counter --ops 1000000
+		echo "ipchaos-exit=$?"
+		echo "left-in-shm=[$(ls -A /dev/shm | tr "\n" " ")]"
+	' inner "$IC" >"$T/out" 2>"$T/err"
+	RC=$?
+	[ "$RC" = 0 ] || { show_output "(in unshare -m)"; fail "the namespace set-up failed (exit $RC)"; }
+	local code
+	code=$(sed -n 's/^ipchaos-exit=//p' "$T/out")
+	[ "$code" = 3 ] || { show_output "(in unshare -m)"; fail "ipchaos exit $code with a full /dev/shm, expected 3"; }
+	grep -q '/dev/shm' "$T/out" "$T/err" || { show_output; fail "no message mentioning /dev/shm"; }
+	ok "exit 3: $(grep -h -m1 '/dev/shm' "$T/out" "$T/err" | sed 's/^ *//')"
+	grep -q '^left-in-shm=\[\]$' "$T/out" || { show_output; fail "objects left in the small /dev/shm: $(grep '^left-in-shm' "$T/out")"; }
+	ok "nothing left in the namespace's /dev/shm"
+}
+
+case_no_leftover_processes() {
+	local before after
+	before=$(pgrep -x ipchaos | sort)
+	ic run shm_counter:lock=robust --inject kill --inject delay --seeds 50
+	expect_rc 0 run shm_counter:lock=robust --inject kill --inject delay --seeds 50
+	ok "robust, kill + delay, 50 seeds: exit 0"
+	after=$(pgrep -x ipchaos | sort)
+	[ "$after" = "$before" ] || fail "processes named ipchaos remain: $(comm -13 <(echo "$before") <(echo "$after") | tr '\n' ' ')"
+	# Failing runs end with the harness killing the survivors: as much to clean.
+	ic run shm_counter:lock=mutex --inject kill --inject delay --seeds 50 --keep-going
+	expect_rc 1 run shm_counter:lock=mutex --inject kill --inject delay --seeds 50 --keep-going
+	ok "mutex, kill + delay, 50 seeds, --keep-going: exit 1, $(grep -c '^  FAIL dead-holder' "$T/out") dead-holder findings"
+	after=$(pgrep -x ipchaos | sort)
+	[ "$after" = "$before" ] || fail "processes named ipchaos remain: $(comm -13 <(echo "$before") <(echo "$after") | tr '\n' ' ')"
+	ok "no process named ipchaos remains (before: [${before//$'\n'/ }], after: [${after//$'\n'/ }])"
+}
+
+# ------------------------------------------------------------------- main --
+
+if [ $# -ne 2 ]; then
+	printf 'usage: %s IPCHAOS_BINARY CASE_NAME\ncases:' "$0" >&2
+	declare -F | sed -n 's/^declare -f case_/ /p' | tr -d '\n' >&2
+	printf '\n' >&2
+	exit 2
+fi
+IC=$1
+CASE=$2
+[ -x "$IC" ] || { printf '%s: not an executable: %s\n' "$0" "$IC" >&2; exit 2; }
+declare -F "case_$CASE" >/dev/null || { printf '%s: no case %s\n' "$0" "$CASE" >&2; exit 2; }
+# The interpreter itself, not a version manager's shim (which can cost a second a call).
+PY=$(python3 -I -c 'import sys; print(sys.executable)' 2>/dev/null) || PY=
+[ -n "$PY" ] || { printf 'python3 is needed to read the JSON results\n' >&2; exit 2; }
+case $IC in /*) ;; *) IC=$PWD/$IC ;; esac
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/ipchaos-integ.$CASE.XXXXXX") || exit 2
+trap 'rm -rf -- "$T"' EXIT
+
+say "case $CASE ($IC)"
+snapshot >"$T/global.before"
+start=$(date +%s.%N)
+(case_"$CASE")
+rc=$?
+snapshot >"$T/global.after"
+new=$(snapshot_new "$T/global.before" "$T/global.after")
+if [ -n "$new" ]; then
+	say "FAIL: global IPC state left behind by case $CASE:"
+	while IFS= read -r l; do explain_leftover "$l"; done <<<"$new"
+	rc=1
+else
+	say "  ok: global IPC state unchanged (ipchaos shm/sem, System V IPC, mqueues, processes)"
+fi
+elapsed=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+case $rc in
+0) say "PASS $CASE (${elapsed} s)" ;;
+77) say "SKIP $CASE" ;;
+*) say "FAIL $CASE (exit $rc, ${elapsed} s)"; rc=1 ;;
+esac
+exit $rc

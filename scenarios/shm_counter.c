@@ -33,8 +33,8 @@ static const char *const bug_values[] = {"none", "forget_unlock", "wild_write", 
 static const ic_key counter_keys[] = {
 	{"lock", lock_values, "how increments are synchronised"},
 	{"bug", bug_values,
-	 "a planted defect: forget_unlock (one unlock missing: hang), wild_write (a NULL write: "
-	 "crash), leak (a segment made behind the tracker's back: leaks)"},
+	 "a planted defect: forget_unlock (one unlock missing: hang), wild_write (a write to "
+	 "an unmapped address: crash), leak (a segment made behind the tracker's back: leaks)"},
 	{0},
 };
 
@@ -100,10 +100,13 @@ static int counter_setup(ic_ctx *ctx)
 	return 0;
 }
 
-/* The planted crash: a write through NULL, outside any lock. */
+/*
+ * The planted crash: a write to an unmapped page, outside any lock. Not NULL
+ * itself, so that UBSan's null check does not turn the SIGSEGV into an exit.
+ */
 __attribute__((noinline)) static void counter_wild_write(uint64_t v)
 {
-	volatile uint64_t *volatile target = NULL;
+	volatile uint64_t *volatile target = (volatile uint64_t *)(uintptr_t)64;
 	*target = v;
 }
 

@@ -41,6 +41,9 @@ static void run_counted(campaign *c, const ic_run_cfg *cfg, ic_run_result *res, 
 	c->t.passed += res->status == IC_RUN_PASS;
 	c->t.failed += res->status == IC_RUN_FAIL;
 	c->t.broken += res->status == IC_RUN_BROKEN;
+	c->t.messages += res->messages;
+	c->t.bytes += res->bytes;
+	c->t.transfer_s += res->transfer_s;
 	ic_json_run(&c->json, cfg, res, expected);
 }
 
@@ -96,6 +99,8 @@ static int expectation_cfg(const campaign *c, const ic_scenario *sc, const ic_ex
 	snprintf(spec, sizeof(spec), "%s%s%s", sc->name, e->variant[0] ? ":" : "", e->variant);
 	if (ic_cli_parse_spec(c->o, cfg, spec, err, errsize) != 0)
 		return -1;
+	if (e->procs && ic_cli_parse_procs(cfg, e->procs, err, errsize) != 0)
+		return -1;
 	cfg->nprocs = 0;
 	for (unsigned r = 0; r < cfg->nroles; r++)
 		cfg->nprocs += cfg->counts[r];
@@ -110,7 +115,7 @@ static int expectation_cfg(const campaign *c, const ic_scenario *sc, const ic_ex
 	}
 	cfg->timeout_s = c->o->timeout;
 	cfg->keep = c->o->keep;
-	return 0;
+	return ic_cli_validate(cfg, err, errsize);
 }
 
 /* Runs seeds until the expectation is decided; true when it was met. */

@@ -65,9 +65,19 @@ static int set_variant(ic_run_cfg *cfg, char *kv, unsigned *given, char *err, si
 		return -1;
 	}
 	*given |= 1u << k;
+	if (!sc->keys[k].values) {
+		const char *why = sc->keys[k].check ? sc->keys[k].check(eq + 1) : NULL;
+		if (why || strlen(eq + 1) >= sizeof(cfg->variant[k])) {
+			snprintf(err, errsize, "%s=%s for %s: expected %s", kv, eq + 1, sc->name,
+				 why ? why : "a shorter value");
+			return -1;
+		}
+		snprintf(cfg->variant[k], sizeof(cfg->variant[k]), "%s", eq + 1);
+		return 0;
+	}
 	for (const char *const *v = sc->keys[k].values; *v; v++)
 		if (strcmp(*v, eq + 1) == 0) {
-			cfg->variant[k] = *v;
+			snprintf(cfg->variant[k], sizeof(cfg->variant[k]), "%s", *v);
 			return 0;
 		}
 	ic_join_names(valid, sizeof(valid), sc->keys[k].values, sizeof(char *));
@@ -106,7 +116,8 @@ int ic_cli_parse_spec(const ic_opts *o, ic_run_cfg *cfg, const char *spec, char 
 	if (check_descriptor(cfg->sc, err, errsize) != 0)
 		return -1;
 	for (unsigned k = 0; cfg->sc->keys && cfg->sc->keys[k].name; k++)
-		cfg->variant[k] = cfg->sc->keys[k].values[0];
+		snprintf(cfg->variant[k], sizeof(cfg->variant[k]), "%s",
+			 cfg->sc->keys[k].values ? cfg->sc->keys[k].values[0] : cfg->sc->keys[k].def);
 	cfg->nroles = 0;
 	for (; cfg->sc->roles[cfg->nroles].name; cfg->nroles++)
 		cfg->counts[cfg->nroles] = cfg->sc->roles[cfg->nroles].default_count;
@@ -195,6 +206,22 @@ static int check_writable(const char *path, char *err, size_t errsize)
 	return -1;
 }
 
+int ic_cli_validate(const ic_run_cfg *cfg, char *err, size_t errsize)
+{
+	if (!cfg->sc->validate)
+		return 0;
+	ic_ctx ctx;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.cfg = cfg;
+	char why[512];
+	if (!cfg->sc->validate(&ctx, why, sizeof(why)))
+		return 0;
+	char spec[256];
+	ic_cli_spec_text(cfg, spec, sizeof(spec));
+	snprintf(err, errsize, "%s: %s", spec, why);
+	return -1;
+}
+
 /* Scenario-level settings that apply to every spec, checked once all are known. */
 typedef struct run_flags {
 	const char *inject[IC_MAX_INJ];
@@ -221,7 +248,7 @@ static int resolve_run(ic_opts *o, ic_run_cfg *cfg, const run_flags *fl, char *e
 	}
 	cfg->timeout_s = o->timeout;
 	cfg->keep = o->keep;
-	return 0;
+	return ic_cli_validate(cfg, err, errsize);
 }
 
 /* "--opt=value" or "--opt value"; NULL when it is not this option. */

@@ -33,6 +33,8 @@ typedef struct ic_opts {
 int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsize);
 /* "shm_counter:lock=none" into cfg's scenario and variant. */
 int ic_cli_parse_spec(const ic_opts *o, ic_run_cfg *cfg, const char *spec, char *err, size_t errsize);
+/* The scenario's own check of a resolved run (sizes against system limits, P:C). */
+int ic_cli_validate(const ic_run_cfg *cfg, char *err, size_t errsize);
 /* "2" or "1:3" into per-role counts. */
 int ic_cli_parse_procs(ic_run_cfg *cfg, const char *arg, char *err, size_t errsize);
 int ic_cli_parse_seed(const char *arg, uint64_t *seed);

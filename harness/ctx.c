@@ -8,7 +8,9 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -112,6 +114,12 @@ void ic_inject_signal(ic_ctx *ctx, int sig, const char *point, uint64_t hit)
 	/* Published before the signal, so the supervisor can tell ours from a crash. */
 	atomic_store_explicit(&s->injected_sig, sig, memory_order_release);
 	raise(sig);
+}
+
+void ic_stall_self(ic_ctx *ctx, uint64_t ns)
+{
+	atomic_store(&ctx->arena->slots[ctx->slot].stall_until, ic_now_ns() + ns);
+	raise(SIGSTOP);
 }
 
 uint64_t *ic_inj_scratch(ic_ctx *ctx, const ic_inj_inst *inst)
@@ -265,6 +273,42 @@ int ic_lock(ic_ctx *ctx, ic_lock_t *lock)
 	return rc;
 }
 
+struct timespec ic_deadline(int ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+int ic_cond_timedwait(ic_ctx *ctx, pthread_cond_t *cond, ic_lock_t *lock,
+		      const struct timespec *abs_timeout)
+{
+	ic_lockrec *rec = &ctx->arena->locks[lock->id];
+	atomic_store_explicit(&rec->holder, 0, memory_order_release);
+	int rc = abs_timeout ? pthread_cond_timedwait(cond, &lock->u.mutex, abs_timeout)
+			     : pthread_cond_wait(cond, &lock->u.mutex);
+	if (rc == EOWNERDEAD) {
+		pthread_mutex_consistent(&lock->u.mutex);
+		ic_info(ctx, IC_OP_RECOVER, (uint64_t)lock->id, 0);
+	}
+	atomic_store_explicit(&rec->holder, (int)ctx->slot + 1, memory_order_release);
+	return rc;
+}
+
+void ic_errorf(ic_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ctx->error, sizeof(ctx->error), fmt, ap);
+	va_end(ap);
+}
+
 void ic_unlock(ic_ctx *ctx, ic_lock_t *lock)
 {
 	uint32_t bit = 1u << lock->id;
@@ -310,7 +354,7 @@ int ic_shm_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode)
 		return -1;
 	}
 	/* Registered before it exists: a kill between create and register leaks nothing. */
-	if ((oflag & O_CREAT) && ic_tracker_add(ctx->arena, IC_OBJ_SHM, name) != 0)
+	if ((oflag & O_CREAT) && ic_tracker_add(ctx->arena, IC_OBJ_SHM, name, 0) != 0)
 		return -1;
 	return shm_open(name, oflag, mode);
 }
@@ -362,6 +406,28 @@ uint64_t ic_ops(const ic_ctx *ctx)
 uint64_t ic_rand(ic_ctx *ctx)
 {
 	return ic_rng_next(&ctx->rng);
+}
+
+unsigned ic_proc(const ic_ctx *ctx)
+{
+	return ctx->slot;
+}
+
+bool ic_peer_running(const ic_ctx *ctx, unsigned role, unsigned index)
+{
+	unsigned first = 0;
+	for (unsigned r = 0; r < role && r < ctx->cfg->nroles; r++)
+		first += ctx->cfg->counts[r];
+	return index < ic_role_count(ctx, role) &&
+	       !atomic_load_explicit(&ctx->arena->slots[first + index].finished, memory_order_acquire);
+}
+
+unsigned ic_role_running(const ic_ctx *ctx, unsigned role)
+{
+	unsigned running = 0;
+	for (unsigned i = 0; i < ic_role_count(ctx, role); i++)
+		running += ic_peer_running(ctx, role, i);
+	return running;
 }
 
 void *ic_state(const ic_ctx *ctx)

@@ -9,7 +9,7 @@
 /* Everything that decides a run; with the seed it is the replay. */
 typedef struct ic_run_cfg {
 	const ic_scenario *sc;
-	const char *variant[IC_MAX_KEYS]; /* chosen value per scenario key */
+	char variant[IC_MAX_KEYS][IC_NAME]; /* chosen value per scenario key */
 	unsigned nroles;
 	unsigned counts[IC_MAX_ROLES]; /* processes per role */
 	unsigned nprocs;
@@ -32,6 +32,7 @@ struct ic_ctx {
 	void *state;
 	uint32_t lock_skipped; /* bit per lock id: this process skipped its acquire */
 	uint64_t scratch[IC_MAX_INJ][4];
+	char error[256]; /* ic_errorf(): why setup or observe failed */
 };
 
 /* Bind ctx to a slot: the supervisor's (role = IC_MAX_ROLES) or a role's process. */

@@ -39,7 +39,9 @@ static void list_keys(FILE *out, const ic_scenario *sc)
 {
 	for (unsigned k = 0; sc->keys && sc->keys[k].name; k++) {
 		fprintf(out, "    %s=", sc->keys[k].name);
-		for (unsigned v = 0; sc->keys[k].values[v]; v++)
+		if (!sc->keys[k].values)
+			fprintf(out, "%s*", sc->keys[k].def);
+		for (unsigned v = 0; sc->keys[k].values && sc->keys[k].values[v]; v++)
 			fprintf(out, "%s%s%s", v ? "|" : "", sc->keys[k].values[v], v ? "" : "*");
 		fprintf(out, "   %s\n", sc->keys[k].help);
 	}
@@ -65,9 +67,9 @@ static void list_scenario(FILE *out, const ic_scenario *sc)
 	list_names(out, "lock sites", sc->lock_sites);
 	fprintf(out, "    checkers: %s\n    expected (run --all):\n", sc->checkers ? sc->checkers : "all");
 	for (const ic_expect *e = sc->expect; e && e->verdict; e++)
-		fprintf(out, "      %-30s [%s] -> %s within %u seed%s\n", e->variant,
-			e->inject[0] ? e->inject : "no injection", e->verdict, e->seeds,
-			e->seeds == 1 ? "" : "s");
+		fprintf(out, "      %-30s [%s]%s%s -> %s within %u seed%s\n", e->variant,
+			e->inject[0] ? e->inject : "no injection", e->procs ? " --procs " : "",
+			e->procs ? e->procs : "", e->verdict, e->seeds, e->seeds == 1 ? "" : "s");
 }
 
 void ic_cli_list(FILE *out, const ic_opts *o)

@@ -52,6 +52,9 @@ static int set_value(ic_inj_inst *inst, int i, const char *val, char *err, size_
 	double v;
 
 	snprintf(inst->str[i], sizeof(inst->str[i]), "%s", val);
+	inst->num[i] = 0;
+	if (!val[0])
+		return 0; /* unset: the injector's own default behaviour */
 	switch (p->type) {
 	case IC_P_PROB:
 		errno = 0;
@@ -64,16 +67,20 @@ static int set_value(ic_inj_inst *inst, int i, const char *val, char *err, size_
 		inst->num[i] = v;
 		return 0;
 	case IC_P_USEC:
+	case IC_P_MSEC:
 	case IC_P_COUNT:
 		errno = 0;
 		v = (double)strtoull(val, &end, 10);
-		if (p->type == IC_P_USEC && strcmp(end, "us") == 0)
+		if ((p->type == IC_P_USEC && strcmp(end, "us") == 0) ||
+		    (p->type == IC_P_MSEC && strcmp(end, "ms") == 0))
 			end += 2;
 		if (end == val || *end || errno || val[0] == '-' ||
-		    (p->type == IC_P_USEC && v > 10e6) || (p->type == IC_P_COUNT && v < 1)) {
+		    (p->type == IC_P_USEC && v > 10e6) || (p->type == IC_P_MSEC && v > 10e3) ||
+		    (p->type == IC_P_COUNT && v < 1)) {
 			snprintf(err, errsize, "%s:%s=%s is not %s", inst->inj->name, p->key, val,
-				 p->type == IC_P_USEC ? "a duration in microseconds (0 to 10000000)"
-						      : "a whole number of at least 1");
+				 p->type == IC_P_USEC   ? "a duration in microseconds (0 to 10000000)"
+				 : p->type == IC_P_MSEC ? "a duration in milliseconds (0 to 10000)"
+							: "a whole number of at least 1");
 			return -1;
 		}
 		inst->num[i] = v;

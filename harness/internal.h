@@ -63,6 +63,8 @@ typedef struct ic_slot {
 	uint64_t events_off; /* from the arena's start */
 	atomic_int overflow; /* the log filled up: the run is broken, not judged */
 	pid_t pid;
+	atomic_int finished;          /* its body returned, or the supervisor reaped it */
+	_Atomic uint64_t stall_until; /* stopped by the stall injector until then (ns); 0 if not */
 	atomic_int injected_sig;      /* set just before an injector's signal */
 	char injected_at[IC_NAME];    /* the point it fired at */
 	uint64_t injected_hit;        /* which hit of that point */
@@ -78,12 +80,13 @@ typedef struct ic_lockrec {
 	atomic_int holder; /* slot index + 1; 0 when free */
 } ic_lockrec;
 
-enum ic_obj_kind { IC_OBJ_SHM = 1 };
+enum ic_obj_kind { IC_OBJ_SHM = 1, IC_OBJ_MQ, IC_OBJ_SYSV_MSG };
 
 typedef struct ic_tracked {
 	atomic_int state; /* 0 free, 1 claimed, 2 named, 3 removed by its owner */
 	int kind;         /* enum ic_obj_kind */
-	char name[80];
+	char name[80];    /* POSIX objects */
+	key_t key;        /* SysV objects */
 } ic_tracked;
 
 #define IC_ARENA_MAGIC 0x69706368616f7321ull /* "ipchaos!" */
@@ -119,7 +122,7 @@ ic_event *ic_slot_events(ic_arena *arena, const ic_slot *slot);
 /* ---- Resource tracker: what a run created, by name ---- */
 
 /* Register before creating: a process killed in between leaks nothing. 0, or -1 (ENOSPC). */
-int ic_tracker_add(ic_arena *arena, int kind, const char *name);
+int ic_tracker_add(ic_arena *arena, int kind, const char *name, key_t key);
 /* Its owner removed it in normal flow. */
 void ic_tracker_removed(ic_arena *arena, const char *name);
 /* Remove every tracked object still registered (after the roles ended or died). */
@@ -129,10 +132,12 @@ void ic_tracker_sweep(ic_arena *arena);
  * the arena aside; removed too when `remove`. Returns how many (up to max listed).
  */
 unsigned ic_tracker_leftovers(const char *runid, bool remove, char (*out)[272], unsigned max);
+/* The SysV key of object n (0..255) of run `runid`. */
+key_t ic_sysv_key_of(const char *runid, unsigned n);
 
 /* ---- Injectors ------------------------------------------------------- */
 
-enum ic_ptype { IC_P_PROB, IC_P_USEC, IC_P_COUNT, IC_P_POINT, IC_P_SITE, IC_P_PROC };
+enum ic_ptype { IC_P_PROB, IC_P_USEC, IC_P_COUNT, IC_P_POINT, IC_P_SITE, IC_P_PROC, IC_P_MSEC };
 
 typedef struct ic_param {
 	const char *key;
@@ -142,6 +147,14 @@ typedef struct ic_param {
 } ic_param;
 
 enum ic_site { IC_SITE_POINT, IC_SITE_LOCK };
+
+/* A wrapped system call, as the fail injector sees it. */
+typedef struct ic_call {
+	const char *name;  /* "call/mq_send" */
+	const int *errors; /* what this call can really return, transient ones first */
+	unsigned nerrors;
+	size_t *len;       /* stream I/O: may be shortened; else NULL */
+} ic_call;
 
 /* The facts a plan may be drawn from. */
 typedef struct ic_plan_env {
@@ -162,6 +175,8 @@ typedef struct ic_injector {
 	void (*plan)(ic_inj_inst *inst, const ic_plan_env *env, ic_rng *rng);
 	/* In the process, at a point or lock site; returns true to skip that lock. */
 	bool (*at)(const ic_inj_inst *inst, ic_ctx *ctx, const char *name, enum ic_site site);
+	/* Optional, in the process, at a wrapped call: an errno to fail it with, or 0. */
+	int (*call)(const ic_inj_inst *inst, ic_ctx *ctx, ic_call *call);
 	/* The plan as one phrase: "p1 at counter/locked, hit 437". */
 	void (*describe)(const ic_inj_inst *inst, const ic_plan_env *env, char *buf, size_t size);
 } ic_injector;
@@ -191,6 +206,8 @@ bool ic_name_matches(const char *pattern, const char *name);
 void ic_fired(ic_ctx *ctx, const ic_inj_inst *inst, const char *point);
 /* Record that an injector sends `sig` to this process now, then send it. */
 void ic_inject_signal(ic_ctx *ctx, int sig, const char *point, uint64_t hit);
+/* Stop this process now; the supervisor continues it after `ns`. */
+void ic_stall_self(ic_ctx *ctx, uint64_t ns);
 /* Per-process, per-injector scratch (hit counters). */
 uint64_t *ic_inj_scratch(ic_ctx *ctx, const ic_inj_inst *inst);
 ic_rng *ic_ctx_rng(ic_ctx *ctx);

@@ -63,6 +63,11 @@ void ic_report_summary(FILE *out, const ic_tally *t)
 		" broken, %.2f s, %.0f runs/s\n",
 		t->runs, t->passed, t->failed, t->broken, t->seconds,
 		t->seconds > 0 ? (double)t->runs / t->seconds : 0.0);
+	if (t->messages && t->transfer_s > 0)
+		fprintf(out,
+			"messages: %" PRIu64 " received intact, %.0f msg/s, %.2f MB/s while moving"
+			" (first send to last receive, logging included)\n",
+			t->messages, (double)t->messages / t->transfer_s, (double)t->bytes / t->transfer_s / 1e6);
 }
 
 /* ---- JSON ---- */
@@ -189,8 +194,9 @@ void ic_json_run(ic_json *j, const ic_run_cfg *cfg, const ic_run_result *res, co
 		fprintf(f, ",\"expected\":");
 		json_str(f, expected);
 	}
-	fprintf(f, ",\"seconds\":%.6f,\"recoveries\":%" PRIu64 ",\"findings\":[", res->seconds,
-		res->recoveries);
+	fprintf(f, ",\"seconds\":%.6f,\"recoveries\":%" PRIu64 ",\"messages\":%" PRIu64
+		   ",\"bytes\":%" PRIu64 ",\"findings\":[",
+		res->seconds, res->recoveries, res->messages, res->bytes);
 	for (unsigned i = 0; i < res->nfindings; i++) {
 		fprintf(f, "%s{\"checker\":", i ? "," : "");
 		json_str(f, res->findings[i].checker);

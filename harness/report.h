@@ -8,6 +8,8 @@
 
 typedef struct ic_tally {
 	uint64_t runs, passed, failed, broken;
+	uint64_t messages, bytes; /* received intact, over all runs */
+	double transfer_s;        /* the runs' transfer spans, summed */
 	double seconds;
 } ic_tally;
 

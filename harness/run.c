@@ -138,6 +138,7 @@ static _Noreturn void role_main(run *r, unsigned slot, unsigned role, unsigned i
 	ic_ctx_init(&ctx, &r->cfg, a, slot, role, index);
 	start_barrier(a, r->nprocs);
 	int rc = r->cfg.sc->roles[role].body(&ctx);
+	atomic_store_explicit(&a->slots[slot].finished, 1, memory_order_release);
 	_exit(rc & 0xff);
 }
 
@@ -202,6 +203,7 @@ static void on_exit_status(run *r, pid_t pid, int status)
 		p->done = true;
 		p->status = status;
 		r->alive--;
+		atomic_store_explicit(&r->ah.arena->slots[i].finished, 1, memory_order_release);
 		open_barrier(r->ah.arena); /* a role that died early must not hold the others back */
 		if (!WIFSIGNALED(status))
 			return;
@@ -245,6 +247,40 @@ static void collect_stacks(run *r)
 	}
 }
 
+/* Stopped ('T')? A SIGCONT sent before the process's own SIGSTOP would be lost. */
+static bool is_stopped(pid_t pid)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' && paren[2] == 'T';
+}
+
+/* Continue processes whose stall is over; true while any is still stopped. */
+static bool end_stalls(run *r, uint64_t now)
+{
+	bool stalled = false;
+	for (unsigned i = 0; i < r->nprocs; i++) {
+		ic_slot *s = &r->ah.arena->slots[i];
+		uint64_t until = atomic_load(&s->stall_until);
+		if (!until || r->procs[i].done)
+			continue;
+		if (now < until || !is_stopped(r->procs[i].pid)) {
+			stalled = true;
+			continue;
+		}
+		atomic_store(&s->stall_until, 0);
+		kill(r->procs[i].pid, SIGCONT);
+	}
+	return stalled;
+}
+
 static void supervise(run *r)
 {
 	sigset_t set;
@@ -266,7 +302,8 @@ static void supervise(run *r)
 		if (r->alive == 0 || r->killed_group)
 			continue;
 		uint64_t sum = progress(r), now = ic_now_ns();
-		if (sum != last_sum) {
+		/* A stall is planned silence, not a hang. */
+		if (end_stalls(r, now) || sum != last_sum) {
 			last_sum = sum;
 			last_progress = now;
 		} else if (now - last_progress > limit_ns) {
@@ -367,8 +404,24 @@ static uint64_t count_events(const ic_proc_facts *p, uint32_t kind, uint32_t op)
 	return n;
 }
 
+/* Messages received intact, and the span they moved in: first send to last receive. */
+static void count_received(const ic_event *ev, uint64_t n, ic_run_result *res, uint64_t span[2])
+{
+	for (uint64_t i = 0; i < n; i++) {
+		if (ev[i].op == IC_OP_SEND && ev[i].kind == IC_EV_INVOKE && ev[i].t_ns < span[0])
+			span[0] = ev[i].t_ns;
+		if (ev[i].op != IC_OP_RECV || ev[i].kind != IC_EV_OK || (ev[i].b & 0xff) != IC_MSG_INTACT)
+			continue;
+		res->messages++;
+		res->bytes += ev[i].b >> 16;
+		if (ev[i].t_ns > span[1])
+			span[1] = ev[i].t_ns;
+	}
+}
+
 static void describe_ends(run *r, ic_run_result *res)
 {
+	uint64_t span[2] = {UINT64_MAX, 0};
 	size_t len = strlen(res->evidence), cap = sizeof(res->evidence);
 #define ADD(...) (len += len < cap ? (size_t)snprintf(res->evidence + len, cap - len, __VA_ARGS__) : 0)
 	ADD("  roles:");
@@ -386,7 +439,11 @@ static void describe_ends(run *r, ic_run_result *res)
 			ADD("died of %s", ic_signal_name(p->code));
 		ADD(" (%" PRIu64 " ok)", count_events(p, IC_EV_OK, 0));
 		res->recoveries += count_events(p, IC_EV_INFO, IC_OP_RECOVER);
+		count_received(p->ev, p->nev, res, span);
 	}
+	uint64_t drained_span[2] = {UINT64_MAX, 0}; /* the drain is not the channel's speed */
+	count_received(r->facts.observer, r->facts.nobserver, res, drained_span);
+	res->transfer_s = span[1] > span[0] ? (double)(span[1] - span[0]) / 1e9 : 0;
 	ADD("\n");
 	if (res->recoveries)
 		ADD("  robust lock recovered from a dead holder %" PRIu64 " time%s\n", res->recoveries,
@@ -443,7 +500,7 @@ static void finish(run *r, ic_run_result *res)
 	const ic_scenario *sc = r->cfg.sc;
 	if (!r->interrupted && sc->observe && sc->observe(&r->sup) != 0)
 		snprintf(res->broken, sizeof(res->broken), "the scenario's final read failed: %s",
-			 strerror(errno));
+			 r->sup.error[0] ? r->sup.error : strerror(errno));
 	if (r->cfg.keep) {
 		describe_kept(r, res);
 	} else {
@@ -467,7 +524,9 @@ static void finish(run *r, ic_run_result *res)
 
 static int start(run *r, ic_run_result *res)
 {
-	uint64_t cap = r->cfg.ops * (r->cfg.sc->events_per_op ? r->cfg.sc->events_per_op : 4) + 256;
+	/* A consumer may log every message of every producer: size each log for all of them. */
+	uint64_t per_op = r->cfg.sc->events_per_op ? r->cfg.sc->events_per_op : 4;
+	uint64_t cap = r->cfg.ops * per_op * r->nprocs + 256;
 	if (ic_arena_create(&r->ah, res->runid, r->nprocs + 1, cap, res->broken,
 			    sizeof(res->broken)) != 0)
 		return -1;
@@ -475,8 +534,8 @@ static int start(run *r, ic_run_result *res)
 	ic_ctx_init(&r->sup, &r->cfg, r->ah.arena, r->nprocs, IC_MAX_ROLES, 0);
 	r->sup.head.armed = 0; /* injectors act in roles, never in the supervisor */
 	if (r->cfg.sc->setup && r->cfg.sc->setup(&r->sup) != 0) {
-		snprintf(res->broken, sizeof(res->broken), "scenario %s setup failed: %s",
-			 r->cfg.sc->name, strerror(errno));
+		snprintf(res->broken, sizeof(res->broken), "scenario %s setup failed: %s", r->cfg.sc->name,
+			 r->sup.error[0] ? r->sup.error : strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -19,6 +19,9 @@ typedef struct ic_run_result {
 	char evidence[4096]; /* roles' ends, the plan, what fired: shown with any finding */
 	char kept[1024];     /* with --keep: the objects left for inspection */
 	uint64_t recoveries; /* robust locks taken over from dead holders */
+	uint64_t messages;   /* received intact, by consumers and the drain */
+	uint64_t bytes;      /* their total length */
+	double transfer_s;   /* first send invoked to last receive by a consumer */
 	double seconds;
 } ic_run_result;
 

@@ -6,6 +6,8 @@
 #include "internal.h"
 
 #include <dirent.h>
+#include <mqueue.h>
+#include <sys/msg.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -13,7 +15,7 @@
 
 enum { SLOT_FREE, SLOT_CLAIMED, SLOT_LIVE, SLOT_REMOVED };
 
-int ic_tracker_add(ic_arena *arena, int kind, const char *name)
+int ic_tracker_add(ic_arena *arena, int kind, const char *name, key_t key)
 {
 	unsigned i = atomic_fetch_add(&arena->ntracked, 1);
 	if (i >= IC_MAX_TRACKED) {
@@ -23,6 +25,7 @@ int ic_tracker_add(ic_arena *arena, int kind, const char *name)
 	ic_tracked *t = &arena->tracked[i];
 	atomic_store(&t->state, SLOT_CLAIMED);
 	t->kind = kind;
+	t->key = key;
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	/* Only a whole name counts: a registration torn by a kill preceded any creation. */
 	atomic_store_explicit(&t->state, SLOT_LIVE, memory_order_release);
@@ -39,6 +42,19 @@ void ic_tracker_removed(ic_arena *arena, const char *name)
 	}
 }
 
+static void remove_object(int kind, const char *name, key_t key)
+{
+	if (kind == IC_OBJ_SHM) {
+		shm_unlink(name);
+	} else if (kind == IC_OBJ_MQ) {
+		mq_unlink(name);
+	} else if (kind == IC_OBJ_SYSV_MSG) {
+		int id = msgget(key, 0);
+		if (id >= 0)
+			msgctl(id, IPC_RMID, NULL);
+	}
+}
+
 void ic_tracker_sweep(ic_arena *arena)
 {
 	unsigned n = atomic_load(&arena->ntracked);
@@ -46,8 +62,7 @@ void ic_tracker_sweep(ic_arena *arena)
 		ic_tracked *t = &arena->tracked[i];
 		if (atomic_load_explicit(&t->state, memory_order_acquire) != SLOT_LIVE)
 			continue;
-		if (t->kind == IC_OBJ_SHM)
-			shm_unlink(t->name);
+		remove_object(t->kind, t->name, t->key);
 		atomic_store(&t->state, SLOT_REMOVED);
 	}
 }
@@ -57,26 +72,77 @@ static bool starts_with(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-unsigned ic_tracker_leftovers(const char *runid, bool remove, char (*out)[272], unsigned max)
+key_t ic_sysv_key_of(const char *runid, unsigned n)
+{
+	/* 23 bits of the run id and the object number: positive, never IPC_PRIVATE. */
+	uint64_t sm = 0;
+	for (const char *p = runid; *p; p++)
+		sm = sm * 131 + (unsigned char)*p;
+	uint64_t h = ic_splitmix64(&sm);
+	return (key_t)((((h & 0x7fffff) | 0x400000) << 8) | (n & 0xff));
+}
+
+typedef struct leftovers {
+	bool remove;
+	char (*out)[272];
+	unsigned max, n;
+} leftovers;
+
+static void note(leftovers *l, const char *fmt, const char *a, long b)
+{
+	if (l->n < l->max)
+		snprintf(l->out[l->n], sizeof(l->out[0]), fmt, a, b);
+	l->n++;
+}
+
+/* Names in a directory that are this run's: POSIX shm and semaphores, or mqueues. */
+static void scan_dir(leftovers *l, const char *dir, const char *runid, bool mqueue)
 {
 	char mine[64], sem[64], arena[64];
 	snprintf(mine, sizeof(mine), "ipchaos.%s.", runid);
 	snprintf(sem, sizeof(sem), "sem.ipchaos.%s.", runid);
 	snprintf(arena, sizeof(arena), "ipchaos.%s.arena", runid);
-	unsigned n = 0;
-	DIR *d = opendir("/dev/shm"); /* segments, and named semaphores as sem.NAME */
+	DIR *d = opendir(dir);
 	if (!d)
-		return 0;
+		return;
 	for (struct dirent *e; (e = readdir(d));) {
-		if (!(starts_with(e->d_name, mine) || starts_with(e->d_name, sem)) ||
-		    strcmp(e->d_name, arena) == 0)
+		bool ours = starts_with(e->d_name, mine) || (!mqueue && starts_with(e->d_name, sem));
+		if (!ours || (!mqueue && strcmp(e->d_name, arena) == 0))
 			continue;
-		if (n < max)
-			snprintf(out[n], sizeof(out[n]), "/dev/shm/%.255s", e->d_name);
-		n++;
-		if (remove)
+		char path[300];
+		snprintf(path, sizeof(path), "%s/%.255s", dir, e->d_name);
+		note(l, "%s", path, 0);
+		if (l->remove)
 			unlinkat(dirfd(d), e->d_name, 0);
 	}
 	closedir(d);
-	return n < max ? n : max;
+}
+
+/* SysV message queues whose key is one of this run's. */
+static void scan_sysv_msg(leftovers *l, const char *runid)
+{
+	FILE *f = fopen("/proc/sysvipc/msg", "r");
+	if (!f)
+		return;
+	char line[512];
+	key_t base = ic_sysv_key_of(runid, 0);
+	while (fgets(line, sizeof(line), f)) {
+		long key, id;
+		if (sscanf(line, "%ld %ld", &key, &id) != 2 || (key_t)(key & ~0xffL) != base)
+			continue;
+		note(l, "SysV message queue key %s0x%lx", "", key);
+		if (l->remove)
+			msgctl((int)id, IPC_RMID, NULL);
+	}
+	fclose(f);
+}
+
+unsigned ic_tracker_leftovers(const char *runid, bool remove, char (*out)[272], unsigned max)
+{
+	leftovers l = {.remove = remove, .out = out, .max = max};
+	scan_dir(&l, "/dev/shm", runid, false);
+	/* Only where the mqueue filesystem is mounted can queues be listed by name. */
+	scan_dir(&l, "/dev/mqueue", runid, true);
+	scan_sysv_msg(&l, runid);
+	return l.n < max ? l.n : max;
 }

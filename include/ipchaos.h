@@ -15,9 +15,11 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -112,6 +114,15 @@ void ic_lock_destroy(ic_ctx *ctx, ic_lock_t *lock);
 int ic_lock(ic_ctx *ctx, ic_lock_t *lock);
 void ic_unlock(ic_ctx *ctx, ic_lock_t *lock);
 const char *ic_lock_kind_name(int kind);
+/*
+ * pthread_cond_timedwait on a mutex-kind lock (abs_timeout on CLOCK_REALTIME,
+ * NULL waits forever), keeping the harness's record of the holder right
+ * while the mutex is released inside the wait.
+ */
+int ic_cond_timedwait(ic_ctx *ctx, pthread_cond_t *cond, ic_lock_t *lock,
+		      const struct timespec *abs_timeout);
+/* An absolute CLOCK_REALTIME time `ms` from now, for the timed calls above and below. */
+struct timespec ic_deadline(int ms);
 
 /* ---- IPC objects the harness tracks --------------------------------- */
 
@@ -125,6 +136,140 @@ int ic_shm_unlink(ic_ctx *ctx, const char *object);
 int ic_object_name(const ic_ctx *ctx, const char *object, char *buf, size_t size);
 const char *ic_run_id(const ic_ctx *ctx);
 
+/* ---- Messages ------------------------------------------------------- */
+
+/*
+ * Every payload starts with this header, so a reader tells lost, duplicated,
+ * reordered and corrupt apart: producer and sequence name the message, the
+ * CRC (zlib crc32, over the header with crc = 0 and the body) proves it whole.
+ */
+#define IC_MSG_MAGIC 0x534d4349u /* "ICMS" */
+typedef struct ic_msg_hdr {
+	uint32_t magic;
+	uint32_t producer;
+	uint64_t seq;
+	uint32_t len;       /* the whole message, header included */
+	uint32_t body_seed; /* the body is a pattern drawn from it */
+	uint32_t crc;
+	uint32_t lane;      /* the ordering class: a priority, a type */
+} ic_msg_hdr;
+
+#define IC_MSG_MIN ((uint32_t)sizeof(ic_msg_hdr))
+
+/* The id the event log carries: producer in the top 16 bits, sequence below. */
+static inline uint64_t ic_msg_id(uint32_t producer, uint64_t seq)
+{
+	return ((uint64_t)producer << 48) | (seq & 0xffffffffffffull);
+}
+
+/* Writes a whole message of `len` bytes (>= IC_MSG_MIN) into buf. */
+void ic_msg_fill(void *buf, uint32_t len, uint32_t producer, uint64_t seq, uint32_t lane,
+		 uint32_t body_seed);
+
+enum ic_msg_status { IC_MSG_INTACT, IC_MSG_CORRUPT, IC_MSG_GARBLED };
+/* INTACT, CORRUPT (a header that names a message, a CRC that fails), or GARBLED. */
+int ic_msg_check(const void *buf, size_t len, ic_msg_hdr *hdr);
+
+/*
+ * A channel, as the message scenarios see it. The harness runs the loops:
+ * producers log invoke/ok around each send, consumers log invoke before each
+ * receive and ok with (id, length, lane, intact) after, and the final drain
+ * (in observe) receives what is left, so that "lost" means lost.
+ */
+typedef struct ic_channel {
+	/* Send one whole message: 0, or an errno (EINTR and EAGAIN are retried). */
+	int (*send)(ic_ctx *ctx, const void *msg, size_t len, unsigned lane);
+	/*
+	 * Receive one message into buf, waiting at most wait_ms (0: do not
+	 * wait): its length, 0 when there was none, or -errno. `drain` is true
+	 * in the supervisor's final drain, which reads every endpoint.
+	 */
+	long (*recv)(ic_ctx *ctx, void *buf, size_t cap, bool drain, int wait_ms);
+	/* Optional: the lane of the seq-th message of this producer (priorities). */
+	unsigned (*lane)(ic_ctx *ctx, uint64_t seq);
+	/* Optional, producer side: called once after the last send (close a stream). */
+	void (*done)(ic_ctx *ctx);
+} ic_channel;
+
+/* Message sizes: "64", "8K", "1M", or "A..B" drawn per message from the seed. */
+const char *ic_size_check(const char *value);
+int ic_size_range(const ic_ctx *ctx, const char *key, uint64_t *lo, uint64_t *hi);
+
+int ic_producer_loop(ic_ctx *ctx, const ic_channel *ch); /* role body of a producer */
+int ic_consumer_loop(ic_ctx *ctx, const ic_channel *ch); /* role body of a consumer */
+int ic_drain(ic_ctx *ctx, const ic_channel *ch);         /* observe: receive what is left */
+
+/*
+ * A framed byte stream (pipe, SOCK_STREAM): read one whole message from a
+ * non-blocking fd, through ic_read(). A stream whose frame was torn by a
+ * killed reader or writer is resynchronised on the next header whose CRC
+ * holds; what was skipped is that killed operation's message, not corruption.
+ */
+typedef struct ic_stream {
+	int fd;
+	size_t max_msg;       /* the longest message the stream may carry */
+	size_t have;          /* bytes buffered */
+	size_t skipped;       /* bytes dropped while resynchronising */
+	bool eof;
+	unsigned char buf[];  /* capacity given to ic_stream_new */
+} ic_stream;
+ic_stream *ic_stream_new(int fd, size_t max_msg);
+void ic_stream_free(ic_stream *s);
+/* As ic_channel.recv: length, 0 when no whole message is there yet, -errno. */
+long ic_stream_recv(ic_ctx *ctx, ic_stream *s, void *out, size_t cap, int wait_ms);
+/* Drop a partial frame left at the end (the drain found no more bytes): how many bytes. */
+size_t ic_stream_discard(ic_stream *s);
+/* Write all of msg (short writes and EINTR/EAGAIN are continued), 0 or an errno. */
+int ic_stream_send(ic_ctx *ctx, int fd, const void *msg, size_t len);
+
+/*
+ * Channels with one endpoint per producer (a pipe, a socket pair): consumer j
+ * reads endpoints j, j+C, ...; when a consumer has died, the lowest running
+ * consumer takes its endpoints over, so no producer waits on a dead reader.
+ * The drain reads them all. `one` receives from endpoint i (0: nothing now);
+ * `fd` gives its readable descriptor, to wait on.
+ */
+typedef struct ic_endpoints {
+	unsigned n;
+	long (*one)(ic_ctx *ctx, unsigned i, void *buf, size_t cap, bool drain);
+	int (*fd)(ic_ctx *ctx, unsigned i);
+} ic_endpoints;
+long ic_endpoints_recv(ic_ctx *ctx, const ic_endpoints *ep, void *buf, size_t cap, bool drain,
+		       int wait_ms);
+
+/* ---- System calls the fail injector can make fail -------------------- */
+
+/*
+ * Each behaves as the call it wraps, except that an armed `fail` injector
+ * may make it return -1 with an errno that call can really return, or (for
+ * ic_read/ic_write) transfer fewer bytes. Each is also an injection point
+ * named "call/<name>" ("call/mq_send").
+ */
+ssize_t ic_write(ic_ctx *ctx, int fd, const void *buf, size_t len);
+ssize_t ic_read(ic_ctx *ctx, int fd, void *buf, size_t len);
+ssize_t ic_send(ic_ctx *ctx, int fd, const void *buf, size_t len, int flags);
+ssize_t ic_recv(ic_ctx *ctx, int fd, void *buf, size_t len, int flags);
+int ic_mq_timedsend(ic_ctx *ctx, int mq, const char *msg, size_t len, unsigned prio,
+		    const struct timespec *abs_timeout);
+ssize_t ic_mq_timedreceive(ic_ctx *ctx, int mq, char *msg, size_t len, unsigned *prio,
+			   const struct timespec *abs_timeout);
+int ic_msgsnd(ic_ctx *ctx, int id, const void *msg, size_t len, int flags);
+ssize_t ic_msgrcv(ic_ctx *ctx, int id, void *msg, size_t len, long type, int flags);
+
+/* ---- More tracked objects ---------------------------------------------- */
+
+/* mq_open() of "/ipchaos.<runid>.<object>", registered before it exists. Returns an mqd_t. */
+int ic_mq_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode, long maxmsg, long msgsize);
+int ic_mq_unlink(ic_ctx *ctx, const char *object);
+/* A SysV key derived from the run id and `n` (0..255): this run's, and nobody else's. */
+key_t ic_sysv_key(const ic_ctx *ctx, unsigned n);
+/* msgget(key, IPC_CREAT | IPC_EXCL | mode), registered before it exists. */
+int ic_msgget(ic_ctx *ctx, unsigned n, int mode);
+int ic_msg_remove(ic_ctx *ctx, int id);
+
+/* In setup or observe: why it failed, in the report instead of strerror(errno). */
+void ic_errorf(ic_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* ---- What a role knows about its run -------------------------------- */
 
 const char *ic_variant(const ic_ctx *ctx, const char *key); /* the value chosen for a key */
@@ -133,6 +278,12 @@ unsigned ic_role(const ic_ctx *ctx);                        /* this process's ro
 unsigned ic_index(const ic_ctx *ctx);                       /* its index within the role */
 uint64_t ic_ops(const ic_ctx *ctx);                         /* --ops */
 uint64_t ic_rand(ic_ctx *ctx); /* this process's stream, a function of (seed, role, index) */
+/* Processes of `role` that are still running (neither returned nor dead). */
+unsigned ic_role_running(const ic_ctx *ctx, unsigned role);
+/* Is process `index` of `role` still running? */
+bool ic_peer_running(const ic_ctx *ctx, unsigned role, unsigned index);
+/* This process's global index among all roles (0..nprocs-1): a producer's id. */
+unsigned ic_proc(const ic_ctx *ctx);
 void *ic_state(const ic_ctx *ctx);
 void ic_set_state(ic_ctx *ctx, void *state); /* in setup: inherited by every role */
 
@@ -140,8 +291,11 @@ void ic_set_state(ic_ctx *ctx, void *state); /* in setup: inherited by every rol
 
 typedef struct ic_key {
 	const char *name;
-	const char *const *values; /* NULL-terminated; the first is the default */
+	const char *const *values; /* NULL-terminated, the first the default; NULL: free-form */
 	const char *help;
+	const char *def; /* free-form keys: the default value */
+	/* free-form keys: NULL when `value` is valid, else what a valid one looks like */
+	const char *(*check)(const char *value);
 } ic_key;
 
 typedef struct ic_role_desc {
@@ -159,6 +313,7 @@ typedef struct ic_expect {
 	const char *inject;  /* "delay;kill:at=counter/locked" (';' separates injectors) */
 	const char *verdict;
 	unsigned seeds;
+	const char *procs; /* "2:2"; NULL for the scenario's default */
 } ic_expect;
 
 typedef struct ic_scenario {
@@ -175,6 +330,12 @@ typedef struct ic_scenario {
 	int (*observe)(ic_ctx *ctx);  /* after the roles end: log final reads */
 	void (*teardown)(ic_ctx *ctx);/* remove what setup made (skipped with --keep) */
 	const ic_expect *expect;      /* {0}-terminated */
+	/*
+	 * Before anything runs: NULL if this variant and these counts can run
+	 * here, else why not (a size above a system limit, P:C the channel cannot
+	 * do). Sees ic_variant() and ic_role_count() only.
+	 */
+	const char *(*validate)(const ic_ctx *ctx, char *buf, size_t size);
 } ic_scenario;
 
 /* The ipchaos command line over the built-in scenarios and `extra` (NULL-terminated, may be NULL). */

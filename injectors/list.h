@@ -2,3 +2,5 @@
 X(delay)
 X(kill)
 X(nolock)
+X(stall)
+X(fail)

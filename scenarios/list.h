@@ -1,2 +1,5 @@
 /* Every built-in scenario: one line each. X(name) names ic_scenario_<name>. */
 X(shm_counter)
+X(mq)
+X(pipe)
+X(unix)

@@ -31,10 +31,11 @@ static const char *const lock_values[] = {"robust", "none", "mutex", "sem", "ato
 static const char *const bug_values[] = {"none", "forget_unlock", "wild_write", "leak", NULL};
 
 static const ic_key counter_keys[] = {
-	{"lock", lock_values, "how increments are synchronised"},
+	{"lock", lock_values, "how increments are synchronised", NULL, NULL},
 	{"bug", bug_values,
 	 "a planted defect: forget_unlock (one unlock missing: hang), wild_write (a write to "
-	 "an unmapped address: crash), leak (a segment made behind the tracker's back: leaks)"},
+	 "an unmapped address: crash), leak (a segment made behind the tracker's back: leaks)",
+	 NULL, NULL},
 	{0},
 };
 
@@ -176,19 +177,19 @@ static const ic_role_desc counter_roles[] = {
 };
 
 static const ic_expect counter_expect[] = {
-	{"lock=none", "delay", "counter", 100},
-	{"lock=mutex", "delay", "pass", 200},
-	{"lock=mutex", "nolock;delay", "counter", 100},
-	{"lock=mutex", "kill:at=counter/locked", "dead-holder", 1},
-	{"lock=robust", "delay;kill", "pass", 200},
-	{"lock=sem", "delay", "pass", 200},
-	{"lock=sem", "kill:at=counter/loaded", "dead-holder", 1},
-	{"lock=spin", "delay", "pass", 200},
-	{"lock=spin", "kill:at=counter/stored", "dead-holder", 1},
-	{"lock=atomic", "delay;kill", "pass", 200},
-	{"lock=mutex,bug=forget_unlock", "", "hang", 1},
-	{"lock=mutex,bug=wild_write", "", "crash", 1},
-	{"lock=robust,bug=leak", "", "leaks", 1},
+	{"lock=none", "delay", "counter", 100, NULL},
+	{"lock=mutex", "delay", "pass", 200, NULL},
+	{"lock=mutex", "nolock;delay", "counter", 100, NULL},
+	{"lock=mutex", "kill:at=counter/locked", "dead-holder", 1, NULL},
+	{"lock=robust", "delay;kill", "pass", 200, NULL},
+	{"lock=sem", "delay", "pass", 200, NULL},
+	{"lock=sem", "kill:at=counter/loaded", "dead-holder", 1, NULL},
+	{"lock=spin", "delay", "pass", 200, NULL},
+	{"lock=spin", "kill:at=counter/stored", "dead-holder", 1, NULL},
+	{"lock=atomic", "delay;kill", "pass", 200, NULL},
+	{"lock=mutex,bug=forget_unlock", "", "hang", 1, NULL},
+	{"lock=mutex,bug=wild_write", "", "crash", 1, NULL},
+	{"lock=robust,bug=leak", "", "leaks", 1, NULL},
 	{0},
 };
 

@@ -292,8 +292,8 @@ static const ic_role_desc five_roles[] = {
 };
 static const char *const ab[] = {"a", "b", NULL};
 static const ic_key nine_keys[] = {
-	{"k1", ab, ""}, {"k2", ab, ""}, {"k3", ab, ""}, {"k4", ab, ""}, {"k5", ab, ""},
-	{"k6", ab, ""}, {"k7", ab, ""}, {"k8", ab, ""}, {"k9", ab, ""}, {0},
+	{"k1", ab, "", NULL, NULL}, {"k2", ab, "", NULL, NULL}, {"k3", ab, "", NULL, NULL}, {"k4", ab, "", NULL, NULL}, {"k5", ab, "", NULL, NULL},
+	{"k6", ab, "", NULL, NULL}, {"k7", ab, "", NULL, NULL}, {"k8", ab, "", NULL, NULL}, {"k9", ab, "", NULL, NULL}, {0},
 };
 
 /* keys == NULL: the parser treats it as "no keys" everywhere else. */

@@ -148,7 +148,7 @@ static void test_shm_open_full_tracker_creates_nothing(void **state)
 	char name[96];
 	for (unsigned i = 0; i < IC_MAX_TRACKED; i++) {
 		snprintf(name, sizeof(name), "/ipchaos.%s.filler%u", f->runid, i);
-		assert_int_equal(ic_tracker_add(a, IC_OBJ_SHM, name), 0);
+		assert_int_equal(ic_tracker_add(a, IC_OBJ_SHM, name, 0), 0);
 	}
 	errno = 0;
 	assert_int_equal(ic_shm_open(&f->ctx, "late", O_CREAT | O_EXCL | O_RDWR, 0600), -1);

@@ -149,7 +149,8 @@ int ic_inj_validate(const ic_inj_inst *inst, const ic_scenario *sc, char *err, s
 {
 	for (int i = 0; inst->inj->params[i].key; i++) {
 		const ic_param *p = &inst->inj->params[i];
-		if (!inst->str[i][0])
+		/* A default glob that matches nothing here just never fires (fail on a ring). */
+		if (!inst->str[i][0] || strcmp(inst->str[i], p->def) == 0)
 			continue;
 		if (p->type == IC_P_POINT &&
 		    check_names(inst, p, inst->str[i], sc->points, sc, err, errsize) != 0)

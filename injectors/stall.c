@@ -13,7 +13,7 @@
 static const ic_param stall_params[] = {
 	{"at", IC_P_POINT, "", "stall at a point matching this glob (default: one drawn from the seed)"},
 	{"p", IC_P_PROB, "0", "stall at each matching hit with this probability instead of a planned hit"},
-	{"max", IC_P_MSEC, "50", "longest stall, milliseconds"},
+	{"max", IC_P_MSEC, "20", "longest stall, milliseconds"},
 	{0},
 };
 

@@ -409,7 +409,7 @@ for l in open(listing):
             if v.endswith("*"):
                 defaults[sc][m.group(1)] = v[:-1]
         continue
-    m = re.match(r"^      (\S*)\s*\[(.*?)\] -> (\S+) within (\d+) seeds?$", l)
+    m = re.match(r"^      (\S*)\s*\[(.*?)\](?: --procs \S+)? -> (\S+) within (\d+) seeds?$", l)
     if m:
         expects.append((sc, m.group(1), m.group(2), m.group(3), int(m.group(4))))
 if len(expects) < 13: bad("ipchaos list shows %d expectations, expected at least 13" % len(expects))

@@ -1,0 +1,387 @@
+/*
+ * shm_ring: a bounded ring buffer of messages in a shared segment, the
+ * shared-memory way to pass messages. sync= picks the discipline:
+ * mutex_cond (a process-shared mutex and two condvars), sem (counting
+ * semaphores for items and spaces, a binary one for the indices) or
+ * spsc_atomic (one producer, one consumer, acquire/release indices, no lock).
+ * Planted bugs: none_sync (no synchronisation at all), check_then_act (two
+ * consumers both see "not empty" and take the same slot), wrap_off_by_one
+ * (the producer wraps at cap+1), lost_wakeup (a waiter that does not recheck,
+ * a producer that signals only on empty), spsc_misuse (spsc with 2 producers).
+ * A holder of the mutex or the binary semaphore that dies leaves the ring
+ * locked for good: dead-holder. The drain reads tail..head directly.
+ * Checkers: messages, dead-holder, hang, crash, leaks. Injectors: all.
+ */
+#include "ipchaos.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RING_SLOTS 8
+
+enum ring_sync { SYNC_MUTEX_COND, SYNC_SEM, SYNC_SPSC };
+enum ring_bug { BUG_NONE, BUG_NONE_SYNC, BUG_CHECK_THEN_ACT, BUG_WRAP, BUG_LOST_WAKEUP, BUG_SPSC_MISUSE };
+
+static const char *const sync_values[] = {"mutex_cond", "sem", "spsc_atomic", NULL};
+static const char *const bug_values[] = {"none",          "none_sync",   "check_then_act",
+					 "wrap_off_by_one", "lost_wakeup", "spsc_misuse", NULL};
+
+static const ic_key ring_keys[] = {
+	{"sync", sync_values, "how producers and consumers synchronise", NULL, NULL},
+	{"bug", bug_values, "a planted defect (see the file's comment)", NULL, NULL},
+	{"size", NULL, "message size in bytes (64, 1M, A..B)", "64", ic_size_check},
+	{0},
+};
+
+static const char *const ring_points[] = {"produce/begin",   "produce/sent",   "consume/begin",
+					  "consume/received", "ring/push/locked", "ring/pop/locked",
+					  "ring/pop/checked", NULL};
+static const char *const ring_sites[] = {"ring", NULL};
+
+typedef struct ring {
+	int sync, bug;
+	uint32_t cap, slot_size; /* slot: a uint32_t length, then the message */
+	size_t bytes;            /* the segment's size */
+	ic_lock_t lock;
+	pthread_cond_t not_empty, not_full;
+	sem_t items, spaces;
+	_Atomic uint64_t head, tail; /* positions, never wrapped */
+	unsigned char slots[];       /* cap + 1 slots: wrap_off_by_one writes one past */
+} ring;
+
+static int index_of(const char *const *values, const char *v)
+{
+	for (int i = 0; values[i]; i++)
+		if (strcmp(values[i], v) == 0)
+			return i;
+	return 0;
+}
+
+static const char *ring_validate(const ic_ctx *ctx, char *buf, size_t size)
+{
+	int sync = index_of(sync_values, ic_variant(ctx, "sync"));
+	int bug = index_of(bug_values, ic_variant(ctx, "bug"));
+	unsigned p = ic_role_count(ctx, 0), c = ic_role_count(ctx, 1);
+	if (sync == SYNC_SPSC && (p > 1 || c > 1) && bug != BUG_SPSC_MISUSE)
+		snprintf(buf, size, "sync=spsc_atomic takes one producer and one consumer (--procs 1:1), "
+				    "not %u:%u; bug=spsc_misuse asks for that misuse", p, c);
+	else if (bug == BUG_SPSC_MISUSE && sync != SYNC_SPSC)
+		snprintf(buf, size, "bug=spsc_misuse needs sync=spsc_atomic");
+	else if ((bug == BUG_CHECK_THEN_ACT || bug == BUG_WRAP || bug == BUG_LOST_WAKEUP) &&
+		 sync != SYNC_MUTEX_COND)
+		snprintf(buf, size, "bug=%s is planted in sync=mutex_cond", bug_values[bug]);
+	else
+		return NULL;
+	return buf;
+}
+
+static unsigned char *slot_at(ring *r, uint64_t pos, uint32_t modulus)
+{
+	return r->slots + (size_t)(pos % modulus) * r->slot_size;
+}
+
+static void put(ring *r, uint64_t pos, const void *msg, size_t len)
+{
+	/* The planted wrap: the producer counts cap + 1 slots, the consumer cap. */
+	unsigned char *s = slot_at(r, pos, r->bug == BUG_WRAP ? r->cap + 1 : r->cap);
+	uint32_t n = (uint32_t)len;
+	memcpy(s, &n, sizeof(n));
+	memcpy(s + sizeof(n), msg, len);
+}
+
+static long take(ring *r, uint64_t pos, void *buf, size_t cap)
+{
+	const unsigned char *s = slot_at(r, pos, r->cap);
+	uint32_t n;
+	memcpy(&n, s, sizeof(n));
+	if (n > r->slot_size - sizeof(n) || n > cap)
+		n = (uint32_t)(cap < r->slot_size - sizeof(n) ? cap : r->slot_size - sizeof(n));
+	memcpy(buf, s + sizeof(n), n);
+	return (long)n;
+}
+
+static int init_sync(ic_ctx *ctx, ring *r)
+{
+	if (r->sync == SYNC_SPSC || r->bug == BUG_NONE_SYNC)
+		return 0;
+	if (r->sync == SYNC_SEM)
+		return ic_lock_init(ctx, &r->lock, IC_LOCK_SEM, "ring") != 0 || sem_init(&r->items, 1, 0) != 0 ||
+			       sem_init(&r->spaces, 1, r->cap) != 0
+		       ? -1
+		       : 0;
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+	int rc = pthread_cond_init(&r->not_empty, &attr) || pthread_cond_init(&r->not_full, &attr);
+	pthread_condattr_destroy(&attr);
+	return rc || ic_lock_init(ctx, &r->lock, IC_LOCK_MUTEX, "ring") != 0 ? -1 : 0;
+}
+
+static int ring_setup(ic_ctx *ctx)
+{
+	uint64_t lo, hi;
+	if (ic_size_range(ctx, "size", &lo, &hi) != 0)
+		return -1;
+	uint32_t slot_size = (uint32_t)((hi + sizeof(uint32_t) + 7) & ~7ull);
+	size_t bytes = sizeof(ring) + (size_t)(RING_SLOTS + 1) * slot_size;
+	int fd = ic_shm_open(ctx, "ring", O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		return -1;
+	void *p = MAP_FAILED;
+	if (ftruncate(fd, (off_t)bytes) == 0)
+		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -1;
+	ring *r = p;
+	ic_set_state(ctx, r);
+	r->bytes = bytes;
+	r->cap = RING_SLOTS;
+	r->slot_size = slot_size;
+	r->sync = index_of(sync_values, ic_variant(ctx, "sync"));
+	r->bug = index_of(bug_values, ic_variant(ctx, "bug"));
+	return init_sync(ctx, r);
+}
+
+static void pause_briefly(void)
+{
+	struct timespec ts = {0, 50 * 1000};
+	nanosleep(&ts, NULL);
+}
+
+/* ---- mutex_cond (and its planted bugs) ---- */
+
+static int mc_send(ic_ctx *ctx, ring *r, const void *msg, size_t len)
+{
+	if (ic_lock(ctx, &r->lock) < 0)
+		return errno;
+	ic_point(ctx, "ring/push/locked");
+	while (r->head - r->tail >= r->cap) {
+		struct timespec until = ic_deadline(20);
+		if (ic_cond_timedwait(ctx, &r->not_full, &r->lock, &until) == ETIMEDOUT) {
+			ic_unlock(ctx, &r->lock);
+			return ETIMEDOUT;
+		}
+	}
+	bool was_empty = r->head == r->tail;
+	put(r, r->head, msg, len);
+	r->head++;
+	/* lost_wakeup: signal only on empty, the "optimisation" that needs a careful waiter. */
+	if (r->bug != BUG_LOST_WAKEUP || was_empty)
+		pthread_cond_signal(&r->not_empty);
+	ic_unlock(ctx, &r->lock);
+	return 0;
+}
+
+static long mc_recv(ic_ctx *ctx, ring *r, void *buf, size_t cap, int wait_ms)
+{
+	if (r->bug == BUG_CHECK_THEN_ACT) {
+		uint64_t t = r->tail; /* checked without the lock: the planted race */
+		if (t == r->head) {
+			if (wait_ms > 0)
+				pause_briefly();
+			return 0;
+		}
+		ic_point(ctx, "ring/pop/checked");
+		if (ic_lock(ctx, &r->lock) < 0)
+			return -errno;
+		long n = take(r, t, buf, cap);
+		r->tail = t + 1;
+		pthread_cond_signal(&r->not_full);
+		ic_unlock(ctx, &r->lock);
+		return n;
+	}
+	if (ic_lock(ctx, &r->lock) < 0)
+		return -errno;
+	ic_point(ctx, "ring/pop/locked");
+	if (r->bug == BUG_LOST_WAKEUP && r->head == r->tail && wait_ms > 0) {
+		/* Waits once, unbounded, without rechecking: a signal sent before it is lost. */
+		ic_unlock(ctx, &r->lock);
+		ic_point(ctx, "ring/pop/checked");
+		ic_lock(ctx, &r->lock);
+		ic_cond_timedwait(ctx, &r->not_empty, &r->lock, NULL);
+	}
+	while (r->head == r->tail) {
+		struct timespec until = ic_deadline(wait_ms);
+		if (wait_ms == 0 || ic_cond_timedwait(ctx, &r->not_empty, &r->lock, &until) == ETIMEDOUT) {
+			ic_unlock(ctx, &r->lock);
+			return 0;
+		}
+	}
+	long n = take(r, r->tail, buf, cap);
+	r->tail++;
+	pthread_cond_signal(&r->not_full);
+	ic_unlock(ctx, &r->lock);
+	return n;
+}
+
+/* ---- sem ---- */
+
+static int sem_send(ic_ctx *ctx, ring *r, const void *msg, size_t len)
+{
+	struct timespec until = ic_deadline(20);
+	if (sem_timedwait(&r->spaces, &until) != 0)
+		return errno;
+	if (ic_lock(ctx, &r->lock) < 0)
+		return errno;
+	ic_point(ctx, "ring/push/locked");
+	put(r, r->head, msg, len);
+	r->head++;
+	ic_unlock(ctx, &r->lock);
+	sem_post(&r->items);
+	return 0;
+}
+
+static long sem_recv(ic_ctx *ctx, ring *r, void *buf, size_t cap, int wait_ms)
+{
+	struct timespec until = ic_deadline(wait_ms);
+	if ((wait_ms == 0 ? sem_trywait(&r->items) : sem_timedwait(&r->items, &until)) != 0)
+		return errno == EAGAIN || errno == ETIMEDOUT ? 0 : -errno;
+	if (ic_lock(ctx, &r->lock) < 0)
+		return -errno;
+	ic_point(ctx, "ring/pop/locked");
+	long n = take(r, r->tail, buf, cap);
+	r->tail++;
+	ic_unlock(ctx, &r->lock);
+	sem_post(&r->spaces);
+	return n;
+}
+
+/* ---- spsc_atomic, and none_sync (the same without ordering, shared by many) ---- */
+
+static int spsc_send(ring *r, const void *msg, size_t len)
+{
+	memory_order acq = r->bug == BUG_NONE_SYNC ? memory_order_relaxed : memory_order_acquire;
+	memory_order rel = r->bug == BUG_NONE_SYNC ? memory_order_relaxed : memory_order_release;
+	uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
+	for (int spins = 0; h - atomic_load_explicit(&r->tail, acq) >= r->cap; spins++) {
+		if (spins > 400)
+			return ETIMEDOUT;
+		pause_briefly();
+	}
+	put(r, h, msg, len);
+	atomic_store_explicit(&r->head, h + 1, rel);
+	return 0;
+}
+
+static long spsc_recv(ring *r, void *buf, size_t cap, int wait_ms)
+{
+	memory_order acq = r->bug == BUG_NONE_SYNC ? memory_order_relaxed : memory_order_acquire;
+	memory_order rel = r->bug == BUG_NONE_SYNC ? memory_order_relaxed : memory_order_release;
+	uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	for (int waited = 0; atomic_load_explicit(&r->head, acq) == t; waited += 50) {
+		if (waited >= wait_ms * 1000)
+			return 0;
+		pause_briefly();
+	}
+	long n = take(r, t, buf, cap);
+	/* Advance before the ok is logged: a kill in between loses one (excused), never duplicates. */
+	atomic_store_explicit(&r->tail, t + 1, rel);
+	return n;
+}
+
+/* ---- channel ---- */
+
+static int ring_send(ic_ctx *ctx, const void *msg, size_t len, unsigned lane)
+{
+	(void)lane;
+	ring *r = ic_state(ctx);
+	if (r->sync == SYNC_SPSC || r->bug == BUG_NONE_SYNC)
+		return spsc_send(r, msg, len);
+	return r->sync == SYNC_SEM ? sem_send(ctx, r, msg, len) : mc_send(ctx, r, msg, len);
+}
+
+/* The drain runs after every role ended: read tail..head as it is, taking no lock. */
+static long ring_drain_one(ring *r, void *buf, size_t cap)
+{
+	uint64_t t = atomic_load(&r->tail), h = atomic_load(&r->head);
+	if (h <= t || h - t > r->cap + 1)
+		return 0;
+	long n = take(r, t, buf, cap);
+	atomic_store(&r->tail, t + 1);
+	return n;
+}
+
+static long ring_recv(ic_ctx *ctx, void *buf, size_t cap, bool drain, int wait_ms)
+{
+	ring *r = ic_state(ctx);
+	if (drain)
+		return ring_drain_one(r, buf, cap);
+	if (r->sync == SYNC_SPSC || r->bug == BUG_NONE_SYNC)
+		return spsc_recv(r, buf, cap, wait_ms);
+	return r->sync == SYNC_SEM ? sem_recv(ctx, r, buf, cap, wait_ms) : mc_recv(ctx, r, buf, cap, wait_ms);
+}
+
+static const ic_channel ring_channel = {.send = ring_send, .recv = ring_recv};
+
+static int ring_producer(ic_ctx *ctx)
+{
+	return ic_producer_loop(ctx, &ring_channel);
+}
+
+static int ring_consumer(ic_ctx *ctx)
+{
+	return ic_consumer_loop(ctx, &ring_channel);
+}
+
+static int ring_observe(ic_ctx *ctx)
+{
+	return ic_drain(ctx, &ring_channel);
+}
+
+static void ring_teardown(ic_ctx *ctx)
+{
+	ring *r = ic_state(ctx);
+	if (!r)
+		return;
+	/* Locks and condvars are not destroyed: after a kill that is undefined, and can block. */
+	munmap(r, r->bytes);
+	ic_set_state(ctx, NULL);
+	ic_shm_unlink(ctx, "ring");
+}
+
+static const ic_role_desc ring_roles[] = {
+	{"p", ring_producer, 1},
+	{"c", ring_consumer, 1},
+	{0},
+};
+
+static const ic_expect ring_expect[] = {
+	{"sync=mutex_cond", "delay;stall;fail;kill:at=*e/*", "pass", 200, NULL},
+	{"sync=mutex_cond", "delay;stall;fail", "pass", 100, "2:2"},
+	{"sync=mutex_cond", "kill:at=ring/*/locked", "dead-holder", 1, NULL},
+	{"sync=sem", "delay;stall;fail;kill:at=*e/*", "pass", 200, NULL},
+	{"sync=sem", "delay;stall;fail", "pass", 100, "2:2"},
+	{"sync=sem", "kill:at=ring/*/locked", "dead-holder", 1, NULL},
+	{"sync=spsc_atomic", "delay;kill;stall;fail", "pass", 200, NULL},
+	{"bug=none_sync", "delay", "messages", 200, "2:2"},
+	{"bug=check_then_act", "delay", "messages", 200, "1:2"},
+	{"bug=wrap_off_by_one", "", "messages", 10, NULL},
+	{"bug=lost_wakeup", "delay", "hang", 200, NULL},
+	{"sync=spsc_atomic,bug=spsc_misuse", "delay", "messages", 200, "2:1"},
+	{0},
+};
+
+const ic_scenario ic_scenario_shm_ring = {
+	.name = "shm_ring",
+	.summary = "a bounded ring buffer of messages in shared memory",
+	.keys = ring_keys,
+	.roles = ring_roles,
+	.points = ring_points,
+	.lock_sites = ring_sites,
+	.checkers = "messages,dead-holder,hang,crash,leaks",
+	.default_ops = 1000,
+	.events_per_op = 2,
+	.setup = ring_setup,
+	.observe = ring_observe,
+	.teardown = ring_teardown,
+	.expect = ring_expect,
+	.validate = ring_validate,
+};

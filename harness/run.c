@@ -471,13 +471,15 @@ static void describe_ends(run *r, ic_run_result *res)
 
 static void describe_kept(run *r, ic_run_result *res)
 {
+	static const char *const where[] = {[IC_OBJ_SHM] = "/dev/shm", [IC_OBJ_MQ] = "mqueue ",
+					    [IC_OBJ_SYSV_MSG] = ""};
 	ic_arena *a = r->ah.arena;
 	size_t len = (size_t)snprintf(res->kept, sizeof(res->kept), "/dev/shm%s", r->ah.name);
 	unsigned n = atomic_load(&a->ntracked);
 	for (unsigned i = 0; i < n && i < IC_MAX_TRACKED && len < sizeof(res->kept); i++)
 		if (atomic_load(&a->tracked[i].state) == 2)
-			len += (size_t)snprintf(res->kept + len, sizeof(res->kept) - len, " /dev/shm%s",
-						a->tracked[i].name);
+			len += (size_t)snprintf(res->kept + len, sizeof(res->kept) - len, ", %s%s",
+						where[a->tracked[i].kind], a->tracked[i].name);
 }
 
 static bool log_overflowed(run *r, ic_run_result *res)

@@ -137,12 +137,26 @@ static void scan_sysv_msg(leftovers *l, const char *runid)
 	fclose(f);
 }
 
+/* Only where the mqueue filesystem is mounted can queues be listed by name: find it. */
+static void scan_mqueues(leftovers *l, const char *runid)
+{
+	FILE *f = fopen("/proc/self/mounts", "r");
+	if (!f)
+		return;
+	char line[512], dir[256], type[64];
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %255s %63s", dir, type) == 2 && strcmp(type, "mqueue") == 0) {
+			scan_dir(l, dir, runid, true);
+			break; /* every mount shows the same namespace's queues */
+		}
+	fclose(f);
+}
+
 unsigned ic_tracker_leftovers(const char *runid, bool remove, char (*out)[272], unsigned max)
 {
 	leftovers l = {.remove = remove, .out = out, .max = max};
 	scan_dir(&l, "/dev/shm", runid, false);
-	/* Only where the mqueue filesystem is mounted can queues be listed by name. */
-	scan_dir(&l, "/dev/mqueue", runid, true);
+	scan_mqueues(&l, runid);
 	scan_sysv_msg(&l, runid);
 	return l.n < max ? l.n : max;
 }

@@ -88,10 +88,10 @@ typedef struct leftovers {
 	unsigned max, n;
 } leftovers;
 
-static void note(leftovers *l, const char *fmt, const char *a, long b)
+static void note(leftovers *l, const char *what)
 {
 	if (l->n < l->max)
-		snprintf(l->out[l->n], sizeof(l->out[0]), fmt, a, b);
+		snprintf(l->out[l->n], sizeof(l->out[0]), "%.*s", (int)sizeof(l->out[0]) - 1, what);
 	l->n++;
 }
 
@@ -109,9 +109,9 @@ static void scan_dir(leftovers *l, const char *dir, const char *runid, bool mque
 		bool ours = starts_with(e->d_name, mine) || (!mqueue && starts_with(e->d_name, sem));
 		if (!ours || (!mqueue && strcmp(e->d_name, arena) == 0))
 			continue;
-		char path[300];
-		snprintf(path, sizeof(path), "%s/%.255s", dir, e->d_name);
-		note(l, "%s", path, 0);
+		char path[360];
+		snprintf(path, sizeof(path), "%.100s/%.255s", dir, e->d_name);
+		note(l, path);
 		if (l->remove)
 			unlinkat(dirfd(d), e->d_name, 0);
 	}
@@ -130,7 +130,9 @@ static void scan_sysv_msg(leftovers *l, const char *runid)
 		long key, id;
 		if (sscanf(line, "%ld %ld", &key, &id) != 2 || (key_t)(key & ~0xffL) != base)
 			continue;
-		note(l, "SysV message queue key %s0x%lx", "", key);
+		char what[64];
+		snprintf(what, sizeof(what), "SysV message queue key 0x%lx", key);
+		note(l, what);
 		if (l->remove)
 			msgctl((int)id, IPC_RMID, NULL);
 	}

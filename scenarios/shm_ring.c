@@ -156,6 +156,26 @@ static void pause_briefly(void)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * A lock-free side waits by yielding first (the peer is likely running on
+ * the other core), then by short sleeps. False once about `ms` have passed.
+ */
+static bool backoff(uint64_t *since_ns, unsigned *n, int ms)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	uint64_t t = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+	if (*n == 0)
+		*since_ns = t;
+	if (t - *since_ns >= (uint64_t)ms * 1000000ull)
+		return false;
+	if ((*n)++ < 1000)
+		sched_yield();
+	else
+		pause_briefly();
+	return true;
+}
+
 /* ---- mutex_cond (and its planted bugs) ---- */
 
 static int mc_send(ic_ctx *ctx, ring *r, const void *msg, size_t len)
@@ -260,12 +280,10 @@ static int spsc_send(ring *r, const void *msg, size_t len)
 {
 	memory_order acq = r->bug == BUG_NONE_SYNC ? memory_order_relaxed : memory_order_acquire;
 	memory_order rel = r->bug == BUG_NONE_SYNC ? memory_order_relaxed : memory_order_release;
-	uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
-	for (int spins = 0; h - atomic_load_explicit(&r->tail, acq) >= r->cap; spins++) {
-		if (spins > 400)
+	uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed), since = 0;
+	for (unsigned n = 0; h - atomic_load_explicit(&r->tail, acq) >= r->cap;)
+		if (!backoff(&since, &n, 20))
 			return ETIMEDOUT;
-		pause_briefly();
-	}
 	put(r, h, msg, len);
 	atomic_store_explicit(&r->head, h + 1, rel);
 	return 0;
@@ -275,12 +293,10 @@ static long spsc_recv(ring *r, void *buf, size_t cap, int wait_ms)
 {
 	memory_order acq = r->bug == BUG_NONE_SYNC ? memory_order_relaxed : memory_order_acquire;
 	memory_order rel = r->bug == BUG_NONE_SYNC ? memory_order_relaxed : memory_order_release;
-	uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
-	for (int waited = 0; atomic_load_explicit(&r->head, acq) == t; waited += 50) {
-		if (waited >= wait_ms * 1000)
+	uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed), since = 0;
+	for (unsigned n = 0; atomic_load_explicit(&r->head, acq) == t;)
+		if (wait_ms == 0 || !backoff(&since, &n, wait_ms))
 			return 0;
-		pause_briefly();
-	}
 	long n = take(r, t, buf, cap);
 	/* Advance before the ok is logged: a kill in between loses one (excused), never duplicates. */
 	atomic_store_explicit(&r->tail, t + 1, rel);

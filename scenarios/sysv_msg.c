@@ -71,10 +71,14 @@ static int sysv_setup(ic_ctx *ctx)
 	return st->id < 0 ? -1 : 0;
 }
 
-static void brief_pause(void)
+/* No descriptor to wait on: yield first (the peer is likely about to act), then sleep. */
+static void brief_pause(int attempt)
 {
 	struct timespec ts = {0, 200 * 1000};
-	nanosleep(&ts, NULL);
+	if (attempt < 50)
+		sched_yield();
+	else
+		nanosleep(&ts, NULL);
 }
 
 static int sysv_send(ic_ctx *ctx, const void *msg, size_t len, unsigned lane)
@@ -83,13 +87,13 @@ static int sysv_send(ic_ctx *ctx, const void *msg, size_t len, unsigned lane)
 	const sysv_state *st = ic_state(ctx);
 	st->buf->mtype = (long)ic_proc(ctx) + 1;
 	memcpy(st->buf->text, msg, len);
-	/* No descriptor to wait on: retry for a while, then let the loop check for readers. */
-	for (int i = 0; i < 100; i++) {
+	/* Retry for about 20 ms, then let the loop check that a reader is left. */
+	for (int i = 0; i < 150; i++) {
 		if (ic_msgsnd(ctx, st->id, st->buf, len, IPC_NOWAIT) == 0)
 			return 0;
 		if (errno != EAGAIN)
 			return errno;
-		brief_pause();
+		brief_pause(i);
 	}
 	return ETIMEDOUT;
 }
@@ -98,7 +102,7 @@ static long sysv_recv(ic_ctx *ctx, void *buf, size_t cap, bool drain, int wait_m
 {
 	(void)drain;
 	const sysv_state *st = ic_state(ctx);
-	for (int waited_us = 0;; waited_us += 200) {
+	for (int i = 0;; i++) {
 		ssize_t n = ic_msgrcv(ctx, st->id, st->buf, cap, 0, IPC_NOWAIT);
 		if (n >= 0) {
 			memcpy(buf, st->buf->text, (size_t)n);
@@ -106,9 +110,9 @@ static long sysv_recv(ic_ctx *ctx, void *buf, size_t cap, bool drain, int wait_m
 		}
 		if (errno != ENOMSG)
 			return -errno;
-		if (waited_us >= wait_ms * 1000)
+		if (wait_ms == 0 || i >= 50 + wait_ms * 5)
 			return 0;
-		brief_pause();
+		brief_pause(i);
 	}
 }
 

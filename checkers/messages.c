@@ -15,7 +15,7 @@
 #include <string.h>
 
 enum { NONE, INVOKED, SENT, FAILED };
-#define LANES 32
+#define LANES 256 /* the lane is logged in 8 bits */
 #define SHOW 8 /* ids listed per kind of problem */
 
 typedef struct producer {
@@ -79,7 +79,12 @@ static void scan_receives(const char *who, const ic_event *ev, uint64_t nev, pro
 			continue;
 		}
 		if (p >= nprods || seq >= prods[p].n || prods[p].state[seq] == NONE) {
-			add_id(t->phantom_ids, sizeof(t->phantom_ids), &t->phantom, "p%" PRIu64 "#%" PRIu64 " at %s", p, seq, who);
+			if (p < nprods)
+				add_id(t->phantom_ids, sizeof(t->phantom_ids), &t->phantom, "%s#%" PRIu64 " at %s",
+				       f->procs[p].label, seq, who);
+			else
+				add_id(t->phantom_ids, sizeof(t->phantom_ids), &t->phantom,
+				       "slot %" PRIu64 "#%" PRIu64 " at %s", p, seq, who);
 			continue;
 		}
 		const char *label = f->procs[p].label;

@@ -66,10 +66,13 @@ static int parse_size(const char *s, char **end, uint64_t *out)
 	unsigned long long v = strtoull(s, end, 10);
 	if (errno)
 		return -1;
-	if (**end == 'K' || **end == 'k')
-		v <<= 10, (*end)++;
-	else if (**end == 'M' || **end == 'm')
-		v <<= 20, (*end)++;
+	unsigned shift = **end == 'K' || **end == 'k' ? 10 : **end == 'M' || **end == 'm' ? 20 : 0;
+	if (shift) {
+		if (v > (UINT64_MAX >> shift))
+			return -1; /* would wrap into the valid range */
+		v <<= shift;
+		(*end)++;
+	}
 	*out = v;
 	return 0;
 }
@@ -394,6 +397,7 @@ int ic_stream_send(ic_ctx *ctx, int fd, const void *msg, size_t len)
 		ssize_t n = ic_write(ctx, fd, p + off, len - off);
 		if (n > 0) {
 			off += (size_t)n;
+			errors = 0; /* the limit is on consecutive interruptions */
 			continue;
 		}
 		if (n < 0 && errno != EAGAIN && errno != EINTR)

@@ -390,7 +390,7 @@ case_all() {
 	py "$T/all.json" "$T/list" "$n" <<'EOF' || exit 1
 listing, met = argv[0], int(argv[1])
 # The declared expectations and key defaults, from `ipchaos list`.
-expects, defaults, sc, in_scenarios = [], {}, None, False
+expects, defaults, procs, sc, in_scenarios = [], {}, {}, None, False
 for l in open(listing):
     if l.startswith("scenarios"):
         in_scenarios = True
@@ -410,9 +410,13 @@ for l in open(listing):
             if v.endswith("*"):
                 defaults[sc][m.group(1)] = v[:-1]
         continue
-    m = re.match(r"^      (\S*)\s*\[(.*?)\](?: --procs \S+)? -> (\S+) within (\d+) seeds?$", l)
+    m = re.match(r"^    roles: (.*?);", l)
     if m:
-        expects.append((sc, m.group(1), m.group(2), m.group(3), int(m.group(4))))
+        procs[sc] = ":".join(x[1:] for x in m.group(1).split() if x.startswith("x"))
+        continue
+    m = re.match(r"^      (\S*)\s*\[(.*?)\](?: --procs (\S+))? -> (\S+) within (\d+) seeds?$", l)
+    if m:
+        expects.append((sc, m.group(1), m.group(2), m.group(4), int(m.group(5)), m.group(3) or procs[sc]))
 if len(expects) < 13: bad("ipchaos list shows %d expectations, expected at least 13" % len(expects))
 if len(expects) != met: bad("ipchaos list shows %d expectations, --all met %d" % (len(expects), met))
 if d.get("mode") != "all": bad("mode %r" % d.get("mode"))
@@ -425,14 +429,14 @@ def spec_kv(spec):
     name, _, rest = spec.partition(":")
     return name, dict(p.split("=") for p in rest.split(",") if p)
 i = 0
-for (sc, variant, inject, verdict, seeds) in expects:
+for (sc, variant, inject, verdict, seeds, nprocs) in expects:
     want_inj = [] if inject == "no injection" else [x.split(":")[0] for x in inject.split(";")]
     want_kv = full_spec(sc, variant)
     group = []
     while i < len(runs):
         r = runs[i]
         name, kv = spec_kv(r["spec"])
-        if (r["scenario"], name, kv, [x.split(":")[0] for x in r["inject"]], r.get("expected")) != (sc, sc, want_kv, want_inj, verdict):
+        if (r["scenario"], name, kv, [x.split(":")[0] for x in r["inject"]], r.get("expected"), r["procs"]) != (sc, sc, want_kv, want_inj, verdict, nprocs):
             break
         group.append(r); i += 1
     label = "%s:%s [%s] -> %s" % (sc, variant, inject, verdict)

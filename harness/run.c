@@ -130,6 +130,7 @@ static _Noreturn void role_main(run *r, unsigned slot, unsigned role, unsigned i
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a write to a closed channel is EPIPE, logged, not a death */
 	ic_arena *a = r->ah.arena;
 	ic_bt_install_fault_handler(&a->slots[slot]);
 
@@ -561,6 +562,9 @@ void ic_run_one(const ic_run_cfg *cfg, ic_run_result *res)
 
 	if (start(r, res) != 0) {
 		res->status = IC_RUN_BROKEN;
+		/* Teardowns cope with a half-done setup; the sweep gets what they miss. */
+		if (r->ah.arena && !cfg->keep && cfg->sc->teardown)
+			cfg->sc->teardown(&r->sup);
 		if (r->ah.arena && !cfg->keep)
 			ic_tracker_sweep(r->ah.arena);
 	} else {

@@ -73,10 +73,12 @@ static int hybrid_setup(ic_ctx *ctx)
 {
 	uint64_t lo, hi;
 	hybrid_state *st = calloc(1, sizeof(*st));
-	if (!st || ic_size_range(ctx, "size", &lo, &hi) != 0)
+	if (!st)
 		return -1;
 	st->data = st->free_q = -1;
 	ic_set_state(ctx, st);
+	if (ic_size_range(ctx, "size", &lo, &hi) != 0)
+		return -1;
 	if (make_pool(ctx, st, hi) != 0)
 		return -1;
 	for (int i = 0; bug_values[i]; i++)

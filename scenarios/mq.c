@@ -64,9 +64,12 @@ static int mq_setup(ic_ctx *ctx)
 {
 	uint64_t lo, hi;
 	mq_state *st = calloc(1, sizeof(*st));
-	if (!st || ic_size_range(ctx, "size", &lo, &hi) != 0)
+	if (!st)
 		return -1;
+	st->mq = -1;
 	ic_set_state(ctx, st);
+	if (ic_size_range(ctx, "size", &lo, &hi) != 0)
+		return -1;
 	st->prio = ic_variant(ctx, "prio")[1] == 'n';
 	long depth = read_limit("/proc/sys/fs/mqueue/msg_max");
 	st->mq = ic_mq_open(ctx, "mq", O_CREAT | O_EXCL | O_RDWR, 0600,

@@ -69,9 +69,11 @@ static int pipe_setup(ic_ctx *ctx)
 {
 	uint64_t lo, hi;
 	pipe_state *st = calloc(1, sizeof(*st));
-	if (!st || ic_size_range(ctx, "size", &lo, &hi) != 0)
+	if (!st)
 		return -1;
 	ic_set_state(ctx, st);
+	if (ic_size_range(ctx, "size", &lo, &hi) != 0)
+		return -1;
 	st->short_write = strcmp(ic_variant(ctx, "bug"), "short_write") == 0;
 	unsigned n = ic_role_count(ctx, 0);
 	st->fds = calloc(n, sizeof(*st->fds));

@@ -60,10 +60,12 @@ static int sysv_setup(ic_ctx *ctx)
 {
 	uint64_t lo, hi;
 	sysv_state *st = calloc(1, sizeof(*st));
-	if (!st || ic_size_range(ctx, "size", &lo, &hi) != 0)
+	if (!st)
 		return -1;
 	ic_set_state(ctx, st);
 	st->id = -1;
+	if (ic_size_range(ctx, "size", &lo, &hi) != 0)
+		return -1;
 	st->buf = malloc(sizeof(*st->buf) + hi + 1);
 	if (!st->buf)
 		return -1;

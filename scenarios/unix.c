@@ -88,9 +88,11 @@ static int unix_setup(ic_ctx *ctx)
 {
 	uint64_t lo, hi;
 	unix_state *st = calloc(1, sizeof(*st));
-	if (!st || ic_size_range(ctx, "size", &lo, &hi) != 0)
+	if (!st)
 		return -1;
 	ic_set_state(ctx, st);
+	if (ic_size_range(ctx, "size", &lo, &hi) != 0)
+		return -1;
 	st->type = socket_type(ic_variant(ctx, "type"));
 	st->no_framing = strcmp(ic_variant(ctx, "bug"), "no_framing") == 0;
 	unsigned n = ic_role_count(ctx, 0);

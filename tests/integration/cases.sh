@@ -679,6 +679,16 @@ EOF
 	ok "$(grep -m1 '^messages:' "$T/out")"
 }
 
+# Running out of the per-user mqueue byte budget is the harness's failure
+# (exit 3) and names the rlimit, not a crash or a finding.
+case_mq_rlimit() {
+	bash -c 'ulimit -q 1000 && exec "$0" run mq:size=8K' "$IC" >"$T/out" 2>"$T/err"
+	RC=$?
+	expect_rc 3 run mq:size=8K "(ulimit -q 1000)"
+	grep -q 'RLIMIT_MSGQUEUE' "$T/out" || { show_output; fail "the report does not name RLIMIT_MSGQUEUE"; }
+	ok "exit 3: $(grep -m1 -o 'RLIMIT_MSGQUEUE[^:]*' "$T/out")"
+}
+
 # ------------------------------------------------------------------- main --
 
 if [ $# -ne 2 ]; then

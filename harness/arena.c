@@ -59,7 +59,8 @@ int ic_arena_create(ic_arena_handle *h, const char *runid, unsigned nslots, uint
 		h->name[0] = '\0'; /* not ours: a destroy of this handle must leave it alone */
 		return -1;
 	}
-	if (flock(h->fd, LOCK_EX | LOCK_NB) != 0) {
+	/* Blocking: a sweeper judging this new arena holds the lock for a moment. */
+	if (flock(h->fd, LOCK_EX) != 0) {
 		snprintf(err, errsize, "cannot lock run arena %s: %s", h->name, strerror(errno));
 		goto fail_unlink;
 	}

@@ -115,6 +115,7 @@ static int expectation_cfg(const campaign *c, const ic_scenario *sc, const ic_ex
 	}
 	cfg->timeout_s = c->o->timeout;
 	cfg->keep = c->o->keep;
+	snprintf(cfg->runid, sizeof(cfg->runid), "%s", c->o->runid);
 	return ic_cli_validate(cfg, err, errsize);
 }
 

@@ -248,6 +248,7 @@ static int resolve_run(ic_opts *o, ic_run_cfg *cfg, const run_flags *fl, char *e
 	}
 	cfg->timeout_s = o->timeout;
 	cfg->keep = o->keep;
+	snprintf(cfg->runid, sizeof(cfg->runid), "%s", o->runid);
 	return ic_cli_validate(cfg, err, errsize);
 }
 
@@ -317,6 +318,12 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 			if (check_writable(v, err, errsize) != 0)
 				return -1;
 			o->json = v;
+		} else if ((v = opt_value("--run-id", argc, argv, &i, &missing))) {
+			if (strlen(v) != 16 || strspn(v, "0123456789abcdef") != 16) {
+				snprintf(err, errsize, "--run-id %s: expected 16 lowercase hex digits", v);
+				return -1;
+			}
+			snprintf(o->runid, sizeof(o->runid), "%s", v);
 		} else if (strcmp(a, "--all") == 0) {
 			o->all = true;
 		} else if (strcmp(a, "--keep-going") == 0) {

@@ -27,6 +27,7 @@ typedef struct ic_opts {
 	bool keep_going;
 	bool keep;
 	double timeout;
+	char runid[17]; /* hidden --run-id: a test proves a squatted name fails safely */
 } ic_opts;
 
 /* argv after "run". 0, or -1 with a one-line message naming the bad value and the valid ones. */

@@ -19,6 +19,7 @@ typedef struct ic_run_cfg {
 	ic_inj_inst inj[IC_MAX_INJ];
 	double timeout_s; /* watchdog: no progress for this long is a hang */
 	bool keep;        /* leave the run's objects for inspection */
+	char runid[17];   /* forced by the hidden --run-id (tests); "" draws one */
 } ic_run_cfg;
 
 struct ic_ctx {

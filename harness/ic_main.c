@@ -1,7 +1,9 @@
 /*
  * ic_main.c: the `ipchaos` command: list, run, help.
  */
+#include "audit.h"
 #include "cli.h"
+#include "sweep.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@ static const char usage[] =
 	"usage: ipchaos list\n"
 	"       ipchaos run SCENARIO[:KEY=VAL,...]... [options]\n"
 	"       ipchaos run --all [--seed S] [--json FILE]\n"
+	"       ipchaos audit [options] -- COMMAND [ARGS...] | --list | --stale [--clean]\n"
 	"       ipchaos --version | --help\n";
 
 static const char run_help[] =
@@ -94,7 +97,8 @@ void ic_cli_list(FILE *out, const ic_opts *o)
 
 static bool wants_help(int argc, char **argv)
 {
-	for (int i = 0; i < argc; i++)
+	/* Not after "--": those are the audited program's own arguments. */
+	for (int i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
 			return true;
 	return false;
@@ -113,7 +117,47 @@ static int cmd_run(ic_opts *o, int argc, char **argv)
 	}
 	/* Taken synchronously by the supervisor, so a run is always cleaned up whole. */
 	ic_block_run_signals();
+	unsigned swept = 0;
+	ic_sweep_stale(true, NULL, &swept);
+	if (swept)
+		printf("swept %u object%s left by dead ipchaos runs (see ipchaos audit --stale)\n", swept,
+		       swept == 1 ? "" : "s");
 	return ic_campaign(o);
+}
+
+static const char audit_help[] =
+	"ipchaos audit: run a program and report the IPC objects it leaves behind\n"
+	"\n"
+	"  ipchaos audit [options] -- COMMAND [ARGS...]\n"
+	"  ipchaos audit --list             every IPC object now, by owner\n"
+	"  ipchaos audit --stale [--clean]  objects of dead ipchaos runs (and remove them)\n"
+	"\n"
+	"  --kill-after A..B   signal the program and all it started at a time drawn from the seed\n"
+	"  --signal SIG        that signal: TERM, INT, HUP, QUIT, USR1, USR2, KILL (default KILL)\n"
+	"  --grace DUR         then SIGKILL after DUR (default 2s)\n"
+	"  --timeout DUR       kill a program that has not ended after DUR (default 60s)\n"
+	"  --seed S, --seeds N runs with seeds S..S+N-1 (default 1, 1)\n"
+	"  --paths DIR         also audit Unix socket files and FIFOs under DIR (repeatable)\n"
+	"  --no-isolate        audit in the host's namespaces (default: own IPC, mount and PID\n"
+	"                      namespaces where the machine allows it)\n"
+	"  --keep              do not remove what the program left (host mode, and --paths files)\n"
+	"\n"
+	"exit: 0 nothing left, 1 something leaked, 2 bad usage, 3 the audit itself failed\n";
+
+static int cmd_audit(int argc, char **argv)
+{
+	char err[1024];
+	ic_audit_opts o;
+	if (wants_help(argc, argv)) {
+		fputs(audit_help, stdout);
+		return IC_EXIT_OK;
+	}
+	if (ic_audit_parse(&o, argc, argv, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ipchaos audit: %s\n", err);
+		return IC_EXIT_USAGE;
+	}
+	ic_block_run_signals();
+	return ic_audit(&o);
 }
 
 int ic_main(int argc, char **argv, const ic_scenario *const *extra)
@@ -128,6 +172,8 @@ int ic_main(int argc, char **argv, const ic_scenario *const *extra)
 	const char *cmd = argc > 1 ? argv[1] : "";
 	if (strcmp(cmd, "run") == 0) {
 		code = cmd_run(o, argc - 2, argv + 2);
+	} else if (strcmp(cmd, "audit") == 0) {
+		code = cmd_audit(argc - 2, argv + 2);
 	} else if (strcmp(cmd, "list") == 0 && argc == 2) {
 		ic_cli_list(stdout, o);
 		code = IC_EXIT_OK;
@@ -140,7 +186,7 @@ int ic_main(int argc, char **argv, const ic_scenario *const *extra)
 		fputs(run_help, stdout);
 		code = IC_EXIT_OK;
 	} else if (cmd[0]) {
-		fprintf(stderr, "ipchaos: unknown command '%s' (valid: list, run, --help, --version)\n", cmd);
+		fprintf(stderr, "ipchaos: unknown command '%s' (valid: list, run, audit, --help, --version)\n", cmd);
 	} else {
 		fputs(usage, stderr);
 	}

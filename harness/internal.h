@@ -95,6 +95,7 @@ typedef struct ic_arena {
 	uint64_t magic;
 	uint64_t size;
 	char runid[24];
+	atomic_int kept; /* --keep: a sweeper must leave this run's objects alone */
 	atomic_uint ready; /* roles waiting at the start barrier */
 	atomic_uint go;    /* the start barrier's release (a futex word) */
 	atomic_uint nlocks;

@@ -122,6 +122,7 @@ static void start_barrier(ic_arena *a, unsigned nprocs)
 static _Noreturn void role_main(run *r, unsigned slot, unsigned role, unsigned index)
 {
 	setpgid(0, r->pgid);
+	close(r->ah.fd); /* the flock on the arena is the supervisor's alone to hold */
 	/* If the harness dies, so do we; and it may already have died before prctl. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != r->parent)
@@ -505,6 +506,7 @@ static void finish(run *r, ic_run_result *res)
 		snprintf(res->broken, sizeof(res->broken), "the scenario's final read failed: %s",
 			 r->sup.error[0] ? r->sup.error : strerror(errno));
 	if (r->cfg.keep) {
+		atomic_store(&r->ah.arena->kept, 1); /* a sweeper leaves kept runs alone */
 		describe_kept(r, res);
 	} else {
 		if (sc->teardown)
@@ -558,7 +560,10 @@ void ic_run_one(const ic_run_cfg *cfg, ic_run_result *res)
 	r->parent = getpid();
 	r->timeout = cfg->timeout_s * ic_timeout_factor();
 	make_labels(r);
-	ic_runid_new(res->runid);
+	if (cfg->runid[0])
+		snprintf(res->runid, sizeof(res->runid), "%s", cfg->runid);
+	else
+		ic_runid_new(res->runid);
 
 	if (start(r, res) != 0) {
 		res->status = IC_RUN_BROKEN;

@@ -4,6 +4,7 @@
  * and afterwards a scan by run id finds what was made behind its back.
  */
 #include "internal.h"
+#include "ipcsnap.h"
 
 #include <dirent.h>
 #include <mqueue.h>
@@ -139,19 +140,12 @@ static void scan_sysv_msg(leftovers *l, const char *runid)
 	fclose(f);
 }
 
-/* Only where the mqueue filesystem is mounted can queues be listed by name: find it. */
+/* Only where the mqueue filesystem is mounted can queues be listed by name. */
 static void scan_mqueues(leftovers *l, const char *runid)
 {
-	FILE *f = fopen("/proc/self/mounts", "r");
-	if (!f)
-		return;
-	char line[512], dir[256], type[64];
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%*s %255s %63s", dir, type) == 2 && strcmp(type, "mqueue") == 0) {
-			scan_dir(l, dir, runid, true);
-			break; /* every mount shows the same namespace's queues */
-		}
-	fclose(f);
+	char dir[256];
+	if (ic_mqueue_mount(dir, sizeof(dir)))
+		scan_dir(l, dir, runid, true);
 }
 
 unsigned ic_tracker_leftovers(const char *runid, bool remove, char (*out)[272], unsigned max)

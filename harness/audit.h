@@ -1,0 +1,30 @@
+/*
+ * audit.h: `ipchaos audit`.
+ */
+#ifndef IC_AUDIT_H
+#define IC_AUDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define IC_AUDIT_MAX_PATHS 8
+
+typedef struct ic_audit_opts {
+	char **cmd; /* after "--" */
+	bool kill;
+	double kill_lo, kill_hi; /* seconds */
+	int sig;                 /* sent at the kill time; SIGKILL after --grace */
+	double grace, timeout;
+	uint64_t seed, seeds;
+	const char *paths[IC_AUDIT_MAX_PATHS + 1];
+	unsigned npaths;
+	bool no_isolate, keep, list, stale, clean;
+} ic_audit_opts;
+
+/* 0, or -1 with a one-line message naming the bad value. */
+int ic_audit_parse(ic_audit_opts *o, int argc, char **argv, char *err, size_t errsize);
+/* Exit code: 0 nothing left, 1 something leaked, 3 the harness failed, 130 interrupted. */
+int ic_audit(const ic_audit_opts *o);
+
+#endif

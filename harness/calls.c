@@ -11,6 +11,7 @@
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define N(a) (unsigned)(sizeof(a) / sizeof((a)[0]))
@@ -115,7 +116,13 @@ int ic_mq_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode, long max
 	if (ic_tracker_add(ctx->arena, IC_OBJ_MQ, name, 0) != 0)
 		return -1;
 	struct mq_attr attr = {.mq_maxmsg = maxmsg, .mq_msgsize = msgsize};
-	return (int)mq_open(name, oflag, mode, &attr);
+	int mq = (int)mq_open(name, oflag, mode, &attr);
+	if (mq >= 0) {
+		mode_t mask = umask(0); /* roles are single-threaded: read it and put it back */
+		umask(mask);
+		ic_tracker_created(ctx->arena, name, mode & ~mask, oflag & O_EXCL);
+	}
+	return mq;
 }
 
 int ic_mq_unlink(ic_ctx *ctx, const char *object)
@@ -143,7 +150,10 @@ int ic_msgget(ic_ctx *ctx, unsigned n, int mode)
 	snprintf(name, sizeof(name), "SysV message queue key 0x%lx", (long)key);
 	if (ic_tracker_add(ctx->arena, IC_OBJ_SYSV_MSG, name, key) != 0)
 		return -1;
-	return msgget(key, IPC_CREAT | IPC_EXCL | (mode & 0777));
+	int id = msgget(key, IPC_CREAT | IPC_EXCL | (mode & 0777));
+	if (id >= 0)
+		ic_tracker_created(ctx->arena, name, (unsigned)mode & 0777, true);
+	return id;
 }
 
 int ic_msg_remove(ic_ctx *ctx, int id)

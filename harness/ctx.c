@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void ic_ctx_init(ic_ctx *ctx, const ic_run_cfg *cfg, ic_arena *arena, unsigned slot,
@@ -356,7 +357,11 @@ int ic_shm_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode)
 	/* Registered before it exists: a kill between create and register leaks nothing. */
 	if ((oflag & O_CREAT) && ic_tracker_add(ctx->arena, IC_OBJ_SHM, name, 0) != 0)
 		return -1;
-	return shm_open(name, oflag, mode);
+	int fd = shm_open(name, oflag, mode);
+	struct stat st;
+	if (fd >= 0 && (oflag & O_CREAT) && fstat(fd, &st) == 0)
+		ic_tracker_created(ctx->arena, name, st.st_mode, oflag & O_EXCL);
+	return fd;
 }
 
 int ic_shm_unlink(ic_ctx *ctx, const char *object)

@@ -87,6 +87,8 @@ typedef struct ic_tracked {
 	int kind;         /* enum ic_obj_kind */
 	char name[80];    /* POSIX objects */
 	key_t key;        /* SysV objects */
+	unsigned mode;    /* as created (after umask); 0 if it was only opened */
+	bool excl;        /* created with O_EXCL / IPC_EXCL */
 } ic_tracked;
 
 #define IC_ARENA_MAGIC 0x69706368616f7321ull /* "ipchaos!" */
@@ -124,15 +126,20 @@ ic_event *ic_slot_events(ic_arena *arena, const ic_slot *slot);
 
 /* Register before creating: a process killed in between leaks nothing. 0, or -1 (ENOSPC). */
 int ic_tracker_add(ic_arena *arena, int kind, const char *name, key_t key);
+/* What a creation gave: the object's mode and whether it was exclusive (perms). */
+void ic_tracker_created(ic_arena *arena, const char *name, unsigned mode, bool excl);
 /* Its owner removed it in normal flow. */
 void ic_tracker_removed(ic_arena *arena, const char *name);
 /* Remove every tracked object still registered (after the roles ended or died). */
 void ic_tracker_sweep(ic_arena *arena);
 /*
  * Objects of run `runid` still present, by name alone (never a global diff),
- * the arena aside; removed too when `remove`. Returns how many (up to max listed).
+ * the arena aside; removed too when `remove`. `mqueues`: list POSIX queues
+ * too (costs a process where no mqueue filesystem is mounted). Returns how
+ * many (up to max listed).
  */
-unsigned ic_tracker_leftovers(const char *runid, bool remove, char (*out)[272], unsigned max);
+unsigned ic_tracker_leftovers(const char *runid, bool remove, bool mqueues, char (*out)[272],
+			      unsigned max);
 /* The SysV key of object n (0..255) of run `runid`. */
 key_t ic_sysv_key_of(const char *runid, unsigned n);
 
@@ -246,6 +253,13 @@ typedef struct ic_facts {
 	ic_lock_facts locks[IC_MAX_LOCKS];
 	bool hang;            /* the watchdog fired */
 	double hang_seconds;  /* T: no progress for this long */
+	unsigned nobjects;    /* what the run created, for perms */
+	struct {
+		char name[80];
+		unsigned mode;
+		bool excl;
+	} objects[IC_MAX_TRACKED];
+	unsigned allowed_mode; /* the widest mode the scenario declares (0600 unless it says) */
 	bool leaks_checked;   /* false with --keep */
 	unsigned nleaks;
 	char leaks[16][272];  /* "/dev/shm/ipchaos.<runid>.counter" */

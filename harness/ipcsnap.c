@@ -6,6 +6,9 @@
 #include "ipcsnap.h"
 
 #include <dirent.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
 #include <errno.h>
 #include <mqueue.h>
 #include <stdlib.h>
@@ -84,12 +87,13 @@ const char *ic_mqueue_mount(char *buf, size_t size)
 	return found;
 }
 
-static void scan_mqueue(ic_ipc_snap *s)
+/*
+ * With no mqueue filesystem mounted, a child mounts one in a mount namespace
+ * of its own (root only) and lists it: nothing changes for anyone else.
+ * Returns a directory stream on `dir` in the caller, or lists through `out`.
+ */
+static void list_mqueue_dir(const char *dir, ic_ipc_snap *s)
 {
-	char dir[256];
-	if (!ic_mqueue_mount(dir, sizeof(dir)))
-		return;
-	s->mqueue_visible = true;
 	DIR *d = opendir(dir);
 	if (!d)
 		return;
@@ -102,6 +106,68 @@ static void scan_mqueue(ic_ipc_snap *s)
 		add_file(s, IC_IPC_MQ, name, &st);
 	}
 	closedir(d);
+}
+
+static bool list_mqueues_privately(ic_ipc_snap *s)
+{
+	char dir[] = "/tmp/ipchaos-mq.XXXXXX";
+	int fds[2];
+	if (geteuid() != 0 || !mkdtemp(dir))
+		return false;
+	if (pipe(fds) != 0) {
+		rmdir(dir);
+		return false;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		ic_ipc_snap mine = {0};
+		if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+		    mount("mqueue", dir, "mqueue", 0, NULL) != 0)
+			_exit(1);
+		list_mqueue_dir(dir, &mine);
+		bool ok = write(fds[1], &mine.n, sizeof(mine.n)) == (ssize_t)sizeof(mine.n);
+		for (unsigned i = 0; ok && i < mine.n; i++)
+			ok = write(fds[1], &mine.objs[i], sizeof(mine.objs[i])) == (ssize_t)sizeof(mine.objs[i]);
+		_exit(ok ? 0 : 1);
+	}
+	close(fds[1]);
+	unsigned n = 0;
+	bool ok = pid > 0 && read(fds[0], &n, sizeof(n)) == (ssize_t)sizeof(n);
+	for (unsigned i = 0; ok && i < n; i++) {
+		ic_ipc_obj o;
+		ok = read(fds[0], &o, sizeof(o)) == (ssize_t)sizeof(o);
+		ic_ipc_obj *slot = ok ? add(s) : NULL;
+		if (slot)
+			*slot = o;
+	}
+	close(fds[0]);
+	int status = 1;
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	rmdir(dir);
+	return ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static void scan_mqueue(ic_ipc_snap *s)
+{
+	char dir[256];
+	if (ic_mqueue_mount(dir, sizeof(dir)))
+		list_mqueue_dir(dir, s), s->mqueue_visible = true;
+	else
+		s->mqueue_visible = list_mqueues_privately(s);
+}
+
+int ic_list_mqueues(char (*names)[256], unsigned max, unsigned *n)
+{
+	ic_ipc_snap s = {0};
+	scan_mqueue(&s);
+	*n = 0;
+	for (unsigned i = 0; i < s.n && *n < max; i++)
+		snprintf(names[(*n)++], sizeof(names[0]), "%s", s.objs[i].name);
+	bool visible = s.mqueue_visible;
+	ic_ipc_snap_free(&s);
+	return visible ? 0 : -1;
 }
 
 /* /proc/sysvipc/{shm,sem,msg}: key id perms ... uid ...; columns differ per kind. */

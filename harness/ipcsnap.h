@@ -40,6 +40,12 @@ void ic_ipc_print(FILE *out, const ic_ipc_obj *o);
 /* Remove it; 0 or -1 with errno. */
 int ic_ipc_remove(const ic_ipc_obj *o);
 const char *ic_ipc_kind_name(int kind);
+/*
+ * Every POSIX mqueue's name ("/name"), from the mqueue filesystem where one
+ * is mounted, else (root) from one mounted in a private mount namespace of a
+ * child. 0, or -1 when they cannot be listed here.
+ */
+int ic_list_mqueues(char (*names)[256], unsigned max, unsigned *n);
 /* The mqueue filesystem's mount point, or NULL. */
 const char *ic_mqueue_mount(char *buf, size_t size);
 

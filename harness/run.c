@@ -318,10 +318,22 @@ static void supervise(run *r)
 
 /* ---- Cleanup ---- */
 
+/* Listing queues may cost a process: only for runs that made some, or say they might. */
+static bool uses_mqueues(const run *r)
+{
+	if (r->cfg.sc->flags & IC_SC_MQUEUES)
+		return true;
+	unsigned n = atomic_load(&r->ah.arena->ntracked);
+	for (unsigned i = 0; i < n && i < IC_MAX_TRACKED; i++)
+		if (r->ah.arena->tracked[i].kind == IC_OBJ_MQ)
+			return true;
+	return false;
+}
+
 static void scan_leftovers(run *r)
 {
 	ic_facts *f = &r->facts;
-	f->nleaks = ic_tracker_leftovers(r->ah.arena->runid, !r->cfg.keep, f->leaks,
+	f->nleaks = ic_tracker_leftovers(r->ah.arena->runid, !r->cfg.keep, uses_mqueues(r), f->leaks,
 					 sizeof(f->leaks) / sizeof(f->leaks[0]));
 }
 
@@ -369,6 +381,16 @@ static void build_facts(run *r)
 	}
 	f->hang = r->hang;
 	f->hang_seconds = r->timeout;
+	f->allowed_mode = r->cfg.sc->shared_mode ? r->cfg.sc->shared_mode : 0600;
+	unsigned ntracked = atomic_load(&a->ntracked);
+	for (unsigned i = 0; i < ntracked && i < IC_MAX_TRACKED; i++) {
+		if (!a->tracked[i].mode)
+			continue; /* opened, not created here */
+		snprintf(f->objects[f->nobjects].name, sizeof(f->objects[0].name), "%s", a->tracked[i].name);
+		f->objects[f->nobjects].mode = a->tracked[i].mode;
+		f->objects[f->nobjects].excl = a->tracked[i].excl;
+		f->nobjects++;
+	}
 	f->leaks_checked = !r->cfg.keep;
 }
 

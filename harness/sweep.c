@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <mqueue.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -81,6 +82,21 @@ static void collect(const char *dir, run_entry *runs, unsigned *n)
 		r->has_arena |= strcmp(e->d_name, arena) == 0;
 	}
 	closedir(d);
+}
+
+/* Queues of runs with nothing in /dev/shm (listed privately where none is mounted). */
+static void collect_mqueues(run_entry *runs, unsigned *n)
+{
+	char (*names)[256] = calloc(512, sizeof(*names));
+	unsigned count = 0;
+	if (names && ic_list_mqueues(names, 512, &count) == 0)
+		for (unsigned i = 0; i < count; i++) {
+			char id[17];
+			run_entry *r = run_id_of(names[i] + 1, id) ? find_or_add(runs, n, id) : NULL;
+			if (r)
+				r->objects++;
+		}
+	free(names);
 }
 
 static bool older_than(const struct stat *st, time_t seconds)
@@ -169,7 +185,7 @@ static unsigned sweep_run(const run_entry *r, bool clean, FILE *out)
 	if (state == RUN_DEAD) {
 		if (clean && fd >= 0)
 			remove_tracked(fd);
-		removed = ic_tracker_leftovers(r->id, clean, leftovers, 16);
+		removed = ic_tracker_leftovers(r->id, clean, true, leftovers, 16);
 		if (clean && r->has_arena) {
 			char name[64];
 			snprintf(name, sizeof(name), "/ipchaos.%s.arena", r->id);
@@ -189,10 +205,8 @@ int ic_sweep_stale(bool clean, FILE *out, unsigned *removed_out)
 {
 	run_entry runs[MAX_RUNS];
 	unsigned n = 0, removed = 0;
-	char mq[256];
 	collect("/dev/shm", runs, &n);
-	if (ic_mqueue_mount(mq, sizeof(mq)))
-		collect(mq, runs, &n);
+	collect_mqueues(runs, &n);
 	for (unsigned i = 0; i < n; i++) {
 		/* An orphan object younger than a minute may be a run in set-up: leave it. */
 		if (!runs[i].has_arena && !orphan_old_enough(runs[i].id))

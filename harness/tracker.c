@@ -7,6 +7,7 @@
 #include "ipcsnap.h"
 
 #include <dirent.h>
+#include <stdlib.h>
 #include <mqueue.h>
 #include <sys/msg.h>
 #include <errno.h>
@@ -31,6 +32,19 @@ int ic_tracker_add(ic_arena *arena, int kind, const char *name, key_t key)
 	/* Only a whole name counts: a registration torn by a kill preceded any creation. */
 	atomic_store_explicit(&t->state, SLOT_LIVE, memory_order_release);
 	return 0;
+}
+
+void ic_tracker_created(ic_arena *arena, const char *name, unsigned mode, bool excl)
+{
+	unsigned n = atomic_load(&arena->ntracked);
+	for (unsigned i = n; i-- > 0;) {
+		ic_tracked *t = &arena->tracked[i < IC_MAX_TRACKED ? i : 0];
+		if (i < IC_MAX_TRACKED && strcmp(t->name, name) == 0) {
+			t->mode = mode & 07777;
+			t->excl = excl;
+			return;
+		}
+	}
 }
 
 void ic_tracker_removed(ic_arena *arena, const char *name)
@@ -140,19 +154,31 @@ static void scan_sysv_msg(leftovers *l, const char *runid)
 	fclose(f);
 }
 
-/* Only where the mqueue filesystem is mounted can queues be listed by name. */
+/* Queues of this run, listed by name (a private mqueue mount if need be). */
 static void scan_mqueues(leftovers *l, const char *runid)
 {
-	char dir[256];
-	if (ic_mqueue_mount(dir, sizeof(dir)))
-		scan_dir(l, dir, runid, true);
+	char (*names)[256] = calloc(512, sizeof(*names));
+	char mine[64];
+	unsigned n = 0;
+	snprintf(mine, sizeof(mine), "/ipchaos.%s.", runid);
+	if (names && ic_list_mqueues(names, 512, &n) == 0)
+		for (unsigned i = 0; i < n; i++) {
+			if (!starts_with(names[i], mine))
+				continue;
+			note(l, names[i]);
+			if (l->remove)
+				mq_unlink(names[i]);
+		}
+	free(names);
 }
 
-unsigned ic_tracker_leftovers(const char *runid, bool remove, char (*out)[272], unsigned max)
+unsigned ic_tracker_leftovers(const char *runid, bool remove, bool mqueues, char (*out)[272],
+			      unsigned max)
 {
 	leftovers l = {.remove = remove, .out = out, .max = max};
 	scan_dir(&l, "/dev/shm", runid, false);
-	scan_mqueues(&l, runid);
+	if (mqueues)
+		scan_mqueues(&l, runid);
 	scan_sysv_msg(&l, runid);
 	return l.n < max ? l.n : max;
 }

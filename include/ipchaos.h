@@ -336,7 +336,13 @@ typedef struct ic_scenario {
 	 * do). Sees ic_variant() and ic_role_count() only.
 	 */
 	const char *(*validate)(const ic_ctx *ctx, char *buf, size_t size);
+	unsigned flags; /* IC_SC_* */
+	/* The widest mode its IPC objects may have (perms checker); 0 means 0600, owner only. */
+	unsigned shared_mode;
 } ic_scenario;
+
+/* It may make POSIX mqueues behind the tracker's back: the leak scan lists queues too. */
+#define IC_SC_MQUEUES 1u
 
 /* The ipchaos command line over the built-in scenarios and `extra` (NULL-terminated, may be NULL). */
 int ic_main(int argc, char **argv, const ic_scenario *const *extra);

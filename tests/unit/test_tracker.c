@@ -98,8 +98,8 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 	char found[16][272];
-	ic_tracker_leftovers(f->runid, true, found, 16);
-	ic_tracker_leftovers(f->other, true, found, 16);
+	ic_tracker_leftovers(f->runid, true, false, found, 16);
+	ic_tracker_leftovers(f->other, true, false, found, 16);
 	ic_arena_destroy(&f->h, false);
 	free(f);
 	return 0;
@@ -193,7 +193,7 @@ static void test_leftovers_by_run_id(void **state)
 	make_untracked(f->other, "plain");
 	make_untracked_sem(f->other, "x");
 
-	unsigned n = ic_tracker_leftovers(f->runid, false, found, 16);
+	unsigned n = ic_tracker_leftovers(f->runid, false, false, found, 16);
 	assert_int_equal(n, 2);
 	dev_shm_path(path, sizeof(path), "", f->runid, "plain");
 	assert_true(listed(found, n, path));
@@ -217,13 +217,13 @@ static void test_leftovers_remove(void **state)
 	make_untracked(f->other, "plain");
 	make_untracked_sem(f->other, "x");
 
-	assert_int_equal(ic_tracker_leftovers(f->runid, true, found, 16), 2);
+	assert_int_equal(ic_tracker_leftovers(f->runid, true, false, found, 16), 2);
 	assert_false(exists("", f->runid, "plain"));
 	assert_false(exists("sem.", f->runid, "x"));
 	assert_true(exists("", f->runid, "arena"));
 	assert_true(exists("", f->other, "plain"));
 	assert_true(exists("sem.", f->other, "x"));
-	assert_int_equal(ic_tracker_leftovers(f->runid, false, found, 16), 0);
+	assert_int_equal(ic_tracker_leftovers(f->runid, false, false, found, 16), 0);
 }
 
 /* More objects than the list holds: the count is capped, removal is not. */
@@ -233,7 +233,7 @@ static void test_leftovers_more_than_max(void **state)
 	char found[1][272];
 	make_untracked(f->runid, "a");
 	make_untracked(f->runid, "b");
-	assert_int_equal(ic_tracker_leftovers(f->runid, true, found, 1), 1);
+	assert_int_equal(ic_tracker_leftovers(f->runid, true, false, found, 1), 1);
 	assert_contains(found[0], f->runid);
 	assert_false(exists("", f->runid, "a"));
 	assert_false(exists("", f->runid, "b"));

@@ -543,7 +543,10 @@ int ic_audit(const ic_audit_opts *o)
 		unsigned removed = 0;
 		printf("ipchaos runs with objects in /dev/shm%s:\n", o->clean ? " (dead ones removed)" : "");
 		ic_sweep_stale(o->clean, stdout, &removed);
-		printf("%u object%s removed\n", removed, removed == 1 ? "" : "s");
+		if (o->clean)
+			printf("%u object%s removed\n", removed, removed == 1 ? "" : "s");
+		else
+			printf("%u object%s of dead runs (--clean removes them)\n", removed, removed == 1 ? "" : "s");
 		return 0;
 	}
 	bool isolated = !o->no_isolate && can_isolate();

@@ -129,28 +129,29 @@ static enum run_state judge_arena(const char *id, int *fd)
 }
 
 /* The objects the dead run registered: the only way to find mqueues with no mqueue fs mounted. */
-static void remove_tracked(int fd)
+static unsigned remove_tracked(int fd)
 {
 	struct stat st;
+	unsigned removed = 0;
 	if (fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof(ic_arena))
-		return;
+		return 0;
 	ic_arena *a = mmap(NULL, sizeof(ic_arena), PROT_READ, MAP_SHARED, fd, 0);
 	if (a == MAP_FAILED)
-		return;
+		return 0;
 	unsigned n = atomic_load(&a->ntracked);
 	for (unsigned i = 0; a->magic == IC_ARENA_MAGIC && i < n && i < IC_MAX_TRACKED; i++) {
 		const ic_tracked *t = &a->tracked[i];
 		if (atomic_load(&t->state) != 2)
 			continue;
 		if (t->kind == IC_OBJ_MQ)
-			mq_unlink(t->name);
+			removed += mq_unlink(t->name) == 0;
 		else if (t->kind == IC_OBJ_SYSV_MSG) {
 			int id = msgget(t->key, 0);
-			if (id >= 0)
-				msgctl(id, IPC_RMID, NULL);
+			removed += id >= 0 && msgctl(id, IPC_RMID, NULL) == 0;
 		}
 	}
 	munmap(a, sizeof(ic_arena));
+	return removed;
 }
 
 /* Every object of an arena-less run is older than ORPHAN_AGE. */
@@ -184,8 +185,8 @@ static unsigned sweep_run(const run_entry *r, bool clean, FILE *out)
 	unsigned removed = 0;
 	if (state == RUN_DEAD) {
 		if (clean && fd >= 0)
-			remove_tracked(fd);
-		removed = ic_tracker_leftovers(r->id, clean, true, leftovers, 16);
+			removed += remove_tracked(fd);
+		removed += ic_tracker_leftovers(r->id, clean, true, leftovers, 16);
 		if (clean && r->has_arena) {
 			char name[64];
 			snprintf(name, sizeof(name), "/ipchaos.%s.arena", r->id);

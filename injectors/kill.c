@@ -13,6 +13,7 @@
 static const ic_param kill_params[] = {
 	{"at", IC_P_POINT, "", "die at a point matching this glob (default: one drawn from the seed)"},
 	{"p", IC_P_PROB, "0", "die at each matching hit with this probability instead of a planned hit"},
+	{"hit", IC_P_COUNT, "", "die at this hit of the point (default: drawn from 1..ops)"},
 	{0},
 };
 
@@ -29,6 +30,8 @@ static void kill_plan(ic_inj_inst *inst, const ic_plan_env *env, ic_rng *rng)
 	inst->plan.words[PLAN_VICTIM] = ic_rng_below(rng, env->nprocs);
 	/* Each process passes each point about once per op: the hit lands inside the run. */
 	inst->plan.words[PLAN_HIT] = 1 + ic_rng_below(rng, env->ops ? env->ops : 1);
+	if (ic_inj_str(inst, "hit")[0]) /* drawn all the same: the rest of the plan stays put */
+		inst->plan.words[PLAN_HIT] = (uint64_t)ic_inj_num(inst, "hit");
 	const char *point = at[0] || npoints == 0 ? at : env->points[ic_rng_below(rng, npoints)];
 	snprintf(PLAN_POINT(inst), PLAN_POINT_MAX, "%s", point);
 }

@@ -689,6 +689,177 @@ case_mq_rlimit() {
 	ok "exit 3: $(grep -m1 -o 'RLIMIT_MSGQUEUE[^:]*' "$T/out")"
 }
 
+# ---------------------------------------------------------------- audit --
+
+# The audit test program, built beside the binary.
+ipcprog() {
+	local p
+	p=$(dirname "$IC")/tests/audit/ipcprog
+	[ -x "$p" ] || fail "no test program at $p"
+	printf '%s' "$p"
+}
+
+# Every kind of object the program leaks is reported, by kind and name.
+audit_expect_kinds() {
+	local k
+	for k in posix-shm posix-sem posix-mq sysv-shm sysv-sem sysv-msg socket fifo; do
+		grep -qE "^  $k " "$T/out" || { show_output; fail "no $k object reported"; }
+	done
+}
+
+case_audit_leak() {
+	local prog d="$T/paths"
+	prog=$(ipcprog) || exit 1
+	mkdir -p "$d"
+	ic audit --paths "$d" -- "$prog" leak "$d"
+	expect_rc 1 audit leak
+	grep -q 'isolated: own IPC, mount and PID namespaces' "$T/out" || [ "$(id -u)" != 0 ] || { show_output; fail "root audit not isolated"; }
+	grep -q 'left 8 objects' "$T/out" || { show_output; fail "expected 8 leftovers"; }
+	audit_expect_kinds
+	grep -q '^  replay: ipchaos audit .* -- ' "$T/out" || { show_output; fail "no replay line"; }
+	[ -z "$(ls -A "$d")" ] || fail "socket/FIFO files left in $d: $(ls -A "$d")"
+	ok "leak: 8 objects of 8 kinds reported, files in --paths removed"
+}
+
+case_audit_clean() {
+	local prog d="$T/paths"
+	prog=$(ipcprog) || exit 1
+	mkdir -p "$d"
+	ic audit --paths "$d" --seeds 3 -- "$prog" clean "$d"
+	expect_rc 0 audit clean
+	[ "$(grep -c 'nothing left' "$T/out")" = 3 ] || { show_output; fail "expected 3 clean runs"; }
+	ok "clean: 3 seeds, nothing left"
+}
+
+case_audit_kill() {
+	local prog d="$T/paths"
+	prog=$(ipcprog) || exit 1
+	mkdir -p "$d"
+	ic audit --kill-after 0.05..0.3s --seeds 3 --paths "$d" -- "$prog" wait "$d"
+	expect_rc 1 audit --kill-after
+	[ "$(grep -c 'died of SIGKILL .* (signalled at' "$T/out")" = 3 ] || { show_output; fail "expected 3 planned kills"; }
+	[ "$(grep -c 'left 8 objects' "$T/out")" = 3 ] || { show_output; fail "expected 8 leftovers per seed"; }
+	# A polite signal first: the program cleans up on SIGTERM.
+	ic audit --kill-after 0.05..0.2s --signal TERM --grace 1s --paths "$d" -- "$prog" wait "$d"
+	expect_rc 0 audit --signal TERM
+	grep -q 'exited 0 .* (signalled at' "$T/out" || { show_output; fail "TERM did not end it cleanly"; }
+	# The same seed draws the same kill time.
+	ic audit --kill-after 0.05..0.3s --seed 7 --paths "$d" -- "$prog" wait "$d"
+	local a b
+	a=$(grep -oE 'signalled at [0-9.]+' "$T/out")
+	ic audit --kill-after 0.05..0.3s --seed 7 --paths "$d" -- "$prog" wait "$d"
+	b=$(grep -oE 'signalled at [0-9.]+' "$T/out")
+	[ -n "$a" ] && [ "$a" = "$b" ] || fail "seed 7 signalled at '$a' then '$b'"
+	[ -z "$(ls -A "$d")" ] || fail "files left in $d"
+	ok "killed at seeded times leaks 8 objects; TERM with grace leaks none; seed 7 twice: $a"
+}
+
+case_audit_timeout() {
+	local prog
+	prog=$(ipcprog) || exit 1
+	ic audit --timeout 0.3s -- "$prog" wait "$T"
+	expect_rc 1 audit --timeout
+	grep -q 'timed out, killed after' "$T/out" || { show_output; fail "no timeout reported"; }
+	ok "a program that does not end is killed at --timeout and its leftovers reported"
+}
+
+case_audit_no_isolate() {
+	local prog d="$T/paths"
+	prog=$(ipcprog) || exit 1
+	mkdir -p "$d"
+	ic audit --no-isolate --paths "$d" -- "$prog" leak "$d"
+	expect_rc 1 audit --no-isolate
+	grep -q 'not isolated (--no-isolate)' "$T/out" || { show_output; fail "mode not said"; }
+	grep -qE 'left (7|8) objects' "$T/out" || { show_output; fail "expected 7 or 8 leftovers (8 where mqueues can be listed)"; }
+	ok "host namespace: $(grep -oE 'left [0-9]+ objects' "$T/out"), removed afterwards (the global check agrees)"
+}
+
+case_audit_list_and_stale() {
+	ic audit --list
+	expect_rc 0 audit --list
+	grep -qE '^[0-9]+ IPC objects' "$T/out" || { show_output; fail "no count line"; }
+	ic audit --stale
+	expect_rc 0 audit --stale
+	ok "--list and --stale answer"
+}
+
+case_audit_bad_input() {
+	local J="$T/never.json"
+	bad_one "no command" "$J" audit
+	bad_one "no command" "$J" audit --seeds 2 --
+	bad_one nosuch-program "$J" audit -- nosuch-program
+	bad_one "--kill-after 2..1s" "$J" audit --kill-after 2..1s -- true
+	bad_one "--kill-after abc" "$J" audit --kill-after abc -- true
+	bad_one "--timeout 0" "$J" audit --timeout 0 -- true
+	bad_one "--signal FOO" "$J" audit --signal FOO -- true
+	bad_one "--frob" "$J" audit --frob -- true
+	bad_one "--clean goes with --stale" "$J" audit --clean
+}
+
+# ------------------------------------------------- the harness's own objects --
+
+# Someone squatting the name of the run's arena or segment: the run refuses, exit 3.
+case_squatted_names() {
+	local id=0123456789abcdef
+	: >/dev/shm/ipchaos.$id.arena
+	ic run shm_counter --run-id $id
+	rm -f /dev/shm/ipchaos.$id.arena
+	expect_rc 3 run --run-id squatted arena
+	grep -q 'refusing to use an object someone else created' "$T/out" || { show_output; fail "no clear message"; }
+	: >/dev/shm/ipchaos.$id.counter
+	ic run shm_counter --run-id $id
+	rm -f /dev/shm/ipchaos.$id.counter
+	expect_rc 3 run --run-id squatted segment
+	grep -q 'setup failed: File exists' "$T/out" || { show_output; fail "no clear message"; }
+	ok "a squatted arena or segment name: exit 3, the object left as found"
+}
+
+# SIGKILL to the harness: its roles die with it, and the next run removes the rest.
+case_harness_killed() {
+	"$IC" run mq --inject delay:p=0.5,max=200 --seeds 100000 --keep-going >/dev/null 2>&1 &
+	local pid=$! i
+	sleep 1
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+	for i in $(seq 50); do pgrep -x ipchaos >/dev/null || break; sleep 0.1; done
+	pgrep -x ipchaos >/dev/null && fail "roles outlived the killed harness"
+	ls /dev/shm/ipchaos.*.arena >/dev/null 2>&1 || fail "the killed run left no arena: nothing was tested"
+	ic audit --stale
+	grep -q ': dead, ' "$T/out" || { show_output; fail "the dead run is not listed as dead"; }
+	ic run shm_counter
+	expect_rc 0 run after a killed harness
+	grep -qE '^swept [0-9]+ objects? left by dead ipchaos runs' "$T/out" || { show_output; fail "the next run did not sweep"; }
+	ok "roles died with the harness; $(grep -m1 '^swept' "$T/out")"
+}
+
+# Two campaigns at once: neither sweeps nor disturbs the other.
+case_parallel_campaigns() {
+	"$IC" run mq --inject delay --inject kill --seeds 40 --json "$T/a.json" >"$T/a.out" 2>&1 &
+	local a=$!
+	"$IC" run shm_counter --inject delay --inject kill --seeds 40 --json "$T/b.json" >"$T/b.out" 2>&1 &
+	local b=$!
+	wait "$a"
+	local ra=$?
+	wait "$b"
+	local rb=$?
+	[ "$ra" = 0 ] && [ "$rb" = 0 ] || { cat "$T/a.out" "$T/b.out"; fail "exits $ra and $rb"; }
+	! grep -q '^swept' "$T/a.out" "$T/b.out" || fail "a campaign swept the other's live objects"
+	ok "two campaigns at once: both pass, neither swept the other"
+}
+
+# A kept run is not stale.
+case_kept_not_swept() {
+	ic run shm_counter --keep
+	local line
+	line=$(grep -m1 '^  kept for inspection: ' "$T/out") || { show_output; fail "nothing kept"; }
+	ic run shm_counter
+	grep -q '^swept' "$T/out" && { rm -f /dev/shm/ipchaos.*; fail "a kept run was swept"; }
+	ic audit --stale
+	grep -q 'kept (--keep)' "$T/out" || { show_output; fail "--stale does not say kept"; }
+	rm -f -- $(sed -e 's/^  kept for inspection: //' -e 's/,//g' <<<"$line")
+	ok "kept objects survive the next run's sweep and show as kept"
+}
+
 # ------------------------------------------------------------------- main --
 
 if [ $# -ne 2 ]; then

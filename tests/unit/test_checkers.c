@@ -408,6 +408,49 @@ static void test_leaks_silent_when_not_checked(void **state)
 	assert_false(check(x, "leaks"));
 }
 
+/* ---- perms ---- */
+
+static void add_object(ic_facts *f, const char *name, unsigned mode, bool excl)
+{
+	snprintf(f->objects[f->nobjects].name, sizeof(f->objects[0].name), "%s", name);
+	f->objects[f->nobjects].mode = mode;
+	f->objects[f->nobjects].excl = excl;
+	f->nobjects++;
+}
+
+static void test_perms_catches_wide_mode(void **state)
+{
+	fixture *x = *state;
+	x->facts.allowed_mode = 0600;
+	add_object(&x->facts, "/ipchaos.r.ok", 0600, true);
+	add_object(&x->facts, "/ipchaos.r.wide", 0644, true);
+	assert_true(ic_checker_find("perms")->check(&x->facts, &x->out));
+	assert_contains(x->out.text, "/ipchaos.r.wide has mode 0644");
+	assert_contains(x->out.text, "group and others can read");
+	assert_null(strstr(x->out.text, "/ipchaos.r.ok"));
+}
+
+static void test_perms_catches_missing_excl(void **state)
+{
+	fixture *x = *state;
+	x->facts.allowed_mode = 0600;
+	add_object(&x->facts, "/ipchaos.r.shared", 0600, false);
+	assert_true(ic_checker_find("perms")->check(&x->facts, &x->out));
+	assert_contains(x->out.text, "/ipchaos.r.shared was created without O_EXCL");
+}
+
+static void test_perms_silent_within_declared_mode(void **state)
+{
+	fixture *x = *state;
+	x->facts.allowed_mode = 0660; /* the scenario shares with its group */
+	add_object(&x->facts, "/ipchaos.r.a", 0600, true);
+	add_object(&x->facts, "/ipchaos.r.b", 0660, true);
+	assert_false(ic_checker_find("perms")->check(&x->facts, &x->out));
+	add_object(&x->facts, "/ipchaos.r.c", 0666, true);
+	assert_true(ic_checker_find("perms")->check(&x->facts, &x->out));
+	assert_contains(x->out.text, "others can read and write");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -438,6 +481,9 @@ int main(void)
 		T(test_leaks_lists_objects),
 		T(test_leaks_silent_when_none),
 		T(test_leaks_silent_when_not_checked),
+		T(test_perms_catches_wide_mode),
+		T(test_perms_catches_missing_excl),
+		T(test_perms_silent_within_declared_mode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

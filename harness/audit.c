@@ -381,6 +381,40 @@ static _Noreturn void namespace_init(const ic_audit_opts *o, double kill_at, con
 	_exit(ok ? 0 : 3);
 }
 
+static bool write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return false;
+	bool ok = fputs(text, f) >= 0;
+	return fclose(f) == 0 && ok;
+}
+
+/*
+ * New IPC, mount and PID namespaces; for a user other than root, inside a
+ * new user namespace of its own where it is root (uid and gid mapped 1:1).
+ */
+static int enter_namespaces(void)
+{
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	int flags = CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWPID;
+	if (uid != 0)
+		flags |= CLONE_NEWUSER;
+	if (unshare(flags) != 0)
+		return -1;
+	if (uid == 0)
+		return 0;
+	char map[64];
+	if (!write_file("/proc/self/setgroups", "deny"))
+		return -1;
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+	if (!write_file("/proc/self/uid_map", map))
+		return -1;
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+	return write_file("/proc/self/gid_map", map) ? 0 : -1;
+}
+
 static void audit_isolated(const ic_audit_opts *o, double kill_at, audit_result *res, ic_ipc_snap *left)
 {
 	char mqdir[] = "/tmp/ipchaos-audit-mq.XXXXXX";
@@ -397,7 +431,7 @@ static void audit_isolated(const ic_audit_opts *o, double kill_at, audit_result 
 	if (outer == 0) {
 		close(fds[0]);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (unshare(CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWPID) != 0)
+		if (enter_namespaces() != 0)
 			_exit(3);
 		pid_t init = fork();
 		if (init == 0)
@@ -422,12 +456,12 @@ static void audit_isolated(const ic_audit_opts *o, double kill_at, audit_result 
 	rmdir(mqdir);
 }
 
-/* Root, or a kernel that lets us unshare: then each audited run is alone. */
+/* Root, or a kernel that gives users namespaces of their own: then each audited run is alone. */
 static bool can_isolate(void)
 {
 	pid_t pid = fork();
 	if (pid == 0)
-		_exit(unshare(CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWPID) == 0 && geteuid() == 0 ? 0 : 1);
+		_exit(enter_namespaces() == 0 ? 0 : 1);
 	int status = 1;
 	if (pid > 0)
 		waitpid(pid, &status, 0);
@@ -485,6 +519,10 @@ static int audit_seed(const ic_audit_opts *o, bool isolated, uint64_t seed, unsi
 		audit_isolated(o, kill_at, &res, &left);
 	else
 		audit_in_place(o, kill_at, &res, &left);
+	/* In a user namespace of its own the program was root: report its real owner. */
+	for (unsigned i = 0; isolated && geteuid() != 0 && i < left.n; i++)
+		if (left.objs[i].owner == 0)
+			left.objs[i].owner = geteuid();
 	if (res.failure) {
 		printf("seed 0x%" PRIx64 ": BROKEN: could not %s: %s\n", seed, res.failed_step, strerror(res.failure));
 		ic_ipc_snap_free(&left);
@@ -551,7 +589,8 @@ int ic_audit(const ic_audit_opts *o)
 	}
 	bool isolated = !o->no_isolate && can_isolate();
 	printf("audit: %s (%s)\n", o->cmd[0],
-	       isolated ? "isolated: own IPC, mount and PID namespaces, private /dev/shm and mqueue"
+	       isolated ? (geteuid() == 0 ? "isolated: own IPC, mount and PID namespaces, private /dev/shm and mqueue"
+				  : "isolated: own user, IPC, mount and PID namespaces, private /dev/shm and mqueue")
 	       : o->no_isolate ? "not isolated (--no-isolate): host namespace, objects that appeared during the run"
 			       : "not isolated (this machine does not allow new namespaces): host namespace, "
 				 "objects that appeared during the run");

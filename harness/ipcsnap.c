@@ -48,7 +48,7 @@ static void add_file(ic_ipc_snap *s, int kind, const char *path, const struct st
 	if (!o)
 		return;
 	o->kind = kind;
-	snprintf(o->name, sizeof(o->name), "%s", path);
+	snprintf(o->name, sizeof(o->name), "%.*s", (int)sizeof(o->name) - 1, path);
 	o->owner = st->st_uid;
 	o->mode = st->st_mode & 07777;
 	o->size = (long long)st->st_size;

@@ -78,7 +78,7 @@ static void collect(const char *dir, run_entry *runs, unsigned *n)
 			continue;
 		r->objects++;
 		char arena[64];
-		snprintf(arena, sizeof(arena), "ipchaos.%s.arena", id);
+		snprintf(arena, sizeof(arena), "ipchaos.%.16s.arena", id);
 		r->has_arena |= strcmp(e->d_name, arena) == 0;
 	}
 	closedir(d);
@@ -109,7 +109,7 @@ static enum run_state judge_arena(const char *id, int *fd)
 {
 	char name[64];
 	struct stat st;
-	snprintf(name, sizeof(name), "/ipchaos.%s.arena", id);
+	snprintf(name, sizeof(name), "/ipchaos.%.16s.arena", id);
 	*fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
 	if (*fd < 0 || fstat(*fd, &st) != 0)
 		return RUN_YOUNG; /* gone meanwhile: its run finished */
@@ -159,8 +159,8 @@ static bool orphan_old_enough(const char *id)
 {
 	char mine[64], sem[64];
 	bool old = true;
-	snprintf(mine, sizeof(mine), "ipchaos.%s.", id);
-	snprintf(sem, sizeof(sem), "sem.ipchaos.%s.", id);
+	snprintf(mine, sizeof(mine), "ipchaos.%.16s.", id);
+	snprintf(sem, sizeof(sem), "sem.ipchaos.%.16s.", id);
 	DIR *d = opendir("/dev/shm");
 	if (!d)
 		return false;
@@ -189,7 +189,7 @@ static unsigned sweep_run(const run_entry *r, bool clean, FILE *out)
 		removed += ic_tracker_leftovers(r->id, clean, true, leftovers, 16);
 		if (clean && r->has_arena) {
 			char name[64];
-			snprintf(name, sizeof(name), "/ipchaos.%s.arena", r->id);
+			snprintf(name, sizeof(name), "/ipchaos.%.16s.arena", r->id);
 			removed += shm_unlink(name) == 0;
 		}
 	}

@@ -114,9 +114,9 @@ static void note(leftovers *l, const char *what)
 static void scan_dir(leftovers *l, const char *dir, const char *runid, bool mqueue)
 {
 	char mine[64], sem[64], arena[64];
-	snprintf(mine, sizeof(mine), "ipchaos.%s.", runid);
-	snprintf(sem, sizeof(sem), "sem.ipchaos.%s.", runid);
-	snprintf(arena, sizeof(arena), "ipchaos.%s.arena", runid);
+	snprintf(mine, sizeof(mine), "ipchaos.%.16s.", runid);
+	snprintf(sem, sizeof(sem), "sem.ipchaos.%.16s.", runid);
+	snprintf(arena, sizeof(arena), "ipchaos.%.16s.arena", runid);
 	DIR *d = opendir(dir);
 	if (!d)
 		return;
@@ -160,7 +160,7 @@ static void scan_mqueues(leftovers *l, const char *runid)
 	char (*names)[256] = calloc(512, sizeof(*names));
 	char mine[64];
 	unsigned n = 0;
-	snprintf(mine, sizeof(mine), "/ipchaos.%s.", runid);
+	snprintf(mine, sizeof(mine), "/ipchaos.%.16s.", runid);
 	if (names && ic_list_mqueues(names, 512, &n) == 0)
 		for (unsigned i = 0; i < n; i++) {
 			if (!starts_with(names[i], mine))

@@ -9,6 +9,7 @@
  * the host's namespace and counts only what appeared during the run.
  */
 #include "audit.h"
+#include "cli.h"
 #include "internal.h"
 #include "ipcsnap.h"
 #include "sweep.h"
@@ -93,22 +94,11 @@ static bool command_exists(const char *cmd)
 	return false;
 }
 
-static const char *opt_arg(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-	if (strncmp(argv[*i], name, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != '\0')
-		return NULL;
-	return *i + 1 < argc ? argv[++*i] : "";
-}
-
 int ic_audit_parse(ic_audit_opts *o, int argc, char **argv, char *err, size_t errsize)
 {
 	const char *v;
 	char bad[128];
+	bool missing = false;
 	memset(o, 0, sizeof(*o));
 	o->seed = 1;
 	o->seeds = 1;
@@ -120,32 +110,32 @@ int ic_audit_parse(ic_audit_opts *o, int argc, char **argv, char *err, size_t er
 		if (strcmp(a, "--") == 0) {
 			o->cmd = argv + i + 1;
 			break;
-		} else if ((v = opt_arg(argc, argv, &i, "--kill-after"))) {
+		} else if ((v = ic_cli_opt("--kill-after", argc, argv, &i, &missing))) {
 			snprintf(bad, sizeof(bad), "--kill-after %s", v);
 			if (parse_range(v, &o->kill_lo, &o->kill_hi) != 0)
 				goto bad_duration;
 			o->kill = true;
-		} else if ((v = opt_arg(argc, argv, &i, "--grace"))) {
+		} else if ((v = ic_cli_opt("--grace", argc, argv, &i, &missing))) {
 			snprintf(bad, sizeof(bad), "--grace %s", v);
 			if ((o->grace = parse_duration(v)) < 0)
 				goto bad_duration;
-		} else if ((v = opt_arg(argc, argv, &i, "--timeout"))) {
+		} else if ((v = ic_cli_opt("--timeout", argc, argv, &i, &missing))) {
 			snprintf(bad, sizeof(bad), "--timeout %s", v);
 			if ((o->timeout = parse_duration(v)) <= 0)
 				goto bad_duration;
-		} else if ((v = opt_arg(argc, argv, &i, "--signal"))) {
+		} else if ((v = ic_cli_opt("--signal", argc, argv, &i, &missing))) {
 			if ((o->sig = parse_signal(v)) < 0) {
 				snprintf(err, errsize, "--signal %s: not a signal (valid: TERM, INT, HUP, QUIT, USR1, USR2, KILL)", v);
 				return -1;
 			}
-		} else if ((v = opt_arg(argc, argv, &i, "--seeds"))) {
+		} else if ((v = ic_cli_opt("--seeds", argc, argv, &i, &missing))) {
 			char *end;
 			o->seeds = strtoull(v, &end, 10);
 			if (end == v || *end || o->seeds < 1 || o->seeds > 100000 || *v == '-') {
 				snprintf(err, errsize, "--seeds %s: expected a whole number from 1 to 100000", v);
 				return -1;
 			}
-		} else if ((v = opt_arg(argc, argv, &i, "--seed"))) {
+		} else if ((v = ic_cli_opt("--seed", argc, argv, &i, &missing))) {
 			char *end;
 			errno = 0;
 			o->seed = strtoull(v, &end, 0);
@@ -153,12 +143,14 @@ int ic_audit_parse(ic_audit_opts *o, int argc, char **argv, char *err, size_t er
 				snprintf(err, errsize, "--seed %s: expected a 64-bit number (decimal or 0x hex)", v);
 				return -1;
 			}
-		} else if ((v = opt_arg(argc, argv, &i, "--paths"))) {
+		} else if ((v = ic_cli_opt("--paths", argc, argv, &i, &missing))) {
 			if (o->npaths == IC_AUDIT_MAX_PATHS || !*v) {
 				snprintf(err, errsize, "--paths %s: a directory, at most %d of them", v, IC_AUDIT_MAX_PATHS);
 				return -1;
 			}
 			o->paths[o->npaths++] = v;
+		} else if (missing) {
+			break;
 		} else if (strcmp(a, "--no-isolate") == 0) {
 			o->no_isolate = true;
 		} else if (strcmp(a, "--keep") == 0) {
@@ -175,6 +167,10 @@ int ic_audit_parse(ic_audit_opts *o, int argc, char **argv, char *err, size_t er
 				 "--paths, --no-isolate, --keep, --list, --stale [--clean]; then -- COMMAND...)", a);
 			return -1;
 		}
+	}
+	if (missing) {
+		snprintf(err, errsize, "%s needs a value", argv[argc - 1]);
+		return -1;
 	}
 	if (o->list || o->stale) {
 		if (o->cmd) {

@@ -252,8 +252,7 @@ static int resolve_run(ic_opts *o, ic_run_cfg *cfg, const run_flags *fl, char *e
 	return ic_cli_validate(cfg, err, errsize);
 }
 
-/* "--opt=value" or "--opt value"; NULL when it is not this option. */
-static const char *opt_value(const char *name, int argc, char **argv, int *i, bool *missing)
+const char *ic_cli_opt(const char *name, int argc, char **argv, int *i, bool *missing)
 {
 	size_t n = strlen(name);
 	if (strncmp(argv[*i], name, n) != 0)
@@ -283,42 +282,42 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 	o->timeout = IC_DEFAULT_TIMEOUT;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
-		if ((v = opt_value("--inject", argc, argv, &i, &missing))) {
+		if ((v = ic_cli_opt("--inject", argc, argv, &i, &missing))) {
 			if (fl.ninject == IC_MAX_INJ) {
 				snprintf(err, errsize, "--inject %s: at most %d injectors", v, IC_MAX_INJ);
 				return -1;
 			}
 			fl.inject[fl.ninject++] = v;
-		} else if ((v = opt_value("--seed", argc, argv, &i, &missing))) {
+		} else if ((v = ic_cli_opt("--seed", argc, argv, &i, &missing))) {
 			o->seed_random = strcmp(v, "random") == 0;
 			if (!o->seed_random && ic_cli_parse_seed(v, &o->seed) != 0) {
 				snprintf(err, errsize,
 					 "--seed %s: expected a 64-bit number (decimal or 0x hex) or 'random'", v);
 				return -1;
 			}
-		} else if ((v = opt_value("--seeds", argc, argv, &i, &missing))) {
+		} else if ((v = ic_cli_opt("--seeds", argc, argv, &i, &missing))) {
 			if (parse_count("--seeds", v, 1, 100000000, &o->seeds, err, errsize) != 0)
 				return -1;
-		} else if ((v = opt_value("--procs", argc, argv, &i, &missing))) {
+		} else if ((v = ic_cli_opt("--procs", argc, argv, &i, &missing))) {
 			fl.procs = v;
-		} else if ((v = opt_value("--ops", argc, argv, &i, &missing))) {
+		} else if ((v = ic_cli_opt("--ops", argc, argv, &i, &missing))) {
 			fl.ops = v;
-		} else if ((v = opt_value("--timeout", argc, argv, &i, &missing))) {
+		} else if ((v = ic_cli_opt("--timeout", argc, argv, &i, &missing))) {
 			char *end;
 			o->timeout = strtod(v, &end);
 			if (end == v || *end || !(o->timeout > 0 && o->timeout <= 86400)) {
 				snprintf(err, errsize, "--timeout %s: expected seconds, more than 0 and at most 86400", v);
 				return -1;
 			}
-		} else if ((v = opt_value("--replays", argc, argv, &i, &missing))) {
+		} else if ((v = ic_cli_opt("--replays", argc, argv, &i, &missing))) {
 			if (parse_count("--replays", v, 0, 10000, &n, err, errsize) != 0)
 				return -1;
 			o->replays = (unsigned)n;
-		} else if ((v = opt_value("--json", argc, argv, &i, &missing))) {
+		} else if ((v = ic_cli_opt("--json", argc, argv, &i, &missing))) {
 			if (check_writable(v, err, errsize) != 0)
 				return -1;
 			o->json = v;
-		} else if ((v = opt_value("--run-id", argc, argv, &i, &missing))) {
+		} else if ((v = ic_cli_opt("--run-id", argc, argv, &i, &missing))) {
 			if (strlen(v) != 16 || strspn(v, "0123456789abcdef") != 16) {
 				snprintf(err, errsize, "--run-id %s: expected 16 lowercase hex digits", v);
 				return -1;

@@ -45,6 +45,9 @@ void ic_cli_replay_line(const ic_run_cfg *cfg, char *buf, size_t size);
 /* "shm_counter:lock=none,bug=none" */
 void ic_cli_spec_text(const ic_run_cfg *cfg, char *buf, size_t size);
 
+/* "--opt=value" or "--opt value" at argv[*i]; NULL when it is not this option (*missing: no value). */
+const char *ic_cli_opt(const char *name, int argc, char **argv, int *i, bool *missing);
+
 int ic_campaign(const ic_opts *o);
 void ic_cli_list(FILE *out, const ic_opts *o);
 

@@ -174,3 +174,34 @@ void ic_inj_format(const ic_inj_inst *inst, char *buf, size_t size)
 		sep = ',';
 	}
 }
+
+void ic_plan_strike(ic_inj_inst *inst, const ic_plan_env *env, ic_rng *rng)
+{
+	const char *at = ic_inj_str(inst, "at");
+	unsigned npoints = 0;
+	while (env->points && env->points[npoints])
+		npoints++;
+	inst->plan.words[0] = ic_rng_below(rng, env->nprocs);
+	/* Each process passes each point about once per op: the hit lands inside the run. */
+	inst->plan.words[1] = 1 + ic_rng_below(rng, env->ops ? env->ops : 1);
+	if (ic_inj_str(inst, "hit")[0]) /* drawn all the same: the rest of the plan stays put */
+		inst->plan.words[1] = (uint64_t)ic_inj_num(inst, "hit");
+	const char *point = at[0] || npoints == 0 ? at : env->points[ic_rng_below(rng, npoints)];
+	snprintf(IC_PLAN_POINT(inst), sizeof(inst->plan) - 3 * sizeof(uint64_t), "%s", point);
+}
+
+bool ic_strike_now(const ic_inj_inst *inst, ic_ctx *ctx, const char *name, uint64_t *hit)
+{
+	uint64_t *hits = ic_inj_scratch(ctx, inst);
+	double p = ic_inj_num(inst, "p");
+	if (p > 0) {
+		if (!ic_name_matches(ic_inj_str(inst, "at"), name))
+			return false;
+		*hit = ++hits[0];
+		return ic_rng_unit(ic_ctx_rng(ctx)) < p;
+	}
+	if (ic_ctx_slot(ctx) != inst->plan.words[0] || !ic_name_matches(IC_PLAN_POINT(inst), name))
+		return false;
+	*hit = ++hits[0];
+	return *hit == inst->plan.words[1];
+}

@@ -210,6 +210,16 @@ double ic_inj_num(const ic_inj_inst *inst, const char *key);
 const char *ic_inj_str(const ic_inj_inst *inst, const char *key);
 bool ic_name_matches(const char *pattern, const char *name);
 
+/*
+ * The plan kill and stall share: a victim, a point (at=, or one drawn from
+ * the scenario's) and which hit of it (hit=, or drawn from 1..ops).
+ * words[0] victim, words[1] hit, words[2] the injector's own, then the point.
+ */
+void ic_plan_strike(ic_inj_inst *inst, const ic_plan_env *env, ic_rng *rng);
+#define IC_PLAN_POINT(inst) ((char *)&(inst)->plan.words[3])
+/* In the process: is this the planned hit (or, with p=, a drawn one)? *hit is its number. */
+bool ic_strike_now(const ic_inj_inst *inst, ic_ctx *ctx, const char *name, uint64_t *hit);
+
 /* Called by injectors, in the process: count a firing at a point. */
 void ic_fired(ic_ctx *ctx, const ic_inj_inst *inst, const char *point);
 /* Record that an injector sends `sig` to this process now, then send it. */

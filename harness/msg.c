@@ -240,6 +240,21 @@ int ic_drain(ic_ctx *ctx, const ic_channel *ch)
 	return 0;
 }
 
+int ic_channel_producer(ic_ctx *ctx)
+{
+	return ic_producer_loop(ctx, ctx->cfg->sc->channel);
+}
+
+int ic_channel_consumer(ic_ctx *ctx)
+{
+	return ic_consumer_loop(ctx, ctx->cfg->sc->channel);
+}
+
+int ic_channel_drain(ic_ctx *ctx)
+{
+	return ic_drain(ctx, ctx->cfg->sc->channel);
+}
+
 /* ---- Endpoints partitioned among consumers ---- */
 
 /* Does this consumer read endpoint i now? Its own, and those of dead consumers. */

@@ -199,6 +199,11 @@ int ic_producer_loop(ic_ctx *ctx, const ic_channel *ch); /* role body of a produ
 int ic_consumer_loop(ic_ctx *ctx, const ic_channel *ch); /* role body of a consumer */
 int ic_drain(ic_ctx *ctx, const ic_channel *ch);         /* observe: receive what is left */
 
+/* The same over the scenario's own .channel: ready-made role bodies and observe step. */
+int ic_channel_producer(ic_ctx *ctx);
+int ic_channel_consumer(ic_ctx *ctx);
+int ic_channel_drain(ic_ctx *ctx);
+
 /*
  * A framed byte stream (pipe, SOCK_STREAM): read one whole message from a
  * non-blocking fd, through ic_read(). A stream whose frame was torn by a
@@ -337,6 +342,7 @@ typedef struct ic_scenario {
 	 */
 	const char *(*validate)(const ic_ctx *ctx, char *buf, size_t size);
 	unsigned flags; /* IC_SC_* */
+	const struct ic_channel *channel; /* message scenarios: for ic_channel_producer() and co. */
 	/* The widest mode its IPC objects may have (perms checker); 0 means 0600, owner only. */
 	unsigned shared_mode;
 } ic_scenario;

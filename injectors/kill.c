@@ -8,7 +8,6 @@
 #include "../harness/internal.h"
 
 #include <signal.h>
-#include <string.h>
 
 static const ic_param kill_params[] = {
 	{"at", IC_P_POINT, "", "die at a point matching this glob (default: one drawn from the seed)"},
@@ -17,46 +16,18 @@ static const ic_param kill_params[] = {
 	{0},
 };
 
-enum { PLAN_VICTIM, PLAN_HIT };
-#define PLAN_POINT(inst) ((char *)&(inst)->plan.words[2])
-#define PLAN_POINT_MAX (sizeof(((ic_inj_inst *)0)->plan) - 2 * sizeof(uint64_t))
-
 static void kill_plan(ic_inj_inst *inst, const ic_plan_env *env, ic_rng *rng)
 {
-	const char *at = ic_inj_str(inst, "at");
-	unsigned npoints = 0;
-	while (env->points && env->points[npoints])
-		npoints++;
-	inst->plan.words[PLAN_VICTIM] = ic_rng_below(rng, env->nprocs);
-	/* Each process passes each point about once per op: the hit lands inside the run. */
-	inst->plan.words[PLAN_HIT] = 1 + ic_rng_below(rng, env->ops ? env->ops : 1);
-	if (ic_inj_str(inst, "hit")[0]) /* drawn all the same: the rest of the plan stays put */
-		inst->plan.words[PLAN_HIT] = (uint64_t)ic_inj_num(inst, "hit");
-	const char *point = at[0] || npoints == 0 ? at : env->points[ic_rng_below(rng, npoints)];
-	snprintf(PLAN_POINT(inst), PLAN_POINT_MAX, "%s", point);
+	ic_plan_strike(inst, env, rng);
 }
 
 static bool kill_at(const ic_inj_inst *inst, ic_ctx *ctx, const char *name, enum ic_site site)
 {
-	if (site != IC_SITE_POINT)
+	uint64_t hit;
+	if (site != IC_SITE_POINT || !ic_strike_now(inst, ctx, name, &hit))
 		return false;
-	double p = ic_inj_num(inst, "p");
-	uint64_t *hits = ic_inj_scratch(ctx, inst);
-	if (p > 0) {
-		if (!ic_name_matches(ic_inj_str(inst, "at"), name))
-			return false;
-		hits[0]++;
-		if (ic_rng_unit(ic_ctx_rng(ctx)) >= p)
-			return false;
-	} else {
-		if (ic_ctx_slot(ctx) != inst->plan.words[PLAN_VICTIM] ||
-		    !ic_name_matches(PLAN_POINT(inst), name))
-			return false;
-		if (++hits[0] != inst->plan.words[PLAN_HIT])
-			return false;
-	}
 	ic_fired(ctx, inst, name);
-	ic_inject_signal(ctx, SIGKILL, name, hits[0]);
+	ic_inject_signal(ctx, SIGKILL, name, hit);
 	return false;
 }
 
@@ -68,9 +39,8 @@ static void kill_describe(const ic_inj_inst *inst, const ic_plan_env *env, char 
 		snprintf(buf, size, "SIGKILL any process with p=%g at each hit of %s", p,
 			 at[0] ? at : "every point");
 	else
-		snprintf(buf, size, "SIGKILL %s at hit %llu of %s",
-			 env->labels[inst->plan.words[PLAN_VICTIM]],
-			 (unsigned long long)inst->plan.words[PLAN_HIT], PLAN_POINT(inst));
+		snprintf(buf, size, "SIGKILL %s at hit %llu of %s", env->labels[inst->plan.words[0]],
+			 (unsigned long long)inst->plan.words[1], IC_PLAN_POINT(inst));
 }
 
 const ic_injector ic_injector_kill = {

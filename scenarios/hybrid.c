@@ -186,21 +186,6 @@ static long hybrid_recv(ic_ctx *ctx, void *buf, size_t cap, bool drain, int wait
 
 static const ic_channel hybrid_channel = {.send = hybrid_send, .recv = hybrid_recv};
 
-static int hybrid_producer(ic_ctx *ctx)
-{
-	return ic_producer_loop(ctx, &hybrid_channel);
-}
-
-static int hybrid_consumer(ic_ctx *ctx)
-{
-	return ic_consumer_loop(ctx, &hybrid_channel);
-}
-
-static int hybrid_observe(ic_ctx *ctx)
-{
-	return ic_drain(ctx, &hybrid_channel);
-}
-
 static void hybrid_teardown(ic_ctx *ctx)
 {
 	hybrid_state *st = ic_state(ctx);
@@ -223,8 +208,8 @@ static void hybrid_teardown(ic_ctx *ctx)
 }
 
 static const ic_role_desc hybrid_roles[] = {
-	{"p", hybrid_producer, 1},
-	{"c", hybrid_consumer, 1},
+	{"p", ic_channel_producer, 1},
+	{"c", ic_channel_consumer, 1},
 	{0},
 };
 
@@ -246,7 +231,8 @@ const ic_scenario ic_scenario_hybrid = {
 	.default_ops = 1000,
 	.events_per_op = 2,
 	.setup = hybrid_setup,
-	.observe = hybrid_observe,
+	.observe = ic_channel_drain,
+	.channel = &hybrid_channel,
 	.teardown = hybrid_teardown,
 	.expect = hybrid_expect,
 };

@@ -112,21 +112,6 @@ static unsigned mq_lane(ic_ctx *ctx, uint64_t seq)
 
 static const ic_channel mq_channel = {.send = mq_send_one, .recv = mq_recv_one, .lane = mq_lane};
 
-static int mq_producer(ic_ctx *ctx)
-{
-	return ic_producer_loop(ctx, &mq_channel);
-}
-
-static int mq_consumer(ic_ctx *ctx)
-{
-	return ic_consumer_loop(ctx, &mq_channel);
-}
-
-static int mq_observe(ic_ctx *ctx)
-{
-	return ic_drain(ctx, &mq_channel);
-}
-
 static void mq_teardown(ic_ctx *ctx)
 {
 	mq_state *st = ic_state(ctx);
@@ -141,8 +126,8 @@ static void mq_teardown(ic_ctx *ctx)
 }
 
 static const ic_role_desc mq_roles[] = {
-	{"p", mq_producer, 1},
-	{"c", mq_consumer, 1},
+	{"p", ic_channel_producer, 1},
+	{"c", ic_channel_consumer, 1},
 	{0},
 };
 
@@ -163,7 +148,8 @@ const ic_scenario ic_scenario_mq = {
 	.default_ops = 1000,
 	.events_per_op = 2,
 	.setup = mq_setup,
-	.observe = mq_observe,
+	.observe = ic_channel_drain,
+	.channel = &mq_channel,
 	.teardown = mq_teardown,
 	.expect = mq_expect,
 	.validate = mq_validate,

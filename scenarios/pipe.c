@@ -133,24 +133,9 @@ static long pipe_recv(ic_ctx *ctx, void *buf, size_t cap, bool drain, int wait_m
 
 static const ic_channel pipe_channel = {.send = pipe_send, .recv = pipe_recv};
 
-static int pipe_producer(ic_ctx *ctx)
-{
-	return ic_producer_loop(ctx, &pipe_channel);
-}
-
-static int pipe_consumer(ic_ctx *ctx)
-{
-	return ic_consumer_loop(ctx, &pipe_channel);
-}
-
-static int pipe_observe(ic_ctx *ctx)
-{
-	return ic_drain(ctx, &pipe_channel);
-}
-
 static const ic_role_desc pipe_roles[] = {
-	{"p", pipe_producer, 1},
-	{"c", pipe_consumer, 1},
+	{"p", ic_channel_producer, 1},
+	{"c", ic_channel_consumer, 1},
 	{0},
 };
 
@@ -172,7 +157,8 @@ const ic_scenario ic_scenario_pipe = {
 	.default_ops = 1000,
 	.events_per_op = 2,
 	.setup = pipe_setup,
-	.observe = pipe_observe,
+	.observe = ic_channel_drain,
+	.channel = &pipe_channel,
 	.teardown = pipe_teardown,
 	.expect = pipe_expect,
 	.validate = pipe_validate,

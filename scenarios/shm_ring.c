@@ -337,21 +337,6 @@ static long ring_recv(ic_ctx *ctx, void *buf, size_t cap, bool drain, int wait_m
 
 static const ic_channel ring_channel = {.send = ring_send, .recv = ring_recv};
 
-static int ring_producer(ic_ctx *ctx)
-{
-	return ic_producer_loop(ctx, &ring_channel);
-}
-
-static int ring_consumer(ic_ctx *ctx)
-{
-	return ic_consumer_loop(ctx, &ring_channel);
-}
-
-static int ring_observe(ic_ctx *ctx)
-{
-	return ic_drain(ctx, &ring_channel);
-}
-
 static void ring_teardown(ic_ctx *ctx)
 {
 	ring *r = ic_state(ctx);
@@ -364,8 +349,8 @@ static void ring_teardown(ic_ctx *ctx)
 }
 
 static const ic_role_desc ring_roles[] = {
-	{"p", ring_producer, 1},
-	{"c", ring_consumer, 1},
+	{"p", ic_channel_producer, 1},
+	{"c", ic_channel_consumer, 1},
 	{0},
 };
 
@@ -396,7 +381,8 @@ const ic_scenario ic_scenario_shm_ring = {
 	.default_ops = 1000,
 	.events_per_op = 2,
 	.setup = ring_setup,
-	.observe = ring_observe,
+	.observe = ic_channel_drain,
+	.channel = &ring_channel,
 	.teardown = ring_teardown,
 	.expect = ring_expect,
 	.validate = ring_validate,

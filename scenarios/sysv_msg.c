@@ -126,21 +126,6 @@ static unsigned sysv_lane(ic_ctx *ctx, uint64_t seq)
 
 static const ic_channel sysv_channel = {.send = sysv_send, .recv = sysv_recv, .lane = sysv_lane};
 
-static int sysv_producer(ic_ctx *ctx)
-{
-	return ic_producer_loop(ctx, &sysv_channel);
-}
-
-static int sysv_consumer(ic_ctx *ctx)
-{
-	return ic_consumer_loop(ctx, &sysv_channel);
-}
-
-static int sysv_observe(ic_ctx *ctx)
-{
-	return ic_drain(ctx, &sysv_channel);
-}
-
 static void sysv_teardown(ic_ctx *ctx)
 {
 	sysv_state *st = ic_state(ctx);
@@ -154,8 +139,8 @@ static void sysv_teardown(ic_ctx *ctx)
 }
 
 static const ic_role_desc sysv_roles[] = {
-	{"p", sysv_producer, 1},
-	{"c", sysv_consumer, 1},
+	{"p", ic_channel_producer, 1},
+	{"c", ic_channel_consumer, 1},
 	{0},
 };
 
@@ -175,7 +160,8 @@ const ic_scenario ic_scenario_sysv_msg = {
 	.default_ops = 1000,
 	.events_per_op = 2,
 	.setup = sysv_setup,
-	.observe = sysv_observe,
+	.observe = ic_channel_drain,
+	.channel = &sysv_channel,
 	.teardown = sysv_teardown,
 	.expect = sysv_expect,
 	.validate = sysv_validate,

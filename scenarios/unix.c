@@ -159,24 +159,9 @@ static long unix_recv(ic_ctx *ctx, void *buf, size_t cap, bool drain, int wait_m
 
 static const ic_channel unix_channel = {.send = unix_send, .recv = unix_recv};
 
-static int unix_producer(ic_ctx *ctx)
-{
-	return ic_producer_loop(ctx, &unix_channel);
-}
-
-static int unix_consumer(ic_ctx *ctx)
-{
-	return ic_consumer_loop(ctx, &unix_channel);
-}
-
-static int unix_observe(ic_ctx *ctx)
-{
-	return ic_drain(ctx, &unix_channel);
-}
-
 static const ic_role_desc unix_roles[] = {
-	{"p", unix_producer, 1},
-	{"c", unix_consumer, 1},
+	{"p", ic_channel_producer, 1},
+	{"c", ic_channel_consumer, 1},
 	{0},
 };
 
@@ -198,7 +183,8 @@ const ic_scenario ic_scenario_unix = {
 	.default_ops = 1000,
 	.events_per_op = 2,
 	.setup = unix_setup,
-	.observe = unix_observe,
+	.observe = ic_channel_drain,
+	.channel = &unix_channel,
 	.teardown = unix_teardown,
 	.expect = unix_expect,
 	.validate = unix_validate,

@@ -246,8 +246,7 @@ static _Noreturn void exec_program(const ic_audit_opts *o, bool pidns)
 /* Runs it to its end: its own exit, the planned signal (then SIGKILL after the grace), or the timeout. */
 static void run_program(const ic_audit_opts *o, double kill_at, bool pidns, audit_result *res)
 {
-	fflush(stdout);
-	fflush(stderr);
+	fflush(NULL); /* every stream: a role that calls exit() must not write our buffers again */
 	uint64_t t0 = ic_now_ns();
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -421,8 +420,7 @@ static void audit_isolated(const ic_audit_opts *o, double kill_at, audit_result 
 		snprintf(res->failed_step, sizeof(res->failed_step), "make a mount point or pipe");
 		return;
 	}
-	fflush(stdout);
-	fflush(stderr);
+	fflush(NULL); /* every stream: a role that calls exit() must not write our buffers again */
 	pid_t outer = fork();
 	if (outer == 0) {
 		close(fds[0]);

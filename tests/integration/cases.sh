@@ -860,6 +860,17 @@ case_kept_not_swept() {
 	ok "kept objects survive the next run's sweep and show as kept"
 }
 
+# A role that ends with exit() (atexit handlers) must not flush a copy of the
+# harness's own buffers: the JSON stays valid, one record per run.
+case_json_roles_exit() {
+	ic run cleanup:style=atexit --seeds 5 --json "$T/e.json"
+	expect_rc 0 run cleanup:style=atexit
+	py "$T/e.json" <<'EOF' || exit 1
+if len(runs) != 5: bad("%d runs in the JSON, expected 5" % len(runs))
+EOF
+	ok "5 runs whose role calls exit(): valid JSON with 5 records"
+}
+
 # ------------------------------------------------------------------- main --
 
 if [ $# -ne 2 ]; then

@@ -31,23 +31,6 @@
 
 /* ---- Arguments ---- */
 
-/* "0.2", "200ms", "2s", "1.5m": seconds, or -1. */
-static double parse_duration(const char *s)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || errno || v < 0 || v != v)
-		return -1;
-	if (strcmp(end, "ms") == 0)
-		v /= 1000;
-	else if (strcmp(end, "m") == 0)
-		v *= 60;
-	else if (*end && strcmp(end, "s") != 0)
-		return -1;
-	return v > 86400 ? -1 : v;
-}
-
 static int parse_range(const char *s, double *lo, double *hi)
 {
 	char buf[64];
@@ -55,8 +38,8 @@ static int parse_range(const char *s, double *lo, double *hi)
 	char *dots = strstr(buf, "..");
 	if (dots)
 		*dots = '\0';
-	*lo = parse_duration(buf);
-	*hi = dots ? parse_duration(dots + 2) : *lo;
+	*lo = ic_parse_duration(buf);
+	*hi = dots ? ic_parse_duration(dots + 2) : *lo;
 	/* "0.2..2s": the unit of the upper bound applies to a bare lower one. */
 	if (dots && *hi >= 0 && strpbrk(buf, "sm") == NULL && strstr(dots + 2, "ms"))
 		*lo /= 1000;
@@ -117,11 +100,11 @@ int ic_audit_parse(ic_audit_opts *o, int argc, char **argv, char *err, size_t er
 			o->kill = true;
 		} else if ((v = ic_cli_opt("--grace", argc, argv, &i, &missing))) {
 			snprintf(bad, sizeof(bad), "--grace %s", v);
-			if ((o->grace = parse_duration(v)) < 0)
+			if ((o->grace = ic_parse_duration(v)) < 0)
 				goto bad_duration;
 		} else if ((v = ic_cli_opt("--timeout", argc, argv, &i, &missing))) {
 			snprintf(bad, sizeof(bad), "--timeout %s", v);
-			if ((o->timeout = parse_duration(v)) <= 0)
+			if ((o->timeout = ic_parse_duration(v)) <= 0)
 				goto bad_duration;
 		} else if ((v = ic_cli_opt("--signal", argc, argv, &i, &missing))) {
 			if ((o->sig = parse_signal(v)) < 0) {

@@ -186,12 +186,12 @@ static int parse_count(const char *opt, const char *arg, uint64_t min, uint64_t 
 	return 0;
 }
 
-static int check_writable(const char *path, char *err, size_t errsize)
+static int check_writable(const char *opt, const char *path, char *err, size_t errsize)
 {
 	struct stat st;
 	if (stat(path, &st) == 0) {
 		if (S_ISDIR(st.st_mode)) {
-			snprintf(err, errsize, "--json %s: is a directory (name a file to write)", path);
+			snprintf(err, errsize, "%s %s: is a directory (name a file to write)", opt, path);
 			return -1;
 		}
 		if (access(path, W_OK) == 0)
@@ -202,7 +202,7 @@ static int check_writable(const char *path, char *err, size_t errsize)
 		if (errno == ENOENT && access(dirname(copy), W_OK | X_OK) == 0)
 			return 0;
 	}
-	snprintf(err, errsize, "--json %s: cannot write there (%s)", path, strerror(errno));
+	snprintf(err, errsize, "%s %s: cannot write there (%s)", opt, path, strerror(errno));
 	return -1;
 }
 
@@ -220,6 +220,48 @@ int ic_cli_validate(const ic_run_cfg *cfg, char *err, size_t errsize)
 	ic_cli_spec_text(cfg, spec, sizeof(spec));
 	snprintf(err, errsize, "%s: %s", spec, why);
 	return -1;
+}
+
+static int parse_shard(const char *v, unsigned *index, unsigned *count)
+{
+	char *end;
+	if (*v < '0' || *v > '9')
+		return -1;
+	unsigned long i = strtoul(v, &end, 10);
+	if (*end != '/' || end[1] < '0' || end[1] > '9')
+		return -1;
+	unsigned long n = strtoul(end + 1, &end, 10);
+	if (*end || n < 1 || n > 100000 || i >= n)
+		return -1;
+	*index = (unsigned)i;
+	*count = (unsigned)n;
+	return 0;
+}
+
+/* What a CI matrix (GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS) or an indexed job says. */
+static int shard_from_env(ic_opts *o, unsigned shards, char *err, size_t errsize)
+{
+	const char *index = getenv("GTEST_SHARD_INDEX"), *total = getenv("GTEST_TOTAL_SHARDS");
+	char spec[64];
+	if (index && total) {
+		snprintf(spec, sizeof(spec), "%s/%s", index, total);
+		if (parse_shard(spec, &o->shard_index, &o->shard_count) != 0) {
+			snprintf(err, errsize, "GTEST_SHARD_INDEX=%s GTEST_TOTAL_SHARDS=%s: expected 0 <= index < total",
+				 index, total);
+			return -1;
+		}
+		return 0;
+	}
+	if (!shards)
+		return 0;
+	index = getenv("JOB_COMPLETION_INDEX");
+	snprintf(spec, sizeof(spec), "%s/%u", index ? index : "", shards);
+	if (!index || parse_shard(spec, &o->shard_index, &o->shard_count) != 0) {
+		snprintf(err, errsize, "--shards %u: JOB_COMPLETION_INDEX=%s is not an index below %u", shards,
+			 index ? index : "(unset)", shards);
+		return -1;
+	}
+	return 0;
 }
 
 /* Scenario-level settings that apply to every spec, checked once all are known. */
@@ -277,9 +319,11 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 	bool missing = false;
 	uint64_t n;
 
+	unsigned shards_env = 0;
 	o->seed = 1;
 	o->seeds = 1;
 	o->timeout = IC_DEFAULT_TIMEOUT;
+	o->shard_count = 1;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		if ((v = ic_cli_opt("--inject", argc, argv, &i, &missing))) {
@@ -314,9 +358,29 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 				return -1;
 			o->replays = (unsigned)n;
 		} else if ((v = ic_cli_opt("--json", argc, argv, &i, &missing))) {
-			if (check_writable(v, err, errsize) != 0)
+			if (check_writable("--json", v, err, errsize) != 0)
 				return -1;
 			o->json = v;
+		} else if ((v = ic_cli_opt("--junit", argc, argv, &i, &missing))) {
+			if (check_writable("--junit", v, err, errsize) != 0)
+				return -1;
+			o->junit = v;
+		} else if ((v = ic_cli_opt("--shard", argc, argv, &i, &missing))) {
+			if (parse_shard(v, &o->shard_index, &o->shard_count) != 0) {
+				snprintf(err, errsize, "--shard %s: expected I/N with 0 <= I < N (the I-th of N slices)", v);
+				return -1;
+			}
+		} else if ((v = ic_cli_opt("--shards", argc, argv, &i, &missing))) {
+			if (parse_count("--shards", v, 1, 100000, &n, err, errsize) != 0)
+				return -1;
+			shards_env = (unsigned)n;
+		} else if ((v = ic_cli_opt("--time-budget", argc, argv, &i, &missing))) {
+			if ((o->time_budget = ic_parse_duration(v)) <= 0) {
+				snprintf(err, errsize, "--time-budget %s: expected a duration (90s, 5m, 1h)", v);
+				return -1;
+			}
+		} else if (strcmp(a, "--tap") == 0) {
+			o->tap = true;
 		} else if ((v = ic_cli_opt("--run-id", argc, argv, &i, &missing))) {
 			if (strlen(v) != 16 || strspn(v, "0123456789abcdef") != 16) {
 				snprintf(err, errsize, "--run-id %s: expected 16 lowercase hex digits", v);
@@ -334,7 +398,8 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 		} else if (a[0] == '-') {
 			snprintf(err, errsize,
 				 "unknown option '%s' (valid: --all, --inject, --seed, --seeds, --procs, --ops, "
-				 "--timeout, --replays, --json, --keep-going, --keep; see ipchaos run --help)", a);
+				 "--timeout, --replays, --json, --junit, --tap, --shard, --shards, --time-budget, "
+				 "--keep-going, --keep; see ipchaos run --help)", a);
 			return -1;
 		} else if (nspecs == IC_MAX_SPECS) {
 			snprintf(err, errsize, "%s: at most %d scenarios in one run", a, IC_MAX_SPECS);
@@ -349,6 +414,8 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 		snprintf(err, errsize, "%s needs a value", argv[argc - 1]);
 		return -1;
 	}
+	if (o->shard_count == 1 && shard_from_env(o, shards_env, err, errsize) != 0)
+		return -1;
 	if (o->all == (nspecs > 0)) {
 		snprintf(err, errsize, o->all ? "--all runs every scenario: name none with it"
 					      : "name a scenario to run, or --all (see ipchaos list)");

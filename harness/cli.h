@@ -28,6 +28,10 @@ typedef struct ic_opts {
 	bool keep;
 	double timeout;
 	char runid[17]; /* hidden --run-id: a test proves a squatted name fails safely */
+	const char *junit; /* --junit FILE */
+	bool tap;          /* --tap: TAP 14 on stdout, the report on stderr */
+	unsigned shard_index, shard_count; /* run the seeds (or expectations) i with i % count == index */
+	double time_budget; /* seconds; 0: none */
 } ic_opts;
 
 /* argv after "run". 0, or -1 with a one-line message naming the bad value and the valid ones. */

@@ -32,6 +32,13 @@ static const char run_help[] =
 	"                          times IPCHAOS_TIMEOUT_FACTOR, and 30 under valgrind)\n"
 	"  --replays K             re-run each failing seed K times, report how often it reproduced\n"
 	"  --json FILE             write every run's result as JSON\n"
+	"  --junit FILE            write JUnit XML: a testcase per scenario variant and injector set\n"
+	"                          (per expectation with --all)\n"
+	"  --tap                   TAP 14 on stdout (the report goes to stderr)\n"
+	"  --shard I/N             run only seeds (with --all: expectations) i with i % N == I;\n"
+	"                          default from GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS, or with\n"
+	"  --shards N              from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)\n"
+	"  --time-budget DUR       start no new run after DUR (90s, 5m, 1h); says how far it got\n"
 	"  --keep-going            do not stop at the first finding\n"
 	"  --keep                  leave the run's objects (arena, segments) for inspection\n"
 	"\n"
@@ -120,7 +127,7 @@ static int cmd_run(ic_opts *o, int argc, char **argv)
 	unsigned swept = 0;
 	ic_sweep_stale(true, NULL, &swept);
 	if (swept)
-		printf("swept %u object%s left by dead ipchaos runs (see ipchaos audit --stale)\n", swept,
+		fprintf(o->tap ? stderr : stdout, "swept %u object%s left by dead ipchaos runs (see ipchaos audit --stale)\n", swept,
 		       swept == 1 ? "" : "s");
 	return ic_campaign(o);
 }

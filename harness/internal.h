@@ -327,6 +327,8 @@ void ic_join_names(char *buf, size_t size, const void *first, size_t stride);
 
 uint64_t ic_now_ns(void);
 double ic_timeout_factor(void); /* IPCHAOS_TIMEOUT_FACTOR, times more under valgrind */
+/* "0.2", "200ms", "2s", "5m", "1h": seconds, or -1. */
+double ic_parse_duration(const char *s);
 /* The supervisor takes SIGCHLD, SIGINT and SIGTERM synchronously: block them before runs. */
 void ic_block_run_signals(void);
 

@@ -3,6 +3,7 @@
  */
 #include "internal.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,4 +97,22 @@ void ic_join_names(char *buf, size_t size, const void *first, size_t stride)
 			break;
 		len += (size_t)w;
 	}
+}
+
+double ic_parse_duration(const char *s)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || errno || v < 0 || v != v)
+		return -1;
+	if (strcmp(end, "ms") == 0)
+		v /= 1000;
+	else if (strcmp(end, "m") == 0)
+		v *= 60;
+	else if (strcmp(end, "h") == 0)
+		v *= 3600;
+	else if (*end && strcmp(end, "s") != 0)
+		return -1;
+	return v > 7 * 86400 ? -1 : v;
 }

@@ -871,6 +871,86 @@ EOF
 	ok "5 runs whose role calls exit(): valid JSON with 5 records"
 }
 
+# ---------------------------------------------------------- CI formats --
+
+case_junit() {
+	ic run shm_counter:lock=none shm_counter --inject delay --seeds 3 --keep-going --junit "$T/j.xml"
+	expect_rc 1 run --junit
+	"$PY" -I -S - "$T/j.xml" <<'EOF' || exit 1
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+def bad(m):
+    print("FAIL: " + m); sys.exit(1)
+if root.tag != "testsuites" or root.get("tests") != "2" or root.get("failures") != "1": bad("root %r" % root.attrib)
+suites = root.findall("testsuite")
+if len(suites) != 1 or suites[0].find("properties") is None: bad("one testsuite with properties expected")
+cases = suites[0].findall("testcase")
+if [c.find("failure") is not None for c in cases] != [True, False]: bad("failure elements %r" % [c.attrib for c in cases])
+f = cases[0].find("failure")
+for need in ("counter", "seed 0x1", "replay: ipchaos run shm_counter:lock=none"):
+    if need not in f.get("message", "") + f.text: bad("failure lacks %r" % need)
+if "seed 0x1" not in cases[0].find("system-out").text: bad("system-out lacks the seed")
+if any(c.find("properties") is not None for c in cases): bad("properties inside a testcase")
+print("  ok: JUnit: 2 testcases, the failing one with verdict, seed and replay line")
+EOF
+}
+
+case_tap() {
+	ic run shm_counter:lock=none shm_counter --inject delay --seeds 2 --keep-going --tap
+	expect_rc 1 run --tap
+	head -1 "$T/out" | grep -qx 'TAP version 14' || { show_output; fail "no TAP version line"; }
+	grep -q '^not ok 1 - shm_counter:lock=none' "$T/out" || { show_output; fail "no 'not ok 1'"; }
+	grep -q '^ok 2 - shm_counter:lock=robust' "$T/out" || { show_output; fail "no 'ok 2'"; }
+	grep -q '^  replay: "ipchaos run ' "$T/out" || { show_output; fail "no replay in the YAML block"; }
+	tail -1 "$T/out" | grep -qx '1\.\.2' || { show_output; fail "no plan 1..2 at the end"; }
+	grep -q '^summary:' "$T/out" && { show_output; fail "the human report is mixed into TAP"; }
+	grep -q '^summary:' "$T/err" || { show_output; fail "the human report is not on stderr"; }
+	ok "TAP 14 on stdout, the report on stderr"
+}
+
+# N shards' results together are exactly one unsharded run's.
+case_shards() {
+	ic run shm_counter mq --seeds 12 --json "$T/all.json"
+	expect_rc 0 run unsharded
+	local i
+	for i in 0 1 2; do
+		ic run shm_counter mq --seeds 12 --shard "$i/3" --json "$T/s$i.json"
+		expect_rc 0 run --shard "$i/3"
+	done
+	GTEST_SHARD_INDEX=1 GTEST_TOTAL_SHARDS=3 "$IC" run shm_counter mq --seeds 12 --json "$T/g1.json" >/dev/null || fail "GTEST shard failed"
+	JOB_COMPLETION_INDEX=2 "$IC" run shm_counter mq --seeds 12 --shards 3 --json "$T/k2.json" >/dev/null || fail "indexed job failed"
+	"$PY" -I -S - "$T" <<'EOF' || exit 1
+import json, sys
+d = sys.argv[1]
+def runs(n): return [(r["spec"], r["seed"], r["verdict"]) for r in json.load(open("%s/%s.json" % (d, n)))["runs"]]
+def bad(m):
+    print("FAIL: " + m); sys.exit(1)
+whole, parts = runs("all"), [runs("s%d" % i) for i in range(3)]
+if sorted(whole) != sorted(sum(parts, [])): bad("the shards do not add up to the unsharded run")
+if len(set(sum(parts, []))) != len(whole): bad("the shards overlap")
+if runs("g1") != parts[1]: bad("GTEST_SHARD_INDEX=1/3 differs from --shard 1/3")
+if runs("k2") != parts[2]: bad("JOB_COMPLETION_INDEX=2 --shards 3 differs from --shard 2/3")
+print("  ok: 3 shards cover the %d runs exactly once; GTEST and indexed-job variables agree" % len(whole))
+EOF
+}
+
+case_time_budget() {
+	ic run mq --seeds 100000 --time-budget 1s
+	expect_rc 0 run --time-budget
+	grep -qE '^time budget of 1 s reached: [0-9]+ runs done, the last with seed 0x[0-9a-f]+ \(of 0x1\.\.0x186a0\)' "$T/out" || { show_output; fail "no budget line"; }
+	ok "$(grep '^time budget' "$T/out")"
+}
+
+case_ci_bad_input() {
+	local J="$T/never.xml"
+	bad_one "--shard 3/2" "$J" run --junit "$J" shm_counter --shard 3/2
+	bad_one "--shard x" "$J" run --junit "$J" shm_counter --shard x
+	bad_one "--time-budget abc" "$J" run --junit "$J" shm_counter --time-budget abc
+	bad_one "--junit /nonexistent/dir/x.xml" /nonexistent/dir/x.xml run shm_counter --junit /nonexistent/dir/x.xml
+	JOB_COMPLETION_INDEX=7 bad_one "JOB_COMPLETION_INDEX=7" "$J" run --junit "$J" shm_counter --shards 4
+	GTEST_SHARD_INDEX=5 GTEST_TOTAL_SHARDS=2 bad_one "GTEST_SHARD_INDEX=5" "$J" run --junit "$J" shm_counter
+}
+
 # ------------------------------------------------------------------- main --
 
 if [ $# -ne 2 ]; then

@@ -364,6 +364,20 @@ int ic_shm_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode)
 	return fd;
 }
 
+void *ic_shm_create(ic_ctx *ctx, const char *object, size_t size, int oflag, mode_t mode)
+{
+	int fd = ic_shm_open(ctx, object, O_RDWR | oflag, mode);
+	if (fd < 0)
+		return NULL;
+	void *p = MAP_FAILED;
+	if (ftruncate(fd, (off_t)size) == 0)
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return p == MAP_FAILED ? NULL : p;
+}
+
 int ic_shm_unlink(ic_ctx *ctx, const char *object)
 {
 	char name[80];

@@ -132,6 +132,11 @@ struct timespec ic_deadline(int ms);
  */
 int ic_shm_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode);
 int ic_shm_unlink(ic_ctx *ctx, const char *object);
+/*
+ * ic_shm_open(object, O_RDWR | oflag, mode), sized to `size` and mapped
+ * shared; the descriptor is closed. The mapping, or NULL with errno.
+ */
+void *ic_shm_create(ic_ctx *ctx, const char *object, size_t size, int oflag, mode_t mode);
 /* Writes "/ipchaos.<runid>.<object>" into buf; -1 if it does not fit. */
 int ic_object_name(const ic_ctx *ctx, const char *object, char *buf, size_t size);
 const char *ic_run_id(const ic_ctx *ctx);

@@ -54,16 +54,9 @@ static int make_pool(ic_ctx *ctx, hybrid_state *st, uint64_t max_msg)
 {
 	uint32_t slot_size = (uint32_t)((max_msg + sizeof(uint32_t) + 7) & ~7ull);
 	size_t bytes = sizeof(pool) + (size_t)POOL * slot_size;
-	int fd = ic_shm_open(ctx, "pool", O_RDWR | O_CREAT | O_EXCL, 0600);
-	if (fd < 0)
+	st->pool = ic_shm_create(ctx, "pool", bytes, O_CREAT | O_EXCL, 0600);
+	if (!st->pool)
 		return -1;
-	void *p = MAP_FAILED;
-	if (ftruncate(fd, (off_t)bytes) == 0)
-		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED)
-		return -1;
-	st->pool = p;
 	st->pool->bytes = bytes;
 	st->pool->slot_size = slot_size;
 	return 0;

@@ -32,16 +32,10 @@ static int perms_setup(ic_ctx *ctx)
 {
 	mode_t mode = (mode_t)strtoul(ic_variant(ctx, "mode"), NULL, 8);
 	int excl = strcmp(ic_variant(ctx, "bug"), "no_excl") == 0 ? 0 : O_EXCL;
-	int fd = ic_shm_open(ctx, "data", O_RDWR | O_CREAT | excl, mode);
-	if (fd < 0)
+	perms_shared *sh = ic_shm_create(ctx, "data", sizeof(perms_shared), O_CREAT | excl, mode);
+	if (!sh)
 		return -1;
-	void *p = MAP_FAILED;
-	if (ftruncate(fd, sizeof(perms_shared)) == 0)
-		p = mmap(NULL, sizeof(perms_shared), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED)
-		return -1;
-	ic_set_state(ctx, p);
+	ic_set_state(ctx, sh);
 	return 0;
 }
 

@@ -71,23 +71,9 @@ static int make_untracked_segment(ic_ctx *ctx)
 	return 0;
 }
 
-static counter_shared *map_counter(ic_ctx *ctx)
-{
-	int fd = ic_shm_open(ctx, "counter", O_RDWR | O_CREAT | O_EXCL, 0600);
-	if (fd < 0)
-		return NULL;
-	void *p = MAP_FAILED;
-	if (ftruncate(fd, sizeof(counter_shared)) == 0)
-		p = mmap(NULL, sizeof(counter_shared), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	int saved = errno;
-	close(fd);
-	errno = saved;
-	return p == MAP_FAILED ? NULL : p;
-}
-
 static int counter_setup(ic_ctx *ctx)
 {
-	counter_shared *sh = map_counter(ctx);
+	counter_shared *sh = ic_shm_create(ctx, "counter", sizeof(counter_shared), O_CREAT | O_EXCL, 0600);
 	if (!sh)
 		return -1;
 	ic_set_state(ctx, sh); /* inherited by every role through fork */

@@ -131,16 +131,9 @@ static int ring_setup(ic_ctx *ctx)
 		return -1;
 	uint32_t slot_size = (uint32_t)((hi + sizeof(uint32_t) + 7) & ~7ull);
 	size_t bytes = sizeof(ring) + (size_t)(RING_SLOTS + 1) * slot_size;
-	int fd = ic_shm_open(ctx, "ring", O_RDWR | O_CREAT | O_EXCL, 0600);
-	if (fd < 0)
+	ring *r = ic_shm_create(ctx, "ring", bytes, O_CREAT | O_EXCL, 0600);
+	if (!r)
 		return -1;
-	void *p = MAP_FAILED;
-	if (ftruncate(fd, (off_t)bytes) == 0)
-		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED)
-		return -1;
-	ring *r = p;
 	ic_set_state(ctx, r);
 	r->bytes = bytes;
 	r->cap = RING_SLOTS;

@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "arena_fixture.h"
 #include "ctx.h"
 
 #define CAP 8
@@ -44,12 +45,9 @@ static bool shm_exists(const char *runid, const char *object)
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof(*f));
-	char err[256];
 	if (!f)
 		return -1;
-	ic_runid_new(f->runid);
-	if (ic_arena_create(&f->h, f->runid, 2, CAP, err, sizeof(err)) != 0) {
-		print_error("%s\n", err);
+	if (test_arena_open(&f->h, f->runid, 2, CAP) != 0) {
 		free(f);
 		return -1;
 	}

@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "arena_fixture.h"
 #include "ctx.h"
 
 #define SEED 0x5eedu
@@ -204,12 +205,9 @@ typedef struct fixture {
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof(*f));
-	char err[256];
 	if (!f)
 		return -1;
-	ic_runid_new(f->runid);
-	if (ic_arena_create(&f->h, f->runid, 2, 8, err, sizeof(err)) != 0) {
-		print_error("%s\n", err);
+	if (test_arena_open(&f->h, f->runid, 2, 8) != 0) {
 		free(f);
 		return -1;
 	}

@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "arena_fixture.h"
 #include "ctx.h"
 
 enum { TRACK_LIVE = 2, TRACK_REMOVED = 3 }; /* ic_tracked.state, as documented in internal.h */
@@ -73,18 +74,15 @@ static void make_untracked_sem(const char *runid, const char *object)
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof(*f));
-	char err[256];
 	if (!f)
 		return -1;
-	ic_runid_new(f->runid);
-	do
-		ic_runid_new(f->other);
-	while (strcmp(f->other, f->runid) == 0);
-	if (ic_arena_create(&f->h, f->runid, 2, 8, err, sizeof(err)) != 0) {
-		print_error("%s\n", err);
+	if (test_arena_open(&f->h, f->runid, 2, 8) != 0) {
 		free(f);
 		return -1;
 	}
+	do
+		ic_runid_new(f->other);
+	while (strcmp(f->other, f->runid) == 0);
 	f->cfg.sc = ic_builtin_scenarios[0];
 	f->cfg.seed = 1;
 	f->ctx.state = NULL;

@@ -274,7 +274,8 @@ static int spsc_send(ring *r, const void *msg, size_t len)
 	memory_order acq = r->bug == BUG_NONE_SYNC ? memory_order_relaxed : memory_order_acquire;
 	memory_order rel = r->bug == BUG_NONE_SYNC ? memory_order_relaxed : memory_order_release;
 	uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed), since = 0;
-	for (unsigned n = 0; h - atomic_load_explicit(&r->tail, acq) >= r->cap;)
+	/* Signed: under none_sync a racing tail can pass head, and must not read as "full". */
+	for (unsigned n = 0; (int64_t)(h - atomic_load_explicit(&r->tail, acq)) >= (int64_t)r->cap;)
 		if (!backoff(&since, &n, 20))
 			return ETIMEDOUT;
 	put(r, h, msg, len);
@@ -287,7 +288,8 @@ static long spsc_recv(ring *r, void *buf, size_t cap, int wait_ms)
 	memory_order acq = r->bug == BUG_NONE_SYNC ? memory_order_relaxed : memory_order_acquire;
 	memory_order rel = r->bug == BUG_NONE_SYNC ? memory_order_relaxed : memory_order_release;
 	uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed), since = 0;
-	for (unsigned n = 0; atomic_load_explicit(&r->head, acq) == t;)
+	/* <=, not ==: under none_sync a tail past head is "empty", not a ring to read for ever. */
+	for (unsigned n = 0; (int64_t)(atomic_load_explicit(&r->head, acq) - t) <= 0;)
 		if (wait_ms == 0 || !backoff(&since, &n, wait_ms))
 			return 0;
 	long n = take(r, t, buf, cap);

@@ -951,6 +951,22 @@ case_ci_bad_input() {
 	GTEST_SHARD_INDEX=5 GTEST_TOTAL_SHARDS=2 bad_one "GTEST_SHARD_INDEX=5" "$J" run --junit "$J" shm_counter
 }
 
+# The man page renders without warnings; bash completion offers scenarios and injectors.
+case_man_and_completion() {
+	local src
+	src=$(cd "$(dirname "$0")/../.." && pwd)
+	command -v groff >/dev/null || skip "groff is not installed"
+	groff -man -Tutf8 -ww -z "$src/docs/ipchaos.1" 2>"$T/groff.err"
+	[ ! -s "$T/groff.err" ] || { cat "$T/groff.err"; fail "the man page has warnings"; }
+	local got
+	got=$(PATH="$(dirname "$IC"):$PATH" bash -c 'source "$1"; COMP_WORDS=(ipchaos run sh); COMP_CWORD=2; _ipchaos;
+		echo "${COMPREPLY[*]}"; COMP_WORDS=(ipchaos run mq --inject s); COMP_CWORD=4; _ipchaos; echo "${COMPREPLY[*]}"' \
+		_ "$src/completions/ipchaos.bash")
+	[ "$got" = "shm_counter shm_ring
+stall" ] || fail "completion offered: $got"
+	ok "man page renders cleanly; completion: $(tr '\n' ' ' <<<"$got")"
+}
+
 # ------------------------------------------------------------------- main --
 
 if [ $# -ne 2 ]; then

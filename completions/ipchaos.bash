@@ -1,0 +1,38 @@
+# bash completion for ipchaos: subcommands, options, scenario and injector names.
+_ipchaos_names() { # list section header ("scenarios", "injectors")
+	ipchaos list 2>/dev/null | awk -v want="$1" '
+		/^[a-z]/ { on = index($0, want) == 1; next }
+		on && /^  [a-z_]+ / { print $1 }'
+}
+
+_ipchaos() {
+	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
+	local cmd=${COMP_WORDS[1]-}
+	if [ "$COMP_CWORD" -eq 1 ]; then
+		mapfile -t COMPREPLY < <(compgen -W "list run audit --help --version" -- "$cur")
+		return
+	fi
+	case $cmd in
+	run)
+		case $prev in
+		--inject) mapfile -t COMPREPLY < <(compgen -W "$(_ipchaos_names injectors)" -- "$cur"); return ;;
+		--json|--junit) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
+		--seed|--seeds|--procs|--ops|--timeout|--replays|--shard|--shards|--time-budget) return ;;
+		esac
+		if [[ $cur == -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "--all --inject --seed --seeds --procs --ops --timeout
+				--replays --json --junit --tap --shard --shards --time-budget --keep-going --keep
+				--help" -- "$cur")
+		else
+			mapfile -t COMPREPLY < <(compgen -W "$(_ipchaos_names scenarios)" -- "$cur")
+		fi
+		;;
+	audit)
+		if [[ $cur == -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "--kill-after --signal --grace --timeout --seed --seeds
+				--paths --no-isolate --keep --list --stale --clean --help" -- "$cur")
+		fi
+		;;
+	esac
+}
+complete -F _ipchaos ipchaos

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "unit.h"
 #include "internal.h"
 
 #define OPS 1000
@@ -27,12 +28,6 @@ typedef struct fixture {
 	ic_event ev[2][MAXEV];
 	ic_event obs[2];
 } fixture;
-
-static void assert_contains(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle))
-		fail_msg("'%s' not found in '%s'", needle, hay);
-}
 
 /* Two processes that exited 0 holding nothing, no events, no observer. */
 static int setup(void **state)

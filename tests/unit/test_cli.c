@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "unit.h"
 #include "cli.h"
 
 /* An argv split from a command line on spaces; the strings live in `line`. */

@@ -19,7 +19,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "arena_fixture.h"
+#include "unit.h"
 #include "ctx.h"
 
 #define CALLS 40

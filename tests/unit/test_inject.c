@@ -12,13 +12,8 @@
 
 #include <string.h>
 
+#include "unit.h"
 #include "internal.h"
-
-static void assert_contains(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle))
-		fail_msg("'%s' not found in '%s'", needle, hay);
-}
 
 static void parse_ok(ic_inj_inst *inst, const char *spec)
 {

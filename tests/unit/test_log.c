@@ -17,7 +17,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "arena_fixture.h"
+#include "unit.h"
 #include "ctx.h"
 
 #define CAP 8
@@ -28,12 +28,6 @@ typedef struct fixture {
 	ic_run_cfg cfg;
 	ic_ctx ctx; /* bound to slot 0 */
 } fixture;
-
-static void assert_contains(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle))
-		fail_msg("'%s' not found in '%s'", needle, hay);
-}
 
 static bool shm_exists(const char *runid, const char *object)
 {

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "unit.h"
 #include "internal.h"
 
 #define N 10        /* messages p0 sends in most tests */
@@ -34,12 +35,6 @@ typedef struct fixture {
 	ic_finding out;
 	ic_event ev[NPROCS + 1][MAXEV]; /* the last: the drain */
 } fixture;
-
-static void assert_contains(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle))
-		fail_msg("'%s' not found in '%s'", needle, hay);
-}
 
 /* One producer p0 and two consumers c0, c1 that exited 0; no events yet. */
 static int setup(void **state)

@@ -20,17 +20,11 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "arena_fixture.h"
+#include "unit.h"
 #include "ctx.h"
 
 #define SEED 0x5eedu
 #define MAX_MSG 8192
-
-static void assert_contains(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle))
-		fail_msg("'%s' not found in '%s'", needle, hay);
-}
 
 /* ---- the message ---- */
 

@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "unit.h"
 #include "internal.h"
 
 #define SEQ 64

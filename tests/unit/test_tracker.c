@@ -19,7 +19,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "arena_fixture.h"
+#include "unit.h"
 #include "ctx.h"
 
 enum { TRACK_LIVE = 2, TRACK_REMOVED = 3 }; /* ic_tracked.state, as documented in internal.h */
@@ -31,12 +31,6 @@ typedef struct fixture {
 	ic_run_cfg cfg;
 	ic_ctx ctx;
 } fixture;
-
-static void assert_contains(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle))
-		fail_msg("'%s' not found in '%s'", needle, hay);
-}
 
 static void dev_shm_path(char *buf, size_t size, const char *prefix, const char *runid,
 			 const char *object)

@@ -310,6 +310,9 @@ const char *ic_cli_opt(const char *name, int argc, char **argv, int *i, bool *mi
 	return argv[++*i];
 }
 
+/* What a version string may hold: "0.1.0", "1.2.3-rc1+g1234abc". */
+#define VERSION_CHARS "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.+-~_"
+
 int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsize)
 {
 	run_flags fl = {0};
@@ -324,6 +327,8 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 	o->seeds = 1;
 	o->timeout = IC_DEFAULT_TIMEOUT;
 	o->shard_count = 1;
+	o->jobs = 1;
+	o->verbosity = IC_NORMAL;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		if ((v = ic_cli_opt("--inject", argc, argv, &i, &missing))) {
@@ -379,6 +384,21 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 				snprintf(err, errsize, "--time-budget %s: expected a duration (90s, 5m, 1h)", v);
 				return -1;
 			}
+		} else if ((v = ic_cli_opt("--jobs", argc, argv, &i, &missing))) {
+			if (parse_count("--jobs", v, 1, IC_MAX_JOBS, &n, err, errsize) != 0)
+				return -1;
+			o->jobs = (unsigned)n;
+		} else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+			o->verbosity = IC_QUIET;
+		} else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
+			o->verbosity = IC_VERBOSE;
+		} else if ((v = ic_cli_opt("--made-by", argc, argv, &i, &missing))) {
+			if (strlen(v) >= sizeof(o->made_by) || strspn(v, VERSION_CHARS) != strlen(v)) {
+				snprintf(err, errsize, "--made-by %.40s: expected an ipchaos version such as %s", v,
+					 IC_VERSION);
+				return -1;
+			}
+			snprintf(o->made_by, sizeof(o->made_by), "%s", v);
 		} else if (strcmp(a, "--tap") == 0) {
 			o->tap = true;
 		} else if ((v = ic_cli_opt("--run-id", argc, argv, &i, &missing))) {
@@ -399,7 +419,7 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 			snprintf(err, errsize,
 				 "unknown option '%s' (valid: --all, --inject, --seed, --seeds, --procs, --ops, "
 				 "--timeout, --replays, --json, --junit, --tap, --shard, --shards, --time-budget, "
-				 "--keep-going, --keep; see ipchaos run --help)", a);
+				 "--jobs, --quiet, --verbose, --keep-going, --keep; see ipchaos run --help)", a);
 			return -1;
 		} else if (nspecs == IC_MAX_SPECS) {
 			snprintf(err, errsize, "%s: at most %d scenarios in one run", a, IC_MAX_SPECS);
@@ -416,6 +436,10 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 	}
 	if (o->shard_count == 1 && shard_from_env(o, shards_env, err, errsize) != 0)
 		return -1;
+	if (o->jobs > 1 && o->runid[0]) {
+		snprintf(err, errsize, "--run-id names one run: it does not go with --jobs %u", o->jobs);
+		return -1;
+	}
 	if (o->all == (nspecs > 0)) {
 		snprintf(err, errsize, o->all ? "--all runs every scenario: name none with it"
 					      : "name a scenario to run, or --all (see ipchaos list)");
@@ -464,5 +488,8 @@ void ic_cli_replay_line(const ic_run_cfg *cfg, char *buf, size_t size)
 	if (len < size)
 		len += (size_t)snprintf(buf + len, size - len, " --ops %" PRIu64, cfg->ops);
 	if (cfg->timeout_s != IC_DEFAULT_TIMEOUT && len < size)
-		snprintf(buf + len, size - len, " --timeout %.17g", cfg->timeout_s);
+		len += (size_t)snprintf(buf + len, size - len, " --timeout %.17g", cfg->timeout_s);
+	/* Another version may schedule the same seed differently: the replay says which made it. */
+	if (len < size)
+		snprintf(buf + len, size - len, " --made-by %s", IC_VERSION);
 }

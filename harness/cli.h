@@ -13,6 +13,9 @@ enum { IC_EXIT_OK = 0, IC_EXIT_FINDING = 1, IC_EXIT_USAGE = 2, IC_EXIT_BROKEN = 
        IC_EXIT_INTERRUPTED = 130 };
 
 #define IC_DEFAULT_TIMEOUT 2.0
+#define IC_MAX_JOBS 64
+
+enum ic_verbosity { IC_QUIET, IC_NORMAL, IC_VERBOSE };
 
 typedef struct ic_opts {
 	const ic_scenario *const *extra; /* the user's scenarios, from ic_main() */
@@ -32,6 +35,9 @@ typedef struct ic_opts {
 	bool tap;          /* --tap: TAP 14 on stdout, the report on stderr */
 	unsigned shard_index, shard_count; /* run the seeds (or expectations) i with i % count == index */
 	double time_budget; /* seconds; 0: none */
+	unsigned jobs;      /* runs at a time, each in a worker process (1: in this one) */
+	enum ic_verbosity verbosity;
+	char made_by[32];   /* --made-by: the version that printed the replay line */
 } ic_opts;
 
 /* argv after "run". 0, or -1 with a one-line message naming the bad value and the valid ones. */

@@ -191,7 +191,7 @@ void ic_json_run(ic_json *j, const ic_run_cfg *cfg, const ic_run_result *res, co
 	fprintf(f, "],\"procs\":\"");
 	for (unsigned r = 0; r < cfg->nroles; r++)
 		fprintf(f, "%s%u", r ? ":" : "", cfg->counts[r]);
-	fprintf(f, "\",\"ops\":%" PRIu64, cfg->ops);
+	fprintf(f, "\",\"ops\":%" PRIu64 ",\"timeout\":%g", cfg->ops, cfg->timeout_s);
 	fprintf(f, ",\"seed\":\"0x%" PRIx64 "\",\"run_id\":\"%s\",\"verdict\":", cfg->seed, res->runid);
 	json_str(f, ic_run_verdict(res));
 	if (expected) {

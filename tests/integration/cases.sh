@@ -519,6 +519,7 @@ case_json_write_error() {
 # Interrupt a long campaign with $1 after about a second.
 interrupt_with() {
 	local sig=$1
+	shift
 	local -a launch=("$IC")
 	# A user's ipchaos starts with the default disposition; a background job
 	# of a non-interactive shell would start with SIGINT ignored.
@@ -526,7 +527,7 @@ interrupt_with() {
 		launch=(env "--default-signal=INT,TERM" "$IC")
 	fi
 	"${launch[@]}" run shm_counter:lock=none --inject delay:p=0.5,max=200 --seeds 100000 --keep-going \
-		--json "$T/i.json" >"$T/out" 2>"$T/err" &
+		--json "$T/i.json" "$@" >"$T/out" 2>"$T/err" &
 	local pid=$!
 	sleep 1
 	kill -0 "$pid" 2>/dev/null || { wait "$pid"; RC=$?; show_output; fail "the campaign ended before SIG$sig"; }
@@ -546,6 +547,7 @@ EOF
 
 case_sigint() { interrupt_with INT; }
 case_sigterm() { interrupt_with TERM; }
+case_jobs_sigint() { interrupt_with INT --jobs 2; }
 
 case_shm_full() {
 	[ "$(id -u)" = 0 ] || skip "needs root (mounts a small tmpfs on /dev/shm in a mount namespace)"
@@ -965,6 +967,80 @@ case_man_and_completion() {
 	[ "$got" = "shm_counter shm_ring
 stall" ] || fail "completion offered: $got"
 	ok "man page renders cleanly; completion: $(tr '\n' ' ' <<<"$got")"
+}
+
+# --jobs 2 judges exactly the runs of --jobs 1, in seed order, with the same
+# verdicts where verdicts are deterministic (correct variants, planted leaks),
+# and stops at the same first finding without --keep-going.
+case_jobs() {
+	local j
+	for j in 1 2; do
+		ic run shm_counter mq shm_counter:bug=leak --inject kill --seeds 12 --keep-going --jobs "$j" \
+			--json "$T/k$j.json"
+		expect_rc 1 run --jobs "$j" --keep-going
+		ic run shm_counter shm_counter:bug=leak --seeds 12 --seed 5 --jobs "$j" --json "$T/s$j.json"
+		expect_rc 1 run --jobs "$j" stopping at the first finding
+	done
+	grep -q '^jobs: 2 runs at a time' "$T/out" || { show_output; fail "no 'jobs:' line"; }
+	"$PY" -I -S - "$T" <<'EOF' || exit 1
+import json, sys
+d = sys.argv[1]
+def runs(n): return [(r["spec"], r["seed"], r["verdict"]) for r in json.load(open("%s/%s.json" % (d, n)))["runs"]]
+def bad(m):
+    print("FAIL: " + m); sys.exit(1)
+for n in ("k", "s"):
+    one, two = runs(n + "1"), runs(n + "2")
+    if one != two: bad("%s: --jobs 2 ran %r, --jobs 1 ran %r" % (n, two, one))
+k = runs("k1")
+if len(k) != 36 or sum(v == "leaks" for _, _, v in k) != 12: bad("unexpected keep-going runs: %r" % k)
+s = runs("s1")
+if len(s) != 13 or s[-1][2] != "leaks" or s[-1][1] != "0x5": bad("the sweep did not stop at the first leak: %r" % s[-3:])
+print("  ok: --jobs 2 == --jobs 1: %d runs with --keep-going, %d stopping at the first finding" % (len(k), len(s)))
+EOF
+}
+
+case_jobs_bad_input() {
+	local J="$T/never.json"
+	bad_one "--jobs 0" "$J" run --json "$J" shm_counter --jobs 0
+	bad_one "--jobs x" "$J" run --json "$J" shm_counter --jobs x
+	bad_one "--jobs 65" "$J" run --json "$J" shm_counter --jobs 65
+	bad_one "does not go with --jobs 2" "$J" run --json "$J" shm_counter --jobs 2 --run-id 0123456789abcdef
+	bad_one "--made-by x/y" "$J" run --json "$J" shm_counter --made-by x/y
+}
+
+# A bar on a terminal; plain output in a log or under CI; --quiet and --verbose.
+case_progress() {
+	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	CI= script -qec "$IC run shm_counter --seeds 150 --jobs 2" /dev/null >"$T/tty" 2>&1
+	grep -qaE $'\r\033\\[K\\[[#.]+\\] [0-9]+/150 seeds, 0 findings, [0-9]+ runs/s, ETA' "$T/tty" ||
+		{ cat -A "$T/tty" | tail -3; fail "no progress bar on a terminal"; }
+	CI=true script -qec "$IC run shm_counter --seeds 20" /dev/null >"$T/ci" 2>&1
+	! grep -qa $'\033' "$T/ci" || fail "a bar was drawn with CI set"
+	ic run shm_counter --seeds 20
+	! grep -qa $'\r' "$T/out" "$T/err" || fail "carriage returns in output that is not a terminal"
+	ic run shm_counter --seeds 4 --verbose
+	[ "$(grep -c '^  run   shm_counter:lock=robust,bug=none *seed 0x[1-4] pass' "$T/out")" = 4 ] ||
+		{ show_output; fail "--verbose: not a line per run"; }
+	ic run shm_counter:lock=mutex,bug=forget_unlock --seeds 2 --quiet
+	expect_rc 1 run --quiet
+	grep -q 'replay: ' "$T/out" || { show_output; fail "--quiet hid the finding"; }
+	ic run shm_counter --seeds 4 --quiet
+	[ "$(cat "$T/out")" = "$(grep '^summary:' "$T/out")" ] || { show_output; fail "--quiet printed more than the summary"; }
+	ok "bar on a tty, none under CI or in a file; --verbose a line per run; --quiet findings and summary"
+}
+
+# Replay lines name the version that printed them; another version warns.
+case_made_by() {
+	local v
+	v=$("$IC" --version | awk '{print $2}')
+	ic run shm_counter:lock=mutex,bug=forget_unlock
+	grep -q "replay: ipchaos run .* --made-by $v\$" "$T/out" || { show_output; fail "the replay line does not end with --made-by $v"; }
+	ic run shm_counter --made-by "$v"
+	[ ! -s "$T/err" ] || { show_output; fail "the same version warned"; }
+	ic run shm_counter --made-by 0.0.1-old
+	expect_rc 0 run --made-by 0.0.1-old
+	grep -q "warning: this replay comes from ipchaos 0.0.1-old and this is $v" "$T/err" || { show_output; fail "no version warning"; }
+	ok "replay lines end with --made-by $v; 0.0.1-old warns"
 }
 
 # ------------------------------------------------------------------- main --

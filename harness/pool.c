@@ -83,6 +83,7 @@ static _Noreturn void worker_main(int req, int resp)
 {
 	/* Our runs clean up and we end with our parent (SIGTERM is blocked: a run sees it). */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	signal(SIGPIPE, SIG_IGN); /* a parent gone is EPIPE: we just end */
 	ic_run_cfg *cfg = malloc(sizeof(*cfg));
 	ic_run_result *res = malloc(sizeof(*res));
 	while (cfg && res && getppid() != 1 && read_full(req, cfg, sizeof(*cfg)) == 0) {
@@ -210,6 +211,22 @@ static void set_interrupted(ic_run_result *res)
 	res->status = IC_RUN_INTERRUPTED;
 }
 
+/* A worker that died leaves a pipe without reader: that is EPIPE here, never our death. */
+static int send_job(int fd, const ic_run_cfg *cfg)
+{
+	sigset_t pipe_sig, old;
+	sigemptyset(&pipe_sig);
+	sigaddset(&pipe_sig, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe_sig, &old);
+	int r = write_full(fd, cfg, sizeof(*cfg));
+	if (r != 0 && errno == EPIPE) {
+		struct timespec zero = {0, 0};
+		sigtimedwait(&pipe_sig, NULL, &zero);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
 static void dispatch(ic_pool *p)
 {
 	for (unsigned i = 0; i < p->nworkers; i++) {
@@ -220,7 +237,7 @@ static void dispatch(ic_pool *p)
 			job *j = p->q[k];
 			if (j->worker >= 0 || j->done)
 				continue;
-			if (write_full(w->req, &j->cfg, sizeof(j->cfg)) != 0)
+			if (send_job(w->req, &j->cfg) != 0)
 				return; /* it died: the read side notices */
 			j->worker = (int)i;
 			w->busy = j;

@@ -157,9 +157,12 @@ static const char *describe(const ic_jval *v, char *buf, size_t size)
 	static const char *const names[] = {"null", "false", "true", "a number", "a string", "an array", "an object"};
 	if (!v)
 		return "missing";
-	if (v->type == IC_JSTRING)
+	if (v->type == IC_JSTRING) {
 		snprintf(buf, size, "\"%.60s\"", v->str);
-	else if (v->type == IC_JNUMBER)
+		for (char *p = buf; *p; p++)
+			if ((unsigned char)*p < 0x20)
+				*p = '?'; /* the error stays one line */
+	} else if (v->type == IC_JNUMBER)
 		snprintf(buf, size, "%.40s", v->str);
 	else
 		snprintf(buf, size, "%s", names[v->type]);

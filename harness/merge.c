@@ -346,8 +346,8 @@ static int take_file(merge *m, unsigned f, char *err, size_t errsize)
 	if (!v || v->type != IC_JOBJECT || !ic_jget_str(v, "version"))
 		return bad_field("environment", v, "an object with a \"version\"", err, errsize);
 	const ic_jval *summary = ic_jget(d, "summary");
-	uint64_t code;
-	double seconds;
+	uint64_t code = 0;
+	double seconds = 0;
 	if (!summary || summary->type != IC_JOBJECT)
 		return bad_field("summary", summary, "an object", err, errsize);
 	if (get_count(summary, "exit", true, &code, err, errsize) != 0 ||

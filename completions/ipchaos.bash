@@ -9,7 +9,7 @@ _ipchaos() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 	local cmd=${COMP_WORDS[1]-}
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		mapfile -t COMPREPLY < <(compgen -W "list run audit --help --version" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "list run merge audit --help --version" -- "$cur")
 		return
 	fi
 	case $cmd in
@@ -25,6 +25,13 @@ _ipchaos() {
 				--keep-going --keep --help" -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -W "$(_ipchaos_names scenarios)" -- "$cur")
+		fi
+		;;
+	merge)
+		if [[ $cur == -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "--json --junit --help" -- "$cur")
+		else
+			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		fi
 		;;
 	audit)

@@ -10,7 +10,8 @@
 #include <string.h>
 #include <sys/utsname.h>
 
-ic_case *ic_case_begin(ic_cases *cs, const ic_run_cfg *cfg, const char *expected)
+ic_case *ic_case_begin_named(ic_cases *cs, const char *scenario, const char *spec, const char *inject,
+			     const char *expected)
 {
 	if (cs->n == cs->cap) {
 		unsigned cap = cs->cap ? 2 * cs->cap : 16;
@@ -22,6 +23,14 @@ ic_case *ic_case_begin(ic_cases *cs, const ic_run_cfg *cfg, const char *expected
 	}
 	ic_case *k = &cs->v[cs->n++];
 	memset(k, 0, sizeof(*k));
+	snprintf(k->name, sizeof(k->name), "%.255s [%.255s]%s%.32s", spec, inject[0] ? inject : "no injection",
+		 expected ? " -> " : "", expected ? expected : "");
+	snprintf(k->classname, sizeof(k->classname), "%s", scenario);
+	return k;
+}
+
+ic_case *ic_case_begin(ic_cases *cs, const ic_run_cfg *cfg, const char *expected)
+{
 	char spec[256], inj[256] = "", one[128];
 	ic_cli_spec_text(cfg, spec, sizeof(spec));
 	for (unsigned i = 0; i < cfg->ninj; i++) {
@@ -29,32 +38,47 @@ ic_case *ic_case_begin(ic_cases *cs, const ic_run_cfg *cfg, const char *expected
 		size_t len = strlen(inj);
 		snprintf(inj + len, sizeof(inj) - len, "%s%s", i ? " " : "", one);
 	}
-	snprintf(k->name, sizeof(k->name), "%.255s [%.255s]%s%.32s", spec, cfg->ninj ? inj : "no injection",
-		 expected ? " -> " : "", expected ? expected : "");
-	snprintf(k->classname, sizeof(k->classname), "%s", cfg->sc->name);
-	return k;
+	return ic_case_begin_named(cs, cfg->sc->name, spec, inj, expected);
+}
+
+void ic_case_count(ic_case *k, uint64_t seed, double seconds)
+{
+	if (!k->runs++)
+		k->first_seed = seed;
+	k->last_seed = seed;
+	k->seconds += seconds;
+}
+
+void ic_case_failure(ic_case *k, int outcome, const char *verdict, const char *text, uint64_t seed,
+		     const char *replay, char *detail)
+{
+	if (k->outcome != IC_CASE_PASS) {
+		free(detail);
+		return;
+	}
+	k->outcome = outcome;
+	k->seed = seed;
+	snprintf(k->message, sizeof(k->message), "%s: %.*s (seed 0x%" PRIx64 ")", verdict,
+		 (int)strcspn(text, "\n"), text, seed);
+	snprintf(k->replay, sizeof(k->replay), "%s", replay);
+	k->detail = detail;
 }
 
 void ic_case_run(ic_case *k, const ic_run_cfg *cfg, const ic_run_result *res)
 {
-	if (!k->runs++)
-		k->first_seed = cfg->seed;
-	k->last_seed = cfg->seed;
-	k->seconds += res->seconds;
+	ic_case_count(k, cfg->seed, res->seconds);
 	if (res->status == IC_RUN_PASS || k->outcome != IC_CASE_PASS)
 		return;
-	k->outcome = res->status == IC_RUN_BROKEN ? IC_CASE_ERROR : IC_CASE_FAIL;
-	k->seed = cfg->seed;
-	const char *text = res->status == IC_RUN_BROKEN ? res->broken : res->findings[0].text;
-	snprintf(k->message, sizeof(k->message), "%s: %.*s (seed 0x%" PRIx64 ")", ic_run_verdict(res),
-		 (int)strcspn(text, "\n"), text, cfg->seed);
-	ic_cli_replay_line(cfg, k->replay, sizeof(k->replay));
+	char replay[1024], *detail = NULL;
 	size_t size = 0;
-	FILE *f = open_memstream(&k->detail, &size);
+	ic_cli_replay_line(cfg, replay, sizeof(replay));
+	FILE *f = open_memstream(&detail, &size);
 	if (f) {
 		ic_report_run(f, cfg, res, 0, 0);
 		fclose(f);
 	}
+	ic_case_failure(k, res->status == IC_RUN_BROKEN ? IC_CASE_ERROR : IC_CASE_FAIL, ic_run_verdict(res),
+			res->status == IC_RUN_BROKEN ? res->broken : res->findings[0].text, cfg->seed, replay, detail);
 }
 
 void ic_case_fail(ic_case *k, const char *message)
@@ -151,14 +175,17 @@ int ic_junit_write(const ic_cases *cs, const char *path)
 	}
 	struct utsname u;
 	uname(&u);
+	const char *version = cs->version ? cs->version : IC_VERSION;
+	const char *kernel = cs->kernel ? cs->kernel : u.release;
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	fprintf(f, "<testsuites name=\"ipchaos\" tests=\"%u\" failures=\"%u\" errors=\"%u\" time=\"%.3f\">\n", cs->n,
 		failures, errors, seconds);
 	fprintf(f, "  <testsuite name=\"ipchaos\" tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"0\" time=\"%.3f\">\n",
 		cs->n, failures, errors, seconds);
-	fprintf(f, "    <properties>\n      <property name=\"version\" value=\"%s\"/>\n", IC_VERSION);
-	fprintf(f, "      <property name=\"kernel\" value=\"");
-	xml_text(f, u.release);
+	fprintf(f, "    <properties>\n      <property name=\"version\" value=\"");
+	xml_text(f, version);
+	fprintf(f, "\"/>\n      <property name=\"kernel\" value=\"");
+	xml_text(f, kernel);
 	fprintf(f, "\"/>\n    </properties>\n");
 	for (unsigned i = 0; i < cs->n; i++)
 		junit_case(f, &cs->v[i]);

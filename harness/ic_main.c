@@ -1,8 +1,9 @@
 /*
- * ic_main.c: the `ipchaos` command: list, run, help.
+ * ic_main.c: the `ipchaos` command: list, run, merge, audit, help.
  */
 #include "audit.h"
 #include "cli.h"
+#include "merge.h"
 #include "sweep.h"
 
 #include <signal.h>
@@ -14,6 +15,7 @@ static const char usage[] =
 	"usage: ipchaos list\n"
 	"       ipchaos run SCENARIO[:KEY=VAL,...]... [options]\n"
 	"       ipchaos run --all [--seed S] [--json FILE]\n"
+	"       ipchaos merge FILE... [--json OUT] [--junit OUT]\n"
 	"       ipchaos audit [options] -- COMMAND [ARGS...] | --list | --stale [--clean]\n"
 	"       ipchaos --version | --help\n";
 
@@ -161,6 +163,32 @@ static const char audit_help[] =
 	"\n"
 	"exit: 0 nothing left, 1 something leaked, 2 bad usage, 3 the audit itself failed\n";
 
+static const char merge_help[] =
+	"ipchaos merge: combine the JSON results of shards (run --json, with --shard or --all)\n"
+	"\n"
+	"  ipchaos merge FILE... [--json OUT] [--junit OUT]\n"
+	"\n"
+	"  FILE          a results file written by run --json; all of one mode (run or --all)\n"
+	"  --json OUT    the merged result, in the same format: runs ordered by spec, injectors\n"
+	"                and seed, the summary recounted (seconds: the inputs' summed)\n"
+	"  --junit OUT   JUnit XML from the merged runs, as run --junit writes it\n"
+	"\n"
+	"Shards must be disjoint: a run (spec, injectors, procs, ops, expectation, seed) found\n"
+	"in two files is an error. Inputs from other versions or environments merge, with a\n"
+	"warning; the output keeps the first file's environment.\n"
+	"\n"
+	"exit: as run would have: 1 a run failed (--all: an expectation missed), 2 bad usage or\n"
+	"      input, 3 a run was broken or an input ended in 3 or 130, else 0\n";
+
+static int cmd_merge(int argc, char **argv)
+{
+	if (wants_help(argc, argv)) {
+		fputs(merge_help, stdout);
+		return IC_EXIT_OK;
+	}
+	return ic_merge(argc, argv);
+}
+
 static int cmd_audit(int argc, char **argv)
 {
 	char err[1024];
@@ -189,6 +217,8 @@ int ic_main(int argc, char **argv, const ic_scenario *const *extra)
 	const char *cmd = argc > 1 ? argv[1] : "";
 	if (strcmp(cmd, "run") == 0) {
 		code = cmd_run(o, argc - 2, argv + 2);
+	} else if (strcmp(cmd, "merge") == 0) {
+		code = cmd_merge(argc - 2, argv + 2);
 	} else if (strcmp(cmd, "audit") == 0) {
 		code = cmd_audit(argc - 2, argv + 2);
 	} else if (strcmp(cmd, "list") == 0 && argc == 2) {
@@ -203,7 +233,7 @@ int ic_main(int argc, char **argv, const ic_scenario *const *extra)
 		fputs(run_help, stdout);
 		code = IC_EXIT_OK;
 	} else if (cmd[0]) {
-		fprintf(stderr, "ipchaos: unknown command '%s' (valid: list, run, audit, --help, --version)\n", cmd);
+		fprintf(stderr, "ipchaos: unknown command '%s' (valid: list, run, merge, audit, --help, --version)\n", cmd);
 	} else {
 		fputs(usage, stderr);
 	}

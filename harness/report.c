@@ -5,6 +5,7 @@
 #include "report.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
@@ -24,22 +25,17 @@ static void inject_text(const ic_run_cfg *cfg, char *buf, size_t size)
 		snprintf(buf, size, "none");
 }
 
-void ic_report_run(FILE *out, const ic_run_cfg *cfg, const ic_run_result *res, unsigned replays,
-		   unsigned reproduced)
+void ic_report_view(FILE *out, const ic_run_view *v, unsigned replays, unsigned reproduced)
 {
-	char spec[256], inj[512], replay[1024];
-	ic_cli_spec_text(cfg, spec, sizeof(spec));
-	inject_text(cfg, inj, sizeof(inj));
-	ic_cli_replay_line(cfg, replay, sizeof(replay));
-	fprintf(out, "%s seed 0x%" PRIx64 "  inject %s  (run %s, %.3f s)\n", spec, cfg->seed, inj,
-		res->runid, res->seconds);
-	if (res->status == IC_RUN_BROKEN)
-		fprintf(out, "  BROKEN: %s\n", res->broken);
-	for (unsigned i = 0; i < res->nfindings; i++) {
-		const char *text = res->findings[i].text;
+	fprintf(out, "%s seed 0x%" PRIx64 "  inject %s  (run %s, %.3f s)\n", v->spec, v->seed, v->inject,
+		v->runid, v->seconds);
+	if (v->broken)
+		fprintf(out, "  BROKEN: %s\n", v->broken);
+	for (unsigned i = 0; i < v->nfindings; i++) {
+		const char *text = v->text[i];
 		const char *nl = strchr(text, '\n');
 		int first = nl ? (int)(nl - text) : (int)strlen(text);
-		fprintf(out, "  FAIL %s: %.*s\n", res->findings[i].checker, first, text);
+		fprintf(out, "  FAIL %s: %.*s\n", v->checker[i], first, text);
 		/* Evidence lines, indented under the verdict. */
 		for (const char *line = nl ? nl + 1 : NULL; line && *line;) {
 			const char *end = strchr(line, '\n');
@@ -48,12 +44,30 @@ void ic_report_run(FILE *out, const ic_run_cfg *cfg, const ic_run_result *res, u
 			line = end ? end + 1 : NULL;
 		}
 	}
-	fputs(res->evidence, out);
-	if (res->kept[0])
-		fprintf(out, "  kept for inspection: %s\n", res->kept);
+	fputs(v->evidence, out);
+	if (v->kept[0])
+		fprintf(out, "  kept for inspection: %s\n", v->kept);
 	if (replays)
 		fprintf(out, "  reproduced %u/%u replays\n", reproduced, replays);
-	fprintf(out, "  replay: %s\n", replay);
+	fprintf(out, "  replay: %s\n", v->replay);
+}
+
+void ic_report_run(FILE *out, const ic_run_cfg *cfg, const ic_run_result *res, unsigned replays,
+		   unsigned reproduced)
+{
+	char spec[256], inj[512], replay[1024];
+	ic_cli_spec_text(cfg, spec, sizeof(spec));
+	inject_text(cfg, inj, sizeof(inj));
+	ic_cli_replay_line(cfg, replay, sizeof(replay));
+	ic_run_view v = {.spec = spec, .inject = inj, .runid = res->runid, .seed = cfg->seed,
+			 .seconds = res->seconds, .broken = res->status == IC_RUN_BROKEN ? res->broken : NULL,
+			 .nfindings = res->nfindings, .evidence = res->evidence, .kept = res->kept,
+			 .replay = replay};
+	for (unsigned i = 0; i < res->nfindings; i++) {
+		v.checker[i] = res->findings[i].checker;
+		v.text[i] = res->findings[i].text;
+	}
+	ic_report_view(out, &v, replays, reproduced);
 }
 
 void ic_report_summary(FILE *out, const ic_tally *t)
@@ -72,20 +86,35 @@ void ic_report_summary(FILE *out, const ic_tally *t)
 
 /* ---- JSON ---- */
 
+/* JSON text is UTF-8 (RFC 8259): a byte that is not (a spec typed in another
+ * encoding, a kernel string) becomes U+FFFD, so the file stays readable. */
 static void json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = *p < 0x80 ? 1 : ic_utf8_len(p, strnlen((const char *)p, 4));
 		if (*p == '"' || *p == '\\')
 			fprintf(f, "\\%c", *p);
 		else if (*p == '\n')
 			fputs("\\n", f);
 		else if (*p < 0x20)
 			fprintf(f, "\\u%04x", *p);
+		else if (n == 0)
+			fputs("\\ufffd", f);
 		else
-			fputc(*p, f);
+			fwrite(p, 1, n, f);
+		p += n ? n : 1;
 	}
 	fputc('"', f);
+}
+
+/* JSON has no inf or nan: those are written as null. */
+static void json_num(FILE *f, double v)
+{
+	if (isfinite(v))
+		fprintf(f, "%g", v);
+	else
+		fputs("null", f);
 }
 
 /* A sysctl as the kernel prints it, or "" when this kernel has none. */
@@ -137,8 +166,10 @@ static void json_environment(FILE *f)
 	json_str(f, u.release);
 	fprintf(f, ",\"machine\":");
 	json_str(f, u.machine);
-	fprintf(f, ",\"cores\":%ld,\"sanitizer\":\"%s\",\"timeout_factor\":%g,\"sysctl\":{",
-		sysconf(_SC_NPROCESSORS_ONLN), sanitizer(), ic_timeout_factor());
+	fprintf(f, ",\"cores\":%ld,\"sanitizer\":\"%s\",\"timeout_factor\":", sysconf(_SC_NPROCESSORS_ONLN),
+		sanitizer());
+	json_num(f, ic_timeout_factor());
+	fprintf(f, ",\"sysctl\":{");
 	for (size_t i = 0; i < sizeof(sysctls) / sizeof(sysctls[0]); i++) {
 		read_sysctl(sysctls[i][1], value, sizeof(value));
 		fprintf(f, "%s\"%s\":", i ? "," : "", sysctls[i][0]);
@@ -157,16 +188,70 @@ static void json_environment(FILE *f)
 	fprintf(f, "}}");
 }
 
-int ic_json_open(ic_json *j, const char *path, const char *mode_name)
+void ic_json_value(FILE *f, const ic_jval *v)
+{
+	switch (v->type) {
+	case IC_JNULL:
+		fputs("null", f);
+		break;
+	case IC_JFALSE:
+		fputs("false", f);
+		break;
+	case IC_JTRUE:
+		fputs("true", f);
+		break;
+	case IC_JNUMBER:
+		fputs(v->str, f); /* as it was written: 64-bit integers stay exact */
+		break;
+	case IC_JSTRING:
+		json_str(f, v->str);
+		break;
+	case IC_JARRAY:
+	case IC_JOBJECT:
+		fputc(v->type == IC_JARRAY ? '[' : '{', f);
+		for (size_t i = 0; i < v->n; i++) {
+			if (i)
+				fputc(',', f);
+			if (v->type == IC_JOBJECT) {
+				json_str(f, v->keys[i]);
+				fputc(':', f);
+			}
+			ic_json_value(f, &v->items[i]);
+		}
+		fputc(v->type == IC_JARRAY ? ']' : '}', f);
+		break;
+	}
+}
+
+int ic_json_open_env(ic_json *j, const char *path, const char *mode_name, const ic_jval *environment)
 {
 	j->first = true;
 	j->f = path ? fopen(path, "w") : NULL;
 	if (!j->f)
 		return path ? -1 : 0;
 	fprintf(j->f, "{\"format\":\"ipchaos-results\",\"format_version\":1,\"mode\":\"%s\",", mode_name);
-	json_environment(j->f);
+	if (environment) {
+		fprintf(j->f, "\"environment\":");
+		ic_json_value(j->f, environment);
+	} else {
+		json_environment(j->f);
+	}
 	fprintf(j->f, ",\n\"runs\":[");
 	return 0;
+}
+
+int ic_json_open(ic_json *j, const char *path, const char *mode_name)
+{
+	return ic_json_open_env(j, path, mode_name, NULL);
+}
+
+void ic_json_run_value(ic_json *j, const ic_jval *run)
+{
+	if (!j->f)
+		return;
+	fprintf(j->f, "%s\n", j->first ? "" : ",");
+	j->first = false;
+	ic_json_value(j->f, run);
 }
 
 void ic_json_run(ic_json *j, const ic_run_cfg *cfg, const ic_run_result *res, const char *expected)

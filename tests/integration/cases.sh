@@ -953,6 +953,233 @@ case_ci_bad_input() {
 	GTEST_SHARD_INDEX=5 GTEST_TOTAL_SHARDS=2 bad_one "GTEST_SHARD_INDEX=5" "$J" run --junit "$J" shm_counter
 }
 
+# ---------------------------------------------------------------- merge --
+
+# Shards of a sweep with findings, merged: the same runs, verdicts, summary
+# and exit code as one unsharded run; a foreign environment only warns.
+# The spec with a finding is a planted leak: deterministic, so separate runs agree.
+case_merge_shards() {
+	local -a args=(run shm_counter:bug=leak shm_counter mq --inject delay --keep-going --seeds 9)
+	ic "${args[@]}" --json "$T/whole.json"
+	expect_rc 1 "${args[@]}"
+	local i
+	for i in 0 1 2; do
+		ic "${args[@]}" --shard "$i/3" --json "$T/s$i.json"
+		expect_rc 1 "${args[@]}" --shard "$i/3"
+	done
+	ic merge "$T/s2.json" "$T/s0.json" "$T/s1.json" --json "$T/m.json"
+	expect_rc 1 merge
+	[ ! -s "$T/err" ] || { show_output merge; fail "merge wrote to stderr"; }
+	grep -qx 'summary: 27 runs, 18 passed, 9 failed, 0 broken, .*' "$T/out" || { show_output merge; fail "summary line"; }
+	[ "$(grep -c '^  FAIL leaks: ' "$T/out")" = 9 ] || { show_output merge; fail "not 9 FAIL leaks lines"; }
+	[ "$(grep -c '^  replay: ipchaos run shm_counter:lock=robust,bug=leak' "$T/out")" = 9 ] || { show_output merge; fail "not 9 replay lines"; }
+	ok "merge exits 1: $(grep '^summary:' "$T/out")"
+	py "$T/m.json" "$T/whole.json" <<'EOF' || exit 1
+whole = json.load(open(argv[0]))
+key = lambda r: (r["spec"], tuple(r["inject"]), r["seed"], r["verdict"])
+if sorted(map(key, runs)) != sorted(map(key, whole["runs"])): bad("merged runs differ from the unsharded run's")
+if len(set(map(key, runs))) != len(runs): bad("a run twice in the merged file")
+order = [(r["spec"], r["inject"], int(r["seed"], 16)) for r in runs]
+if order != sorted(order): bad("runs are not ordered by spec, inject, seed")
+for k in ("runs", "passed", "failed", "broken", "exit"):
+    if summary[k] != whole["summary"][k]: bad("summary %s: merged %r, unsharded %r" % (k, summary[k], whole["summary"][k]))
+if d["mode"] != "run" or d["environment"] != whole["environment"]: bad("mode or environment changed")
+if not any(r["findings"] for r in runs): bad("no finding survived the merge")
+print("  ok: merged JSON: the unsharded run's %d (spec, seed, verdict), summary %r" % (len(runs), summary))
+EOF
+	# Merging its own output again changes nothing but the summary's seconds.
+	ic merge "$T/m.json" --json "$T/mm.json"
+	expect_rc 1 merge again
+	"$PY" -I -S -c 'import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+for x in (a, b): del x["summary"]["seconds"]
+sys.exit(a != b)' "$T/m.json" "$T/mm.json" || fail "merging the merged file changed it"
+	ok "merging the merged file gives it back"
+	"$PY" -I -S -c 'import json, sys
+d = json.load(open(sys.argv[1])); d["environment"]["version"] = "9.9.9"; d["environment"]["kernel"] = "other"
+json.dump(d, open(sys.argv[2], "w"))' "$T/s1.json" "$T/s1x.json"
+	ic merge "$T/s0.json" "$T/s1x.json" "$T/s2.json" --json "$T/mx.json"
+	expect_rc 1 merge with another environment
+	[ "$(wc -l <"$T/err")" = 1 ] && grep -q 'warning: .* different environments (version 0.1.0 vs 9.9.9, kernel)' "$T/err" ||
+		{ show_output merge; fail "expected one warning line naming version and kernel"; }
+	py "$T/mx.json" <<'EOF' || exit 1
+if d["environment"]["version"] == "9.9.9" or len(runs) != 27: bad("kept the wrong environment, or lost runs")
+EOF
+	ok "another environment: merged, one warning: $(cat "$T/err")"
+}
+
+# JUnit from merged shards: what run --junit writes for the unsharded run.
+case_merge_junit() {
+	local -a args=(run shm_counter:bug=leak shm_counter --inject delay --keep-going --seeds 6)
+	ic "${args[@]}" --junit "$T/whole.xml"
+	expect_rc 1 "${args[@]}" --junit
+	local i
+	for i in 0 1; do
+		ic "${args[@]}" --shard "$i/2" --json "$T/s$i.json"
+		expect_rc 1 "${args[@]}" --shard "$i/2"
+	done
+	ic merge "$T/s0.json" "$T/s1.json" --junit "$T/m.xml"
+	expect_rc 1 merge --junit
+	"$PY" -I -S - "$T/m.xml" "$T/whole.xml" <<'EOF' || exit 1
+import sys, xml.etree.ElementTree as ET
+def bad(m):
+    print("FAIL: " + m); sys.exit(1)
+def cases(path):
+    root = ET.parse(path).getroot()
+    return root, [(c.get("classname"), c.get("name"), c.find("failure") is not None, c.find("error") is not None,
+                   c.find("system-out").text.split("\n")[0]) for c in root.iter("testcase")]
+root, merged = cases(sys.argv[1])
+_, whole = cases(sys.argv[2])
+if (root.get("tests"), root.get("failures"), root.get("errors")) != ("2", "1", "0"): bad("root %r" % root.attrib)
+if merged != whole: bad("merged testcases %r differ from the unsharded run's %r" % (merged, whole))
+f = root.find("testsuite/testcase/failure")
+for need in ("leaks", "seed 0x1", "replay: ipchaos run shm_counter:lock=robust,bug=leak"):
+    if need not in f.get("message") + f.text: bad("failure lacks %r" % need)
+print("  ok: merged JUnit parses: 2 testcases, 1 failure, as the unsharded run's: %r" % [m[1] for m in merged])
+EOF
+}
+
+# Bad input: a one-line error naming the file and what is wrong, exit 2, nothing written.
+case_merge_bad_input() {
+	local J="$T/never.json"
+	ic run shm_counter --seeds 4 --shard 0/2 --json "$T/a.json"
+	expect_rc 0 run --shard 0/2
+	ic run shm_counter --seeds 4 --shard 0/4 --json "$T/b.json"
+	expect_rc 0 run --shard 0/4
+	head -c 60 "$T/a.json" >"$T/trunc.json"
+	sed 's/"ipchaos-results"/"other-results"/' "$T/a.json" >"$T/format.json"
+	sed 's/"format_version":1/"format_version":2/' "$T/a.json" >"$T/v2.json"
+	sed 's/"mode":"run"/"mode":"all"/' "$T/a.json" >"$T/all.json"
+	sed 's/"seed":"0x1"/"seed":1/' "$T/a.json" >"$T/seed.json"
+	printf '{"runs":[1,]}' >"$T/comma.json"
+	bad_one "trunc.json: offset 60: unexpected end of input (expected a key)" "$J" merge "$T/trunc.json" --json "$J"
+	bad_one "comma.json: offset 11: a trailing comma before ']'" "$J" merge "$T/comma.json" --json "$J"
+	bad_one "nosuch.json: cannot read: No such file or directory" "$J" merge "$T/a.json" "$T/nosuch.json" --json "$J"
+	bad_one 'format.json: not an ipchaos results file: "format" is "other-results"' "$J" merge "$T/format.json" --json "$J"
+	bad_one '"format_version" is 2, expected 1' "$J" merge "$T/v2.json" --json "$J"
+	bad_one 'seed.json: runs[0]: "seed" is 1, expected a string like "0x2a"' "$J" merge "$T/seed.json" --json "$J"
+	bad_one 'mode "all", but' "$J" merge "$T/a.json" "$T/all.json" --json "$J"
+	bad_one "a.json and $T/b.json both hold shm_counter:lock=robust,bug=none [no injection] seed 0x1" "$J" \
+		merge "$T/a.json" "$T/b.json" --json "$J"
+	bad_one "both hold" "$J" merge "$T/a.json" "$T/a.json" --json "$J"
+	bad_one "no results files to merge" "$J" merge --json "$J"
+	bad_one "unknown option --frobnicate" "$J" merge "$T/a.json" --frobnicate --json "$J"
+	bad_one "--junit /nonexistent/dir/x.xml: cannot write there" "$J" merge "$T/a.json" --junit /nonexistent/dir/x.xml
+}
+
+# Hand-written results: the exit code and JUnit decided from the runs alone.
+# Mode all: an expectation is met when its planted bug was found, missed when
+# it was not (within its seeds) or a run ended otherwise than expected.
+merge_fixture() { # FILE MODE SUMMARY_EXIT RUN...; a RUN is spec|inject|expected|seed|verdict
+	"$PY" -I -S - "$@" <<'EOF'
+import json, sys
+path, mode, code, runs = sys.argv[1], sys.argv[2], int(sys.argv[3]), []
+for r in sys.argv[4:]:
+    spec, inject, expected, seed, verdict = r.split("|")
+    run = {"scenario": spec.split(":")[0], "spec": spec, "inject": inject.split() if inject else [], "procs": "2",
+           "ops": 1000, "seed": seed, "run_id": "0123456789abcdef", "verdict": verdict, "seconds": 0.01,
+           "recoveries": 0, "messages": 0, "bytes": 0, "findings": [],
+           "replay": "ipchaos run %s --seed %s" % (spec, seed)}
+    if expected:
+        run["expected"] = expected
+    if verdict == "broken":
+        run["broken"] = "cannot create the arena: No space left on device"
+    elif verdict != "pass":
+        run["findings"] = [{"checker": verdict, "text": "the %s invariant broke\n  evidence line\n" % verdict}]
+    if verdict != "pass":
+        run["evidence"] = "  roles: p0 exit 0\n"
+    runs.append(run)
+s = {"runs": len(runs), "passed": sum(r["verdict"] == "pass" for r in runs), "broken": sum(r["verdict"] == "broken" for r in runs),
+     "seconds": 0.1, "exit": code}
+s["failed"] = len(runs) - s["passed"] - s["broken"]
+json.dump({"format": "ipchaos-results", "format_version": 1, "mode": mode,
+           "environment": {"version": "0.1.0", "kernel": "test"}, "runs": runs, "summary": s}, open(path, "w"))
+EOF
+}
+
+case_merge_verdicts() {
+	local I='delay:p=0.05,max=20'
+	# Shard 0: a planted bug not found within its 2 seeds (missed) and one found (met);
+	# shard 1: a "pass" expectation whose second seed failed (missed).
+	merge_fixture "$T/a0.json" all 1 "shm_counter:lock=none,bug=none|$I|counter|0x1|pass" \
+		"shm_counter:lock=none,bug=none|$I|counter|0x2|pass" "shm_counter:lock=sem,bug=none|kill:at=counter/loaded|dead-holder|0x1|dead-holder"
+	merge_fixture "$T/a1.json" all 1 "mq:prio=on|$I|pass|0x1|pass" "mq:prio=on|$I|pass|0x2|messages"
+	ic merge "$T/a1.json" "$T/a0.json" --json "$T/m.json" --junit "$T/m.xml"
+	expect_rc 1 merge mode all
+	grep -qx 'expectations: 1 met, 2 missed' "$T/out" || { show_output merge; fail "no 'expectations: 1 met, 2 missed'"; }
+	grep -q '^  MISS  shm_counter:lock=none,bug=none \[delay:p=0.05,max=20\] planted bug not found: expected counter within 2 seeds$' "$T/out" ||
+		{ show_output merge; fail "no MISS line for the bug not found"; }
+	grep -q '^  MISS  mq:prio=on \[delay:p=0.05,max=20\] expected pass, got messages:$' "$T/out" ||
+		{ show_output merge; fail "no MISS line for the failed pass"; }
+	ok "mode all: exit 1, $(grep '^expectations:' "$T/out")"
+	"$PY" -I -S - "$T/m.xml" "$T/m.json" <<'EOF' || exit 1
+import json, sys, xml.etree.ElementTree as ET
+def bad(m):
+    print("FAIL: " + m); sys.exit(1)
+root = ET.parse(sys.argv[1]).getroot()
+if (root.get("tests"), root.get("failures"), root.get("errors")) != ("3", "2", "0"): bad("root %r" % root.attrib)
+fails = {c.get("name"): c.find("failure").get("message") for c in root.iter("testcase") if c.find("failure") is not None}
+if sorted(fails) != ["mq:prio=on [delay:p=0.05,max=20] -> pass", "shm_counter:lock=none,bug=none [delay:p=0.05,max=20] -> counter"]: bad("failing cases %r" % fails)
+if "planted bug not found" not in fails["shm_counter:lock=none,bug=none [delay:p=0.05,max=20] -> counter"]: bad("message %r" % fails)
+d = json.load(open(sys.argv[2]))
+if d["mode"] != "all" or d["summary"] != {"runs": 5, "passed": 3, "failed": 2, "broken": 0, "seconds": 0.2, "exit": 1}: bad("summary %r" % d["summary"])
+print("  ok: JUnit 3 testcases, 2 failures; JSON summary %r" % d["summary"])
+EOF
+	# Mode run: a broken run is exit 3; so is an input that was interrupted (130), with a warning.
+	merge_fixture "$T/r0.json" run 3 "mq|$I||0x1|pass" "mq|$I||0x2|broken"
+	merge_fixture "$T/r1.json" run 0 "mq|$I||0x3|pass"
+	merge_fixture "$T/r2.json" run 130 "mq|$I||0x4|pass"
+	ic merge "$T/r0.json" "$T/r1.json" --junit "$T/r.xml"
+	expect_rc 3 merge broken
+	grep -q '^  BROKEN: cannot create the arena' "$T/out" || { show_output merge; fail "no BROKEN line"; }
+	grep -q 'errors="1"' "$T/r.xml" || fail "JUnit has no error for the broken run"
+	ok "a broken run: exit 3, a JUnit error"
+	ic merge "$T/r1.json" "$T/r2.json"
+	expect_rc 3 merge interrupted
+	grep -qx "ipchaos merge: warning: $T/r2.json: that run was interrupted (exit 130): its results are incomplete" "$T/err" ||
+		{ show_output merge; fail "no warning for the interrupted input"; }
+	ok "an interrupted input: exit 3, $(cat "$T/err")"
+	ic merge "$T/r1.json"
+	expect_rc 0 merge passing
+	ok "all passed: exit 0"
+}
+
+# Real run --all shards (a few expectations of a 50-way split: the whole of --all takes minutes).
+case_merge_all() {
+	local i
+	for i in 0 3; do
+		ic run --all --shard "$i/50" --json "$T/a$i.json"
+		expect_rc 0 run --all --shard "$i/50"
+	done
+	ic merge "$T/a0.json" "$T/a3.json" --json "$T/m.json" --junit "$T/m.xml"
+	expect_rc 0 merge
+	grep -qx 'expectations: 4 met, 0 missed' "$T/out" || { show_output merge; fail "no 'expectations: 4 met, 0 missed'"; }
+	py "$T/m.json" "$T/a0.json" "$T/a3.json" <<'EOF' || exit 1
+parts = [json.load(open(p))["runs"] for p in argv]
+key = lambda r: (r["spec"], tuple(r["inject"]), r["expected"], r["seed"], r["verdict"])
+if sorted(map(key, runs)) != sorted(map(key, sum(parts, []))): bad("merged runs differ from the shards'")
+if d["mode"] != "all" or summary["exit"] != 0: bad("mode %r exit %r" % (d["mode"], summary["exit"]))
+print("  ok: mode all, %d runs of 4 expectations, exit 0" % len(runs))
+EOF
+	"$PY" -I -S -c 'import sys, xml.etree.ElementTree as ET
+r = ET.parse(sys.argv[1]).getroot()
+sys.exit((r.get("tests"), r.get("failures"), r.get("errors")) != ("4", "0", "0"))' "$T/m.xml" || fail "JUnit is not 4 tests, 0 failures"
+	ok "JUnit: 4 testcases, no failure"
+}
+
+case_merge_help() {
+	ic merge --help
+	expect_rc 0 merge --help
+	grep -q '^  ipchaos merge FILE\.\.\. \[--json OUT\] \[--junit OUT\]$' "$T/out" || { show_output; fail "no synopsis in merge --help"; }
+	local src got
+	src=$(cd "$(dirname "$0")/../.." && pwd)
+	got=$(bash -c 'source "$1"; COMP_WORDS=(ipchaos me); COMP_CWORD=1; _ipchaos; echo "${COMPREPLY[*]}";
+		COMP_WORDS=(ipchaos merge a.json --j); COMP_CWORD=3; _ipchaos; echo "${COMPREPLY[*]}"' _ "$src/completions/ipchaos.bash")
+	[ "$got" = "merge
+--json --junit" ] || fail "completion offered: $got"
+	ok "merge --help; completion: $(tr '\n' ' ' <<<"$got")"
+}
+
 # The man page renders without warnings; bash completion offers scenarios and injectors.
 case_man_and_completion() {
 	local src

@@ -48,7 +48,7 @@ void ic_case_run(ic_case *k, const ic_run_cfg *cfg, const ic_run_result *res)
 	const char *text = res->status == IC_RUN_BROKEN ? res->broken : res->findings[0].text;
 	snprintf(k->message, sizeof(k->message), "%s: %.*s (seed 0x%" PRIx64 ")", ic_run_verdict(res),
 		 (int)strcspn(text, "\n"), text, cfg->seed);
-	ic_cli_replay_line(cfg, k->replay, sizeof(k->replay));
+	ic_replay_line(cfg, k->replay, sizeof(k->replay));
 	size_t size = 0;
 	FILE *f = open_memstream(&k->detail, &size);
 	if (f) {

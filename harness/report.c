@@ -4,6 +4,7 @@
  */
 #include "report.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -24,13 +25,29 @@ static void inject_text(const ic_run_cfg *cfg, char *buf, size_t size)
 		snprintf(buf, size, "none");
 }
 
+void ic_replay_line(const ic_run_cfg *cfg, char *buf, size_t size)
+{
+	static const char tool[] = "ipchaos";
+	ic_cli_replay_line(cfg, buf, size);
+	/* As invoked, not the basename: the line then runs from where this one ran. */
+	const char *prog = program_invocation_name;
+	if (strcmp(program_invocation_short_name, tool) == 0 || !prog[0] ||
+	    strncmp(buf, tool, sizeof(tool) - 1) != 0)
+		return;
+	size_t plen = strlen(prog), rest = strlen(buf) - (sizeof(tool) - 1);
+	if (plen + rest >= size)
+		return;
+	memmove(buf + plen, buf + sizeof(tool) - 1, rest + 1);
+	memcpy(buf, prog, plen);
+}
+
 void ic_report_run(FILE *out, const ic_run_cfg *cfg, const ic_run_result *res, unsigned replays,
 		   unsigned reproduced)
 {
 	char spec[256], inj[512], replay[1024];
 	ic_cli_spec_text(cfg, spec, sizeof(spec));
 	inject_text(cfg, inj, sizeof(inj));
-	ic_cli_replay_line(cfg, replay, sizeof(replay));
+	ic_replay_line(cfg, replay, sizeof(replay));
 	fprintf(out, "%s seed 0x%" PRIx64 "  inject %s  (run %s, %.3f s)\n", spec, cfg->seed, inj,
 		res->runid, res->seconds);
 	if (res->status == IC_RUN_BROKEN)
@@ -176,7 +193,7 @@ void ic_json_run(ic_json *j, const ic_run_cfg *cfg, const ic_run_result *res, co
 	FILE *f = j->f;
 	char spec[256], inj[256], replay[1024];
 	ic_cli_spec_text(cfg, spec, sizeof(spec));
-	ic_cli_replay_line(cfg, replay, sizeof(replay));
+	ic_replay_line(cfg, replay, sizeof(replay));
 	fprintf(f, "%s\n{\"scenario\":", j->first ? "" : ",");
 	j->first = false;
 	json_str(f, cfg->sc->name);

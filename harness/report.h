@@ -13,6 +13,12 @@ typedef struct ic_tally {
 	double seconds;
 } ic_tally;
 
+/*
+ * The command that reproduces a run, starting with the program that ran it:
+ * "ipchaos", or a user's scenario program (ic_main) as it was invoked.
+ */
+void ic_replay_line(const ic_run_cfg *cfg, char *buf, size_t size);
+
 /* The finding (or broken run) as a block that ends with its replay line. */
 void ic_report_run(FILE *out, const ic_run_cfg *cfg, const ic_run_result *res, unsigned replays,
 		   unsigned reproduced);

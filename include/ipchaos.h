@@ -19,7 +19,8 @@
  * Part 1 below may stay in production code: built with -DIPCHAOS_DISABLE,
  * points and log calls compile to nothing and the wrappers to the plain
  * system calls, as static inline functions, so that build needs no
- * libipchaos at all (only -lpthread, and -lrt on glibc before 2.34).
+ * libipchaos at all (only -lpthread, and -lrt on glibc before 2.34; and
+ * POSIX 2008: _POSIX_C_SOURCE=200809L or _GNU_SOURCE, for robust mutexes).
  * Part 2 (messages, channels, SysV keys, role facts, scenarios, ic_main) is
  * harness-only: under IPCHAOS_DISABLE it is not declared, so a call left in
  * production code is a compile error, not a surprise at run time.

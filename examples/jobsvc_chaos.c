@@ -117,7 +117,7 @@ static const char *const wq_sites[] = {"workq", NULL};
 static const ic_expect wq_expect[] = {
 	{"bug=none", "delay", "pass", 50, NULL},
 	{"bug=unlocked_peek", "delay", "messages", 100, NULL},
-	{"bug=none", "kill:at=workq/pop/locked", "dead-holder", 1, NULL},
+	{"bug=none", "kill:at=workq/pop/locked,p=0.05", "dead-holder", 1, NULL},
 	{0},
 };
 

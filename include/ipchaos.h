@@ -114,7 +114,7 @@ static inline void ic_point(ic_ctx *ctx, const char *name)
  * outcome. ic_info() records a fact that is no operation. A record counts
  * once written whole: a process killed mid-write loses only it. Not points.
  * No error return: a process that logs more than the scenario's
- * events_per_op x ops records makes its run BROKEN (exit 3), not wrong.
+ * events_per_op x ops x processes records makes its run BROKEN (exit 3).
  */
 void ic_invoke(ic_ctx *ctx, uint32_t op, uint64_t a, uint64_t b);
 void ic_ok(ic_ctx *ctx, uint32_t op, uint64_t a, uint64_t b);
@@ -127,7 +127,7 @@ void ic_info(ic_ctx *ctx, uint32_t op, uint64_t a, uint64_t b);
  * ic_lock_init: initialise a lock of `kind` in shared memory, process-shared,
  * and record it under the name `site` (what nolock:at= selects and a
  * dead-holder finding names). In setup, before the roles fork. Not a point.
- * 0, or -1 with errno: ENOSPC (more than the harness's 32 locks per run), or
+ * 0, or -1 with errno: ENOSPC (more than the harness's 16 locks per run), or
  * what pthread_mutex_init / sem_init return.
  * ic_lock_destroy: the matching destroy; never on a lock whose holder died.
  */

@@ -972,12 +972,14 @@ stall" ] || fail "completion offered: $got"
 # pkg-config, its CTest tests run (the correct code passes, the planted bug
 # is found), and the IPCHAOS_DISABLE demo built without libipchaos and run.
 case_install_example() {
-	local src build prefix lib f missing=
+	local src build cc prefix lib f missing=
 	src=$(cd "$(dirname "$0")/../.." && pwd)
 	build=$(dirname "$IC")
 	for f in cmake ctest make pkg-config nm cc; do
 		command -v "$f" >/dev/null || skip "$f is not installed"
 	done
+	# The compiler that built the library links the example (sanitizer runtimes differ).
+	cc=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt")
 	prefix=$T/prefix
 	cmake --install "$build" --prefix "$prefix" >"$T/install.log" 2>&1 ||
 		{ cat "$T/install.log"; fail "cmake --install $build failed"; }
@@ -992,7 +994,8 @@ case_install_example() {
 	[ -z "$missing" ] || { find "$prefix" -type f; fail "not installed:$missing"; }
 	ok "installed: binary, header, library, CMake package, pkg-config file, man page, completion"
 
-	cmake -S "$src/examples" -B "$T/ex" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_FLAGS=-Werror \
+	cmake -S "$src/examples" -B "$T/ex" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$cc" \
+		-DCMAKE_C_FLAGS=-Werror \
 		>"$T/ex.log" 2>&1 && cmake --build "$T/ex" -j2 >>"$T/ex.log" 2>&1 ||
 		{ cat "$T/ex.log"; fail "examples/ does not build with find_package(ipchaos)"; }
 	ctest --test-dir "$T/ex" --output-on-failure -j2 >"$T/ctest.log" 2>&1 ||
@@ -1010,7 +1013,7 @@ case_install_example() {
 		{ show_output; fail "the replay line does not name the user's program"; }
 	ok "the user's program finds the bug, and its replay line names it"
 
-	PKG_CONFIG_PATH=$prefix/$lib/pkgconfig make -C "$src/examples" O="$T" CFLAGS=-Werror \
+	PKG_CONFIG_PATH=$prefix/$lib/pkgconfig make -C "$src/examples" O="$T" CC="$cc" CFLAGS=-Werror \
 		>"$T/make.log" 2>&1 || { cat "$T/make.log"; fail "examples/ does not build with pkg-config"; }
 	"$T/jobsvc-chaos" run tally --seeds 2 >"$T/out" 2>"$T/err"
 	RC=$?

@@ -261,7 +261,7 @@ static bool decide_expectation(campaign *c, const ic_expect *e, ic_run_cfg *cfg,
 		if (found) {
 			feed_stop(c, &f);
 			if (k)
-				k->runs++, k->seconds += c->res->seconds, k->last_seed = cfg->seed;
+				ic_case_count(k, cfg->seed, c->res->seconds);
 			say(c, "  ok    %-34s [%s] %s found at seed 0x%" PRIx64 " (%" PRIu64 " run%s, %.2f s)\n",
 			    spec, inj, e->verdict, cfg->seed, s + 1, s ? "s" : "", c->t.seconds - t0);
 			return true;

@@ -472,11 +472,24 @@ void ic_cli_spec_text(const ic_run_cfg *cfg, char *buf, size_t size)
 					cfg->sc->keys[k].name, cfg->variant[k]);
 }
 
+static const char *program_name = "ipchaos";
+
+void ic_set_program_name(const char *argv0)
+{
+	if (argv0 && argv0[0])
+		program_name = argv0;
+}
+
+const char *ic_program_name(void)
+{
+	return program_name;
+}
+
 void ic_cli_replay_line(const ic_run_cfg *cfg, char *buf, size_t size)
 {
 	char spec[256], inj[256];
 	ic_cli_spec_text(cfg, spec, sizeof(spec));
-	size_t len = (size_t)snprintf(buf, size, "ipchaos run %s", spec);
+	size_t len = (size_t)snprintf(buf, size, "%s run %s", ic_program_name(), spec);
 	for (unsigned i = 0; i < cfg->ninj && len < size; i++) {
 		ic_inj_format(&cfg->inj[i], inj, sizeof(inj));
 		len += (size_t)snprintf(buf + len, size - len, " --inject %s", inj);

@@ -50,6 +50,10 @@ int ic_cli_validate(const ic_run_cfg *cfg, char *err, size_t errsize);
 int ic_cli_parse_procs(ic_run_cfg *cfg, const char *arg, char *err, size_t errsize);
 int ic_cli_parse_seed(const char *arg, uint64_t *seed);
 const ic_scenario *ic_cli_find_scenario(const ic_opts *o, const char *name);
+/* What replay lines start with: "ipchaos", or a user's scenario program as it
+ * was invoked (ic_main sets it), so they run from where it ran. */
+void ic_set_program_name(const char *argv0);
+const char *ic_program_name(void);
 /* The exact command that reproduces a run. */
 void ic_cli_replay_line(const ic_run_cfg *cfg, char *buf, size_t size);
 /* "shm_counter:lock=none,bug=none" */

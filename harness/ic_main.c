@@ -214,6 +214,8 @@ int ic_main(int argc, char **argv, const ic_scenario *const *extra)
 		return IC_EXIT_BROKEN;
 	}
 	o->extra = extra;
+	if (extra && extra[0])
+		ic_set_program_name(argv[0]);
 	const char *cmd = argc > 1 ? argv[1] : "";
 	if (strcmp(cmd, "run") == 0) {
 		code = cmd_run(o, argc - 2, argv + 2);

@@ -2,12 +2,28 @@
  * ipchaos.h: the public API of ipchaos.
  *
  * Code under test calls these from inside a run: injection points, locks whose
- * holder the harness can see, IPC objects the harness tracks and removes, and the
- * Jepsen-style event log the checkers read. A scenario is a descriptor (roles,
- * variants, points, expectations) that ic_main() runs like the built-in ones.
+ * holder the harness can see, IPC objects the harness tracks and removes, and
+ * the Jepsen-style event log the checkers read. A scenario is a descriptor
+ * (roles, variants, points, expectations) that ic_main() runs like the
+ * built-in ones. Link with ipchaos::ipchaos (CMake) or
+ * `pkg-config --static --libs ipchaos`.
  *
- * Built with -DIPCHAOS_DISABLE, points vanish and the wrappers become the plain
- * calls, so instrumented code can ship.
+ * Conventions. Every call takes the run's context, `ctx`, that the harness
+ * hands to setup, role bodies and observe; code that runs outside a run passes
+ * what it was given. An *injection point* is a place where the injectors chosen
+ * with --inject may act: delay, stall or kill this process (at points), skip a
+ * lock (nolock, at ic_lock), make a call fail (fail, at the wrapped calls).
+ * Unarmed (no injector acts in this process), a point costs one load and one
+ * predicted branch. Errors follow the call each wraps: -1 with errno.
+ *
+ * Part 1 below may stay in production code: built with -DIPCHAOS_DISABLE,
+ * points and log calls compile to nothing and the wrappers to the plain
+ * system calls, as static inline functions, so that build needs no
+ * libipchaos at all (only -lpthread, and -lrt on glibc before 2.34; and
+ * POSIX 2008: _POSIX_C_SOURCE=200809L or _GNU_SOURCE, for robust mutexes).
+ * Part 2 (messages, channels, SysV keys, role facts, scenarios, ic_main) is
+ * harness-only: under IPCHAOS_DISABLE it is not declared, so a call left in
+ * production code is a compile error, not a surprise at run time.
  */
 #ifndef IPCHAOS_H
 #define IPCHAOS_H
@@ -25,7 +41,9 @@
 extern "C" {
 #endif
 
-/* One per process of a run; the harness owns it. */
+/* ==== Part 1: calls that may stay in production code ================== */
+
+/* One per process of a run; the harness owns it. NULL under IPCHAOS_DISABLE. */
 typedef struct ic_ctx ic_ctx;
 
 /* The first member of every ic_ctx: lets ic_point() test one byte inline. */
@@ -33,52 +51,17 @@ struct ic_ctx_head {
 	unsigned char armed; /* any injector acts at points in this process */
 };
 
-/* ---- Injection points ------------------------------------------------ */
-
-void ic_point_hit(ic_ctx *ctx, const char *name);
-
-/*
- * A place where injectors may act: delay, stop, or kill this process.
- * Names are hierarchical ("ring/push/after_write"); injectors select them by
- * name or glob. Unarmed, a point is one load and one predicted branch.
- */
-static inline void ic_point(ic_ctx *ctx, const char *name)
-{
-#ifdef IPCHAOS_DISABLE
-	(void)ctx;
-	(void)name;
-#else
-	if (__builtin_expect(((const struct ic_ctx_head *)(const void *)ctx)->armed, 0))
-		ic_point_hit(ctx, name);
-#endif
-}
-
-/* ---- Event log ------------------------------------------------------- */
-
 /* Operation codes the built-in checkers understand; users add from IC_OP_USER. */
 enum ic_op {
 	IC_OP_INC = 1,  /* a = amount */
 	IC_OP_READ,     /* ok: a = value read */
-	IC_OP_SEND,     /* a = message id */
-	IC_OP_RECV,     /* ok: a = message id */
+	IC_OP_SEND,     /* a = message id (ic_msg_id), b = length << 16 | lane << 8 */
+	IC_OP_RECV,     /* ok: a = message id, b = length << 16 | lane << 8 | enum ic_msg_status */
 	IC_OP_RECOVER,  /* info: a robust lock was taken over from a dead holder; a = lock id */
 	IC_OP_USER = 100,
 };
 
 enum ic_ev_kind { IC_EV_INVOKE = 1, IC_EV_OK, IC_EV_FAIL, IC_EV_INFO };
-
-/*
- * Log an operation: ic_invoke() before it, ic_ok() or ic_fail() after. A process
- * has at most one operation open; one that is invoked and never completed
- * (the process died) is indeterminate and checkers accept either outcome.
- * A record counts once written whole: a process killed mid-write loses only it.
- */
-void ic_invoke(ic_ctx *ctx, uint32_t op, uint64_t a, uint64_t b);
-void ic_ok(ic_ctx *ctx, uint32_t op, uint64_t a, uint64_t b);
-void ic_fail(ic_ctx *ctx, uint32_t op, uint64_t err, uint64_t b);
-void ic_info(ic_ctx *ctx, uint32_t op, uint64_t a, uint64_t b);
-
-/* ---- Locks whose holder the harness sees ---------------------------- */
 
 enum ic_lock_kind {
 	IC_LOCK_NONE,   /* no lock at all (a planted race) */
@@ -99,47 +82,342 @@ typedef struct ic_lock {
 	int id;   /* the harness's record of this lock (name, holder) */
 } ic_lock_t;
 
-/* 0, or -1 with errno (too many locks, pthread errors). `site` names the lock. */
+#define IC_LOCK_RECOVERED 1 /* ic_lock(): took over from a dead holder */
+
+#ifndef IPCHAOS_DISABLE
+
+/* ---- Injection points ------------------------------------------------ */
+
+void ic_point_hit(ic_ctx *ctx, const char *name);
+
+/*
+ * ic_point: a place where the delay, stall and kill injectors may act on
+ * this process (sleep or spin, SIGSTOP for a while, SIGKILL). Names are
+ * hierarchical ("ring/push/after_write") and injectors select them by name
+ * or glob (--inject kill:at=NAME); list every name in the scenario's .points.
+ * Logs nothing itself; what fired where is counted in the report, and an
+ * injected kill is recorded as injected, so it is not a crash.
+ */
+static inline void ic_point(ic_ctx *ctx, const char *name)
+{
+	if (__builtin_expect(((const struct ic_ctx_head *)(const void *)ctx)->armed, 0))
+		ic_point_hit(ctx, name);
+}
+
+/* ---- Event log --------------------------------------------------------- */
+
+/*
+ * Log an operation: ic_invoke() before it, ic_ok() or ic_fail() after (fail:
+ * it certainly did not happen; `err` is its errno). A process has at most one
+ * operation open; one that is invoked and never completed (the process died,
+ * or invoked the next one) is indeterminate and checkers accept either
+ * outcome. ic_info() records a fact that is no operation. A record counts
+ * once written whole: a process killed mid-write loses only it. Not points.
+ * No error return: a process that logs more than the scenario's
+ * events_per_op x ops x processes records makes its run BROKEN (exit 3).
+ */
+void ic_invoke(ic_ctx *ctx, uint32_t op, uint64_t a, uint64_t b);
+void ic_ok(ic_ctx *ctx, uint32_t op, uint64_t a, uint64_t b);
+void ic_fail(ic_ctx *ctx, uint32_t op, uint64_t err, uint64_t b);
+void ic_info(ic_ctx *ctx, uint32_t op, uint64_t a, uint64_t b);
+
+/* ---- Locks whose holder the harness sees ------------------------------ */
+
+/*
+ * ic_lock_init: initialise a lock of `kind` in shared memory, process-shared,
+ * and record it under the name `site` (what nolock:at= selects and a
+ * dead-holder finding names). In setup, before the roles fork. Not a point.
+ * 0, or -1 with errno: ENOSPC (more than the harness's 16 locks per run), or
+ * what pthread_mutex_init / sem_init return.
+ * ic_lock_destroy: the matching destroy; never on a lock whose holder died.
+ */
 int ic_lock_init(ic_ctx *ctx, ic_lock_t *lock, enum ic_lock_kind kind, const char *site);
 void ic_lock_destroy(ic_ctx *ctx, ic_lock_t *lock);
 
-#define IC_LOCK_RECOVERED 1 /* ic_lock(): took over from a dead holder */
-
 /*
- * Acquire: an injection site (the nolock injector may skip it, and then the
- * matching ic_unlock too). Returns 0, IC_LOCK_RECOVERED (robust only: the
- * state it guards may be half-updated, and an IC_OP_RECOVER info is logged),
- * or -1 with errno.
+ * ic_lock: acquire. An injection site: the nolock injector may skip it (and
+ * then the matching ic_unlock too), which is how a missing lock is planted.
+ * The harness records the holder, so a process that dies holding a lock
+ * that cannot recover (mutex, sem, spin) is a dead-holder finding at once.
+ * Returns 0; IC_LOCK_RECOVERED for a robust lock taken over from a dead
+ * holder (made consistent; the state it guards may be half-updated; an
+ * IC_OP_RECOVER info is logged); or -1 with errno (pthread errors; a
+ * semaphore wait interrupted by a signal is retried).
+ * ic_unlock: release; not a point, logs nothing.
  */
 int ic_lock(ic_ctx *ctx, ic_lock_t *lock);
 void ic_unlock(ic_ctx *ctx, ic_lock_t *lock);
-const char *ic_lock_kind_name(int kind);
+const char *ic_lock_kind_name(int kind); /* "mutex", "robust mutex", ... */
+
 /*
- * pthread_cond_timedwait on a mutex-kind lock (abs_timeout on CLOCK_REALTIME,
- * NULL waits forever), keeping the harness's record of the holder right
- * while the mutex is released inside the wait.
+ * ic_cond_timedwait: pthread_cond_timedwait on a mutex-kind lock
+ * (abs_timeout on CLOCK_REALTIME, NULL waits forever), keeping the
+ * harness's record of the holder right while the mutex is released inside
+ * the wait. Not a point. Returns as pthread_cond_timedwait does: 0 or an
+ * error number (ETIMEDOUT); EOWNERDEAD is made consistent and logged as
+ * IC_OP_RECOVER, and still returned.
  */
 int ic_cond_timedwait(ic_ctx *ctx, pthread_cond_t *cond, ic_lock_t *lock,
 		      const struct timespec *abs_timeout);
-/* An absolute CLOCK_REALTIME time `ms` from now, for the timed calls above and below. */
+/* An absolute CLOCK_REALTIME time `ms` from now, for the timed calls. */
 struct timespec ic_deadline(int ms);
 
-/* ---- IPC objects the harness tracks --------------------------------- */
+/* ---- IPC objects the harness tracks ----------------------------------- */
 
 /*
- * shm_open() of "/ipchaos.<runid>.<object>", registered with the run's tracker
- * before it exists, so the harness removes it whatever happens to the caller.
+ * ic_shm_open: shm_open() of "/ipchaos.<runid>.<object>". With O_CREAT the
+ * name is registered with the run's tracker before it exists, so the harness
+ * removes it whatever happens to the caller, and the perms and leaks
+ * checkers judge it. Not a point; logs nothing. A descriptor, or -1 with
+ * errno: ENAMETOOLONG (object too long), ENOSPC (tracker full), or
+ * shm_open's.
+ * ic_shm_unlink: shm_unlink() of the same name; the tracker forgets it.
+ * ic_shm_create: ic_shm_open(object, O_RDWR | oflag, mode), ftruncate to
+ * `size`, mmap MAP_SHARED; the descriptor is closed. The mapping, or NULL
+ * with errno.
+ * ic_object_name: writes the full name into buf; -1 if it does not fit.
  */
 int ic_shm_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode);
 int ic_shm_unlink(ic_ctx *ctx, const char *object);
-/*
- * ic_shm_open(object, O_RDWR | oflag, mode), sized to `size` and mapped
- * shared; the descriptor is closed. The mapping, or NULL with errno.
- */
 void *ic_shm_create(ic_ctx *ctx, const char *object, size_t size, int oflag, mode_t mode);
-/* Writes "/ipchaos.<runid>.<object>" into buf; -1 if it does not fit. */
 int ic_object_name(const ic_ctx *ctx, const char *object, char *buf, size_t size);
-const char *ic_run_id(const ic_ctx *ctx);
+
+/*
+ * ic_mq_open: mq_open() of "/ipchaos.<runid>.<object>" with mq_maxmsg and
+ * mq_msgsize as given (used only with O_CREAT); tracked as ic_shm_open is.
+ * Returns the mqd_t, or -1 with errno. ic_mq_unlink: mq_unlink() of it.
+ */
+int ic_mq_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode, long maxmsg, long msgsize);
+int ic_mq_unlink(ic_ctx *ctx, const char *object);
+
+/* ---- System calls the fail injector can make fail ---------------------- */
+
+/*
+ * Each behaves as the call it wraps, except that an armed `fail` injector
+ * may make it return -1 with an errno that call can really return (EINTR;
+ * EAGAIN, ENOBUFS for send; ETIMEDOUT for the mq calls; EAGAIN, ENOMEM for
+ * msgsnd; ENOMSG for msgrcv), or (ic_read/ic_write) transfer fewer bytes.
+ * Correct code retries EINTR and EAGAIN. Each is also an injection point
+ * named "call/<name>" ("call/mq_timedsend"). They log nothing: log the
+ * operation around them.
+ */
+ssize_t ic_write(ic_ctx *ctx, int fd, const void *buf, size_t len);
+ssize_t ic_read(ic_ctx *ctx, int fd, void *buf, size_t len);
+ssize_t ic_send(ic_ctx *ctx, int fd, const void *buf, size_t len, int flags);
+ssize_t ic_recv(ic_ctx *ctx, int fd, void *buf, size_t len, int flags);
+int ic_mq_timedsend(ic_ctx *ctx, int mq, const char *msg, size_t len, unsigned prio,
+		    const struct timespec *abs_timeout);
+ssize_t ic_mq_timedreceive(ic_ctx *ctx, int mq, char *msg, size_t len, unsigned *prio,
+			   const struct timespec *abs_timeout);
+int ic_msgsnd(ic_ctx *ctx, int id, const void *msg, size_t len, int flags);
+ssize_t ic_msgrcv(ic_ctx *ctx, int id, void *msg, size_t len, long type, int flags);
+
+#else /* IPCHAOS_DISABLE: the same calls, plain */
+
+/*
+ * No harness: points and log calls are empty, locks are the plain
+ * process-shared primitives, ic_lock never skips, and an object "name" is
+ * opened as "/name" (no run id). ctx is ignored; pass NULL.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static inline void ic_point(ic_ctx *ctx, const char *name) { (void)ctx; (void)name; }
+static inline void ic_invoke(ic_ctx *ctx, uint32_t op, uint64_t a, uint64_t b)
+{ (void)ctx; (void)op; (void)a; (void)b; }
+static inline void ic_ok(ic_ctx *ctx, uint32_t op, uint64_t a, uint64_t b)
+{ (void)ctx; (void)op; (void)a; (void)b; }
+static inline void ic_fail(ic_ctx *ctx, uint32_t op, uint64_t err, uint64_t b)
+{ (void)ctx; (void)op; (void)err; (void)b; }
+static inline void ic_info(ic_ctx *ctx, uint32_t op, uint64_t a, uint64_t b)
+{ (void)ctx; (void)op; (void)a; (void)b; }
+
+static inline int ic_lock_init(ic_ctx *ctx, ic_lock_t *lock, enum ic_lock_kind kind, const char *site)
+{
+	(void)ctx;
+	(void)site;
+	lock->kind = kind;
+	lock->id = -1;
+	if (kind == IC_LOCK_SEM)
+		return sem_init(&lock->u.sem, 1, 1);
+	if (kind == IC_LOCK_SPIN)
+		atomic_init(&lock->u.spin, 0);
+	if (kind != IC_LOCK_MUTEX && kind != IC_LOCK_ROBUST)
+		return 0;
+	pthread_mutexattr_t attr;
+	int rc = pthread_mutexattr_init(&attr);
+	if (rc == 0)
+		rc = pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+	if (rc == 0 && kind == IC_LOCK_ROBUST)
+		rc = pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+	if (rc == 0)
+		rc = pthread_mutex_init(&lock->u.mutex, &attr);
+	pthread_mutexattr_destroy(&attr);
+	return rc == 0 ? 0 : (errno = rc, -1);
+}
+
+static inline void ic_lock_destroy(ic_ctx *ctx, ic_lock_t *lock)
+{
+	(void)ctx;
+	if (lock->kind == IC_LOCK_MUTEX || lock->kind == IC_LOCK_ROBUST)
+		pthread_mutex_destroy(&lock->u.mutex);
+	else if (lock->kind == IC_LOCK_SEM)
+		sem_destroy(&lock->u.sem);
+}
+
+static inline int ic_lock(ic_ctx *ctx, ic_lock_t *lock)
+{
+	(void)ctx;
+	int rc = 0;
+	switch (lock->kind) {
+	case IC_LOCK_MUTEX:
+	case IC_LOCK_ROBUST:
+		rc = pthread_mutex_lock(&lock->u.mutex);
+		if (rc == EOWNERDEAD && pthread_mutex_consistent(&lock->u.mutex) == 0)
+			return IC_LOCK_RECOVERED;
+		return rc == 0 ? 0 : (errno = rc, -1);
+	case IC_LOCK_SEM:
+		while (sem_wait(&lock->u.sem) != 0)
+			if (errno != EINTR)
+				return -1;
+		return 0;
+	case IC_LOCK_SPIN:
+		while (atomic_exchange_explicit(&lock->u.spin, 1, memory_order_acquire))
+			sched_yield();
+		return 0;
+	}
+	return 0;
+}
+
+static inline void ic_unlock(ic_ctx *ctx, ic_lock_t *lock)
+{
+	(void)ctx;
+	if (lock->kind == IC_LOCK_MUTEX || lock->kind == IC_LOCK_ROBUST)
+		pthread_mutex_unlock(&lock->u.mutex);
+	else if (lock->kind == IC_LOCK_SEM)
+		sem_post(&lock->u.sem);
+	else if (lock->kind == IC_LOCK_SPIN)
+		atomic_store_explicit(&lock->u.spin, 0, memory_order_release);
+}
+
+static inline const char *ic_lock_kind_name(int kind)
+{
+	static const char *const names[] = {"none", "mutex", "robust mutex", "semaphore", "spinlock"};
+	return kind >= 0 && kind <= IC_LOCK_SPIN ? names[kind] : "?";
+}
+
+static inline int ic_cond_timedwait(ic_ctx *ctx, pthread_cond_t *cond, ic_lock_t *lock,
+				    const struct timespec *abs_timeout)
+{
+	(void)ctx;
+	int rc = abs_timeout ? pthread_cond_timedwait(cond, &lock->u.mutex, abs_timeout)
+			     : pthread_cond_wait(cond, &lock->u.mutex);
+	if (rc == EOWNERDEAD)
+		pthread_mutex_consistent(&lock->u.mutex);
+	return rc;
+}
+
+static inline struct timespec ic_deadline(int ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+static inline int ic_object_name(const ic_ctx *ctx, const char *object, char *buf, size_t size)
+{
+	(void)ctx;
+	int n = snprintf(buf, size, "/%s", object);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+static inline int ic_shm_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode)
+{
+	char name[256];
+	if (ic_object_name(ctx, object, name, sizeof(name)) != 0)
+		return (errno = ENAMETOOLONG, -1);
+	return shm_open(name, oflag, mode);
+}
+
+static inline int ic_shm_unlink(ic_ctx *ctx, const char *object)
+{
+	char name[256];
+	if (ic_object_name(ctx, object, name, sizeof(name)) != 0)
+		return (errno = ENAMETOOLONG, -1);
+	return shm_unlink(name);
+}
+
+static inline void *ic_shm_create(ic_ctx *ctx, const char *object, size_t size, int oflag, mode_t mode)
+{
+	int fd = ic_shm_open(ctx, object, O_RDWR | oflag, mode);
+	if (fd < 0)
+		return NULL;
+	void *p = MAP_FAILED;
+	if (ftruncate(fd, (off_t)size) == 0)
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static inline int ic_mq_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode, long maxmsg,
+			     long msgsize)
+{
+	char name[256];
+	if (ic_object_name(ctx, object, name, sizeof(name)) != 0)
+		return (errno = ENAMETOOLONG, -1);
+	if (!(oflag & O_CREAT))
+		return (int)mq_open(name, oflag);
+	struct mq_attr attr = {.mq_maxmsg = maxmsg, .mq_msgsize = msgsize};
+	return (int)mq_open(name, oflag, mode, &attr);
+}
+
+static inline int ic_mq_unlink(ic_ctx *ctx, const char *object)
+{
+	char name[256];
+	if (ic_object_name(ctx, object, name, sizeof(name)) != 0)
+		return (errno = ENAMETOOLONG, -1);
+	return mq_unlink(name);
+}
+
+static inline ssize_t ic_write(ic_ctx *ctx, int fd, const void *buf, size_t len)
+{ (void)ctx; return write(fd, buf, len); }
+static inline ssize_t ic_read(ic_ctx *ctx, int fd, void *buf, size_t len)
+{ (void)ctx; return read(fd, buf, len); }
+static inline ssize_t ic_send(ic_ctx *ctx, int fd, const void *buf, size_t len, int flags)
+{ (void)ctx; return send(fd, buf, len, flags); }
+static inline ssize_t ic_recv(ic_ctx *ctx, int fd, void *buf, size_t len, int flags)
+{ (void)ctx; return recv(fd, buf, len, flags); }
+static inline int ic_mq_timedsend(ic_ctx *ctx, int mq, const char *msg, size_t len, unsigned prio,
+				  const struct timespec *abs_timeout)
+{ (void)ctx; return mq_timedsend((mqd_t)mq, msg, len, prio, abs_timeout); }
+static inline ssize_t ic_mq_timedreceive(ic_ctx *ctx, int mq, char *msg, size_t len, unsigned *prio,
+					 const struct timespec *abs_timeout)
+{ (void)ctx; return mq_timedreceive((mqd_t)mq, msg, len, prio, abs_timeout); }
+static inline int ic_msgsnd(ic_ctx *ctx, int id, const void *msg, size_t len, int flags)
+{ (void)ctx; return msgsnd(id, msg, len, flags); }
+static inline ssize_t ic_msgrcv(ic_ctx *ctx, int id, void *msg, size_t len, long type, int flags)
+{ (void)ctx; return msgrcv(id, msg, len, type, flags); }
+
+#endif /* IPCHAOS_DISABLE */
+
+/* ==== Part 2: harness only (not declared under IPCHAOS_DISABLE) ======== */
+#ifndef IPCHAOS_DISABLE
 
 /* ---- Messages ------------------------------------------------------- */
 
@@ -247,35 +525,14 @@ typedef struct ic_endpoints {
 long ic_endpoints_recv(ic_ctx *ctx, const ic_endpoints *ep, void *buf, size_t cap, bool drain,
 		       int wait_ms);
 
-/* ---- System calls the fail injector can make fail -------------------- */
+/* ---- System V objects of this run ------------------------------------- */
 
-/*
- * Each behaves as the call it wraps, except that an armed `fail` injector
- * may make it return -1 with an errno that call can really return, or (for
- * ic_read/ic_write) transfer fewer bytes. Each is also an injection point
- * named "call/<name>" ("call/mq_send").
- */
-ssize_t ic_write(ic_ctx *ctx, int fd, const void *buf, size_t len);
-ssize_t ic_read(ic_ctx *ctx, int fd, void *buf, size_t len);
-ssize_t ic_send(ic_ctx *ctx, int fd, const void *buf, size_t len, int flags);
-ssize_t ic_recv(ic_ctx *ctx, int fd, void *buf, size_t len, int flags);
-int ic_mq_timedsend(ic_ctx *ctx, int mq, const char *msg, size_t len, unsigned prio,
-		    const struct timespec *abs_timeout);
-ssize_t ic_mq_timedreceive(ic_ctx *ctx, int mq, char *msg, size_t len, unsigned *prio,
-			   const struct timespec *abs_timeout);
-int ic_msgsnd(ic_ctx *ctx, int id, const void *msg, size_t len, int flags);
-ssize_t ic_msgrcv(ic_ctx *ctx, int id, void *msg, size_t len, long type, int flags);
-
-/* ---- More tracked objects ---------------------------------------------- */
-
-/* mq_open() of "/ipchaos.<runid>.<object>", registered before it exists. Returns an mqd_t. */
-int ic_mq_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode, long maxmsg, long msgsize);
-int ic_mq_unlink(ic_ctx *ctx, const char *object);
 /* A SysV key derived from the run id and `n` (0..255): this run's, and nobody else's. */
 key_t ic_sysv_key(const ic_ctx *ctx, unsigned n);
 /* msgget(key, IPC_CREAT | IPC_EXCL | mode), registered before it exists. */
 int ic_msgget(ic_ctx *ctx, unsigned n, int mode);
-int ic_msg_remove(ic_ctx *ctx, int id);
+int ic_msg_remove(ic_ctx *ctx, int id); /* msgctl(IPC_RMID); the tracker forgets it */
+const char *ic_run_id(const ic_ctx *ctx); /* the run's random id, as in object names */
 
 /* In setup or observe: why it failed, in the report instead of strerror(errno). */
 void ic_errorf(ic_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -326,6 +583,15 @@ typedef struct ic_expect {
 	const char *procs; /* "2:2"; NULL for the scenario's default */
 } ic_expect;
 
+/*
+ * A scenario. Per run: setup in the supervisor before the fork (create the
+ * shared objects, ic_set_state), the roles forked (--procs per role), observe
+ * after they end (log final reads), teardown (remove what setup made).
+ * `checkers` names those that judge it: counter (IC_OP_INC and a final
+ * IC_OP_READ), messages (IC_OP_SEND and IC_OP_RECV), dead-holder, hang,
+ * crash, leaks, perms. A user's scenario is registered by passing it to
+ * ic_main(); a built-in scenario of the same name shadows it.
+ */
 typedef struct ic_scenario {
 	const char *name;
 	const char *summary;
@@ -355,8 +621,18 @@ typedef struct ic_scenario {
 /* It may make POSIX mqueues behind the tracker's back: the leak scan lists queues too. */
 #define IC_SC_MQUEUES 1u
 
-/* The ipchaos command line over the built-in scenarios and `extra` (NULL-terminated, may be NULL). */
+/*
+ * ic_main: the ipchaos command line (list, run, run --all, audit, --help)
+ * over the built-in scenarios and `extra` (NULL-terminated, may be NULL).
+ * A user's scenario program is main() { return ic_main(argc, argv, mine); }:
+ * its roles are forked from it, and its replay lines name it (argv[0]).
+ * Returns the exit code: 0 passed, 1 a finding (with --all: an expectation
+ * missed), 2 bad usage (before anything runs), 3 the harness failed,
+ * 130 interrupted.
+ */
 int ic_main(int argc, char **argv, const ic_scenario *const *extra);
+
+#endif /* !IPCHAOS_DISABLE */
 
 #ifdef __cplusplus
 }

@@ -1270,6 +1270,70 @@ case_made_by() {
 	ok "replay lines end with --made-by $v; 0.0.1-old warns"
 }
 
+# The install as a user gets it: `cmake --install` into a temporary prefix,
+# then examples/ built against it through find_package and through
+# pkg-config, its CTest tests run (the correct code passes, the planted bug
+# is found), and the IPCHAOS_DISABLE demo built without libipchaos and run.
+case_install_example() {
+	local src build cc prefix lib f missing=
+	src=$(cd "$(dirname "$0")/../.." && pwd)
+	build=$(dirname "$IC")
+	for f in cmake ctest make pkg-config nm cc; do
+		command -v "$f" >/dev/null || skip "$f is not installed"
+	done
+	# The compiler that built the library links the example (sanitizer runtimes differ).
+	cc=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt")
+	prefix=$T/prefix
+	cmake --install "$build" --prefix "$prefix" >"$T/install.log" 2>&1 ||
+		{ cat "$T/install.log"; fail "cmake --install $build failed"; }
+	# lib, lib64 or lib/<triplet>, as GNUInstallDirs decides for this system.
+	lib=$(cd "$prefix" && find . -name ipchaos.pc -path '*/pkgconfig/*' | sed 's|^\./||; s|/pkgconfig/ipchaos.pc$||')
+	for f in bin/ipchaos include/ipchaos.h "$lib/libipchaos.a" "$lib/cmake/ipchaos/ipchaosConfig.cmake" \
+		"$lib/cmake/ipchaos/ipchaosConfigVersion.cmake" "$lib/cmake/ipchaos/ipchaosTargets.cmake" \
+		"$lib/cmake/ipchaos/ipchaosTest.cmake" "$lib/pkgconfig/ipchaos.pc" share/man/man1/ipchaos.1 \
+		share/bash-completion/completions/ipchaos; do
+		[ -f "$prefix/$f" ] || missing="$missing $f"
+	done
+	[ -z "$missing" ] || { find "$prefix" -type f; fail "not installed:$missing"; }
+	ok "installed: binary, header, library, CMake package, pkg-config file, man page, completion"
+
+	cmake -S "$src/examples" -B "$T/ex" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$cc" \
+		-DCMAKE_C_FLAGS=-Werror \
+		>"$T/ex.log" 2>&1 && cmake --build "$T/ex" -j2 >>"$T/ex.log" 2>&1 ||
+		{ cat "$T/ex.log"; fail "examples/ does not build with find_package(ipchaos)"; }
+	ctest --test-dir "$T/ex" --output-on-failure -j2 >"$T/ctest.log" 2>&1 ||
+		{ cat "$T/ctest.log"; fail "the example's tests failed"; }
+	grep -q '^100% tests passed, 0 tests failed out of 5$' "$T/ctest.log" ||
+		{ cat "$T/ctest.log"; fail "the example should have run 5 tests"; }
+	grep -qE 'Test +#[0-9]+: workq_bug_found [.]+ +Passed' "$T/ctest.log" ||
+		{ cat "$T/ctest.log"; fail "no passing workq_bug_found test"; }
+	ok "find_package build: 5 tests pass, workq_bug_found (EXPECT messages) among them"
+
+	"$T/ex/jobsvc-chaos" run workq:bug=unlocked_peek --inject delay --seeds 100 >"$T/out" 2>"$T/err"
+	RC=$?
+	expect_rc 1 jobsvc-chaos run workq:bug=unlocked_peek --inject delay --seeds 100
+	grep -q "^  replay: $T/ex/jobsvc-chaos run workq:bug=unlocked_peek " "$T/out" ||
+		{ show_output; fail "the replay line does not name the user's program"; }
+	ok "the user's program finds the bug, and its replay line names it"
+
+	PKG_CONFIG_PATH=$prefix/$lib/pkgconfig make -C "$src/examples" O="$T" CC="$cc" CFLAGS=-Werror \
+		>"$T/make.log" 2>&1 || { cat "$T/make.log"; fail "examples/ does not build with pkg-config"; }
+	"$T/jobsvc-chaos" run tally --seeds 2 >"$T/out" 2>"$T/err"
+	RC=$?
+	expect_rc 0 jobsvc-chaos run tally --seeds 2
+	ok "pkg-config build runs its scenarios"
+
+	# Not one ipchaos symbol in it: the static inline plain calls are local ('t').
+	if nm "$T/workq-demo" | grep -E ' [A-Z] ic_' >"$T/syms"; then
+		cat "$T/syms"
+		fail "the IPCHAOS_DISABLE demo links ipchaos symbols"
+	fi
+	"$T/workq-demo" >"$T/out" 2>"$T/err"
+	RC=$?
+	expect_rc 0 workq-demo
+	ok "IPCHAOS_DISABLE demo, no libipchaos: $(cat "$T/out")"
+}
+
 # ------------------------------------------------------------------- main --
 
 if [ $# -ne 2 ]; then

@@ -32,6 +32,7 @@ typedef struct ic_opts {
 	bool tap;          /* --tap: TAP 14 on stdout, the report on stderr */
 	unsigned shard_index, shard_count; /* run the seeds (or expectations) i with i % count == index */
 	double time_budget; /* seconds; 0: none */
+	const char *under; /* --under TOOL: every role runs under it ("memcheck"); NULL: none */
 } ic_opts;
 
 /* argv after "run". 0, or -1 with a one-line message naming the bad value and the valid ones. */

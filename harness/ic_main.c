@@ -4,6 +4,7 @@
 #include "audit.h"
 #include "cli.h"
 #include "sweep.h"
+#include "under.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -177,7 +178,10 @@ int ic_main(int argc, char **argv, const ic_scenario *const *extra)
 	}
 	o->extra = extra;
 	const char *cmd = argc > 1 ? argv[1] : "";
-	if (strcmp(cmd, "run") == 0) {
+	if (strcmp(cmd, "__role") == 0) {
+		/* Hidden: a role started by exec under a tool (run --under); a user's ic_main has it too. */
+		code = ic_under_role_main(argc - 2, argv + 2, extra);
+	} else if (strcmp(cmd, "run") == 0) {
 		code = cmd_run(o, argc - 2, argv + 2);
 	} else if (strcmp(cmd, "audit") == 0) {
 		code = cmd_audit(argc - 2, argv + 2);

@@ -105,9 +105,12 @@ void ic_under_exec(const char *tool, const char *self, const char *arena, unsign
 	snprintf(exit_opt, sizeof(exit_opt), "--error-exitcode=%d", IC_UNDER_ERROR_EXIT);
 	snprintf(log_opt, sizeof(log_opt), "--log-fd=%d", log_fd);
 	snprintf(slot_arg, sizeof(slot_arg), "%u", slot);
-	/* Leaks are not checked: a role ends in _exit, and what it holds then is not a bug. */
-	char *argv[] = {"valgrind", tool_opt, "-q", exit_opt, "--leak-check=no", "--num-callers=24",
-			log_opt, (char *)self, "__role", (char *)arena, slot_arg, NULL};
+	/*
+	 * Leaks are not checked: a role ends in _exit, and what it holds then is
+	 * not a bug. No gdbserver: its FIFOs in /tmp would outlive a killed role.
+	 */
+	char *argv[] = {"valgrind", tool_opt, "-q", exit_opt, "--leak-check=no", "--vgdb=no",
+			"--num-callers=24", log_opt, (char *)self, "__role", (char *)arena, slot_arg, NULL};
 	execvp(argv[0], argv);
 }
 

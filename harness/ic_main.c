@@ -42,6 +42,10 @@ static const char run_help[] =
 	"  --time-budget DUR       start no new run after DUR (90s, 5m, 1h); says how far it got\n"
 	"  --keep-going            do not stop at the first finding\n"
 	"  --keep                  leave the run's objects (arena, segments) for inspection\n"
+	"  --under memcheck        run every role under valgrind memcheck (needs valgrind in\n"
+	"                          PATH; timeouts x30); its errors are crash findings with\n"
+	"                          their stacks. Roles start by exec, so not for pipe or unix,\n"
+	"                          whose roles inherit descriptors; nor with --all\n"
 	"\n"
 	"exit: 0 all passed, 1 a finding (--all: an expectation missed), 2 bad usage,\n"
 	"      3 the harness failed in a run, 130 interrupted (after cleaning up)\n";

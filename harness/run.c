@@ -577,8 +577,8 @@ static int prepare_under(run *r, ic_run_result *res)
 	return 0;
 }
 
-/* Each role's first error, from what the tool wrote to its memfd. */
-static void read_reports(run *r)
+/* Each role's first error, from what the tool wrote to its memfd; or the tool's own failure. */
+static void read_reports(run *r, ic_run_result *res)
 {
 	size_t size = 64 * 1024; /* the first error is near the start; the rest need not be read */
 	char *log = malloc(size);
@@ -588,6 +588,10 @@ static void read_reports(run *r)
 		ssize_t n = pread(r->procs[i].log_fd, log, size - 1, 0);
 		log[n > 0 ? n : 0] = '\0';
 		ic_under_report(log, r->reports[i], sizeof(r->reports[i]));
+		char why[256];
+		if (!res->broken[0] && ic_under_tool_failed(log, why, sizeof(why)))
+			snprintf(res->broken, sizeof(res->broken), "valgrind could not run %s: %s",
+				 r->labels[i], why);
 	}
 	free(log);
 }
@@ -622,7 +626,7 @@ static void finish(run *r, ic_run_result *res)
 		res->status = IC_RUN_INTERRUPTED;
 		return;
 	}
-	read_reports(r);
+	read_reports(r, res);
 	build_facts(r);
 	describe_ends(r, res);
 	if (res->broken[0] || log_overflowed(r, res)) {

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define RUN_PREFIX "ipchaos run "
@@ -186,6 +187,18 @@ bool ic_under_report(const char *log, char *out, size_t size)
 }
 
 #undef ADD
+
+bool ic_under_tool_failed(const char *log, char *why, size_t size)
+{
+	for (const char *p = log; *p; p = next_line(p)) {
+		const char *text = log_text(p);
+		if (strncasecmp(text, "valgrind: ", 10) == 0) {
+			snprintf(why, size, "%.*s", (int)line_len(text), text);
+			return true;
+		}
+	}
+	return false;
+}
 
 /* ---- The exec'd role ---- */
 

@@ -22,6 +22,8 @@ int ic_under_role_args(const ic_run_cfg *cfg, char *buf, size_t size);
 void ic_under_exec(const char *tool, const char *self, const char *arena, unsigned slot, int log_fd);
 /* The tool's log: its first error and that error's stack into out; false if it reported none. */
 bool ic_under_report(const char *log, char *out, size_t size);
+/* valgrind itself gave up (unreadable debug info, no tool): its first word on it into why. */
+bool ic_under_tool_failed(const char *log, char *why, size_t size);
 /* `ipchaos __role ARENA SLOT` (argv from ARENA on): becomes that role; returns only on failure. */
 int ic_under_role_main(int argc, char **argv, const ic_scenario *const *extra);
 

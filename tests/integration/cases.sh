@@ -576,6 +576,8 @@ case_shm_full() {
 case_under_memcheck() {
 	command -v valgrind >/dev/null || skip "valgrind is not installed"
 	ldd "$IC" 2>/dev/null | grep -q libasan && skip "an AddressSanitizer build cannot run under valgrind"
+	valgrind -q "$IC" --version >/dev/null 2>&1 ||
+		skip "this valgrind cannot read this build (clang's DWARF 5: build with -gdwarf-4 or use a newer valgrind)"
 	local bug=shm_counter:lock=mutex,bug=uninit_read
 	ic run "$bug" --seeds 5 --ops 20
 	expect_rc 0 run "$bug" --seeds 5 --ops 20

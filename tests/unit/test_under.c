@@ -67,6 +67,22 @@ static void test_report_nothing_without_an_error(void **state)
 	assert_string_equal(out, "");
 }
 
+/* valgrind itself could not run the role: the run is broken, not a finding. */
+static void test_tool_failure(void **state)
+{
+	(void)state;
+	char why[128];
+	assert_false(ic_under_tool_failed(uninit_log, why, sizeof(why)));
+	assert_true(ic_under_tool_failed("### unhandled dwarf2 abbrev form code 0x25\n"
+					 "==5== Valgrind: debuginfo reader: ensure_valid failed:\n"
+					 "==5== Valgrind:   during call to ML_(img_get)\n",
+					 why, sizeof(why)));
+	assert_string_equal(why, "Valgrind: debuginfo reader: ensure_valid failed:");
+	assert_true(ic_under_tool_failed("valgrind: failed to start tool 'memcheck' for platform 'amd64-linux'\n",
+					 why, sizeof(why)));
+	assert_contains(why, "failed to start tool");
+}
+
 static void test_report_fits_a_small_buffer(void **state)
 {
 	(void)state;
@@ -161,7 +177,8 @@ static void test_role_args_round_trip(void **state)
 	back.seed = b->seed;
 	assert_ptr_equal(back.sc, cfg.sc);
 	assert_memory_equal(back.variant, cfg.variant, sizeof(cfg.variant));
-	assert_memory_equal(back.counts, cfg.counts, sizeof(cfg.counts));
+	assert_int_equal(back.nroles, cfg.nroles);
+	assert_memory_equal(back.counts, cfg.counts, cfg.nroles * sizeof(cfg.counts[0]));
 	assert_int_equal(back.ops, cfg.ops);
 	assert_int_equal(back.seed, cfg.seed);
 	assert_int_equal(back.ninj, cfg.ninj);
@@ -219,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_report_first_of_several_with_address),
 		cmocka_unit_test(test_report_nothing_without_an_error),
 		cmocka_unit_test(test_report_fits_a_small_buffer),
+		cmocka_unit_test(test_tool_failure),
 		cmocka_unit_test(test_parse_refuses),
 		cmocka_unit_test(test_scenarios_without_attach_refused),
 		cmocka_unit_test(test_role_args_round_trip),

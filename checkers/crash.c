@@ -1,27 +1,36 @@
 /*
  * crash: no role dies of a signal that no injector sent, and none fails
  * (exits non-zero). A crash shows the backtrace its fault handler unwound.
+ * Under a tool (run --under memcheck) an error the tool reported is a crash
+ * too, however the role ended: its evidence is the tool's error and stack.
  */
 #include "../harness/internal.h"
 
 static bool crash_check(const ic_facts *f, ic_finding *out)
 {
-	bool found = false;
+	bool found = false, tool = false;
+	for (unsigned i = 0; i < f->nprocs; i++)
+		tool |= f->procs[i].tool_report != NULL;
 	for (unsigned i = 0; i < f->nprocs; i++) {
 		const ic_proc_facts *p = &f->procs[i];
-		if (p->exited && p->code == 0)
+		if (!p->tool_report && p->exited && p->code == 0)
 			continue;
-		if (!p->exited && (p->injected || p->harness_killed))
+		if (!p->tool_report && !p->exited && (p->injected || p->harness_killed))
 			continue;
 		if (!found)
-			ic_finding_addf(out, "a role %s\n", p->exited ? "failed" : "crashed");
+			ic_finding_addf(out, "%s\n", tool ? "memcheck found an error in a role"
+						   : p->exited ? "a role failed" : "a role crashed");
 		found = true;
-		if (p->exited) {
+		if (p->tool_report)
+			ic_finding_addf(out, "  %s (pid %d): memcheck: %s", p->label, (int)p->pid,
+					p->tool_report);
+		else if (p->exited)
 			ic_finding_addf(out, "  %s exited with status %d\n", p->label, p->code);
+		if (p->exited)
 			continue;
-		}
-		ic_finding_addf(out, "  %s (pid %d) died of %s, which no injector sent\n", p->label,
-				(int)p->pid, ic_signal_name(p->code));
+		ic_finding_addf(out, "  %s (pid %d) died of %s%s\n", p->label, (int)p->pid,
+				ic_signal_name(p->code),
+				p->injected || p->harness_killed ? "" : ", which no injector sent");
 		for (unsigned k = 0; k < IC_BT_FRAMES && p->crash_bt[k]; k++)
 			ic_finding_addf(out, "    #%u %s\n", k, p->crash_bt[k]);
 	}

@@ -17,12 +17,13 @@ _ipchaos() {
 		case $prev in
 		--inject) mapfile -t COMPREPLY < <(compgen -W "$(_ipchaos_names injectors)" -- "$cur"); return ;;
 		--json|--junit) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
+		--under) mapfile -t COMPREPLY < <(compgen -W "memcheck" -- "$cur"); return ;;
 		--seed|--seeds|--procs|--ops|--timeout|--replays|--shard|--shards|--time-budget|--jobs|--made-by) return ;;
 		esac
 		if [[ $cur == -* ]]; then
 			mapfile -t COMPREPLY < <(compgen -W "--all --inject --seed --seeds --procs --ops --timeout
 				--replays --json --junit --tap --shard --shards --time-budget --jobs --quiet --verbose
-				--keep-going --keep --help" -- "$cur")
+				--keep-going --keep --under --help" -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -W "$(_ipchaos_names scenarios)" -- "$cur")
 		fi

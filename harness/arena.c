@@ -13,6 +13,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void ic_runid_new(char out[17])
@@ -94,6 +95,41 @@ fail_unlink:
 	h->fd = -1;
 	h->name[0] = '\0'; /* a destroy of this handle must not touch the name again */
 	return -1;
+}
+
+int ic_arena_attach(ic_arena_handle *h, const char *name, char *err, size_t errsize)
+{
+	struct stat st;
+	memset(h, 0, sizeof(*h));
+	h->fd = -1; /* the flock stays the supervisor's: nothing of ours to hold */
+	int fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		snprintf(err, errsize, "cannot open run arena %s: %s", name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if ((size_t)st.st_size < sizeof(ic_arena)) {
+		snprintf(err, errsize, "%s is not an ipchaos run arena", name);
+		close(fd);
+		return -1;
+	}
+	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int saved = errno;
+	close(fd);
+	if (p == MAP_FAILED) {
+		snprintf(err, errsize, "cannot map run arena %s: %s", name, strerror(saved));
+		return -1;
+	}
+	ic_arena *a = p;
+	if (a->magic != IC_ARENA_MAGIC || a->size != (uint64_t)st.st_size) {
+		munmap(p, (size_t)st.st_size);
+		snprintf(err, errsize, "%s is not an ipchaos run arena", name);
+		return -1;
+	}
+	h->arena = a;
+	h->size = (size_t)st.st_size;
+	return 0;
 }
 
 void ic_arena_destroy(ic_arena_handle *h, bool keep)

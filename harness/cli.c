@@ -3,6 +3,7 @@
  * run starts, with one line naming it and what would be valid.
  */
 #include "cli.h"
+#include "under.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -291,6 +292,9 @@ static int resolve_run(ic_opts *o, ic_run_cfg *cfg, const run_flags *fl, char *e
 	cfg->timeout_s = o->timeout;
 	cfg->keep = o->keep;
 	snprintf(cfg->runid, sizeof(cfg->runid), "%s", o->runid);
+	cfg->under = o->under;
+	if (o->under && ic_under_validate(o, cfg->sc, err, errsize) != 0)
+		return -1;
 	return ic_cli_validate(cfg, err, errsize);
 }
 
@@ -399,6 +403,9 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 				return -1;
 			}
 			snprintf(o->made_by, sizeof(o->made_by), "%s", v);
+		} else if ((v = ic_cli_opt("--under", argc, argv, &i, &missing))) {
+			if (ic_under_parse(v, &o->under, err, errsize) != 0)
+				return -1;
 		} else if (strcmp(a, "--tap") == 0) {
 			o->tap = true;
 		} else if ((v = ic_cli_opt("--run-id", argc, argv, &i, &missing))) {
@@ -419,7 +426,7 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 			snprintf(err, errsize,
 				 "unknown option '%s' (valid: --all, --inject, --seed, --seeds, --procs, --ops, "
 				 "--timeout, --replays, --json, --junit, --tap, --shard, --shards, --time-budget, "
-				 "--jobs, --quiet, --verbose, --keep-going, --keep; see ipchaos run --help)", a);
+				 "--jobs, --quiet, --verbose, --keep-going, --keep, --under; see ipchaos run --help)", a);
 			return -1;
 		} else if (nspecs == IC_MAX_SPECS) {
 			snprintf(err, errsize, "%s: at most %d scenarios in one run", a, IC_MAX_SPECS);
@@ -448,6 +455,10 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 	if (o->all && (fl.ninject || fl.procs || fl.ops)) {
 		snprintf(err, errsize, "--all runs each variant with its declared injectors, processes and ops: "
 				       "--inject, --procs and --ops do not apply");
+		return -1;
+	}
+	if (o->all && o->under) {
+		snprintf(err, errsize, "--all runs each variant as declared, natively: --under does not apply");
 		return -1;
 	}
 	for (unsigned s = 0; s < nspecs; s++) {
@@ -502,6 +513,8 @@ void ic_cli_replay_line(const ic_run_cfg *cfg, char *buf, size_t size)
 		len += (size_t)snprintf(buf + len, size - len, " --ops %" PRIu64, cfg->ops);
 	if (cfg->timeout_s != IC_DEFAULT_TIMEOUT && len < size)
 		len += (size_t)snprintf(buf + len, size - len, " --timeout %.17g", cfg->timeout_s);
+	if (cfg->under && len < size)
+		len += (size_t)snprintf(buf + len, size - len, " --under %s", cfg->under);
 	/* Another version may schedule the same seed differently: the replay says which made it. */
 	if (len < size)
 		snprintf(buf + len, size - len, " --made-by %s", IC_VERSION);

@@ -38,6 +38,7 @@ typedef struct ic_opts {
 	unsigned jobs;      /* runs at a time, each in a worker process (1: in this one) */
 	enum ic_verbosity verbosity;
 	char made_by[32];   /* --made-by: the version that printed the replay line */
+	const char *under; /* --under TOOL: every role runs under it ("memcheck"); NULL: none */
 } ic_opts;
 
 /* argv after "run". 0, or -1 with a one-line message naming the bad value and the valid ones. */

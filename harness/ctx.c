@@ -378,6 +378,21 @@ void *ic_shm_create(ic_ctx *ctx, const char *object, size_t size, int oflag, mod
 	return p == MAP_FAILED ? NULL : p;
 }
 
+void *ic_shm_attach(ic_ctx *ctx, const char *object)
+{
+	int fd = ic_shm_open(ctx, object, O_RDWR, 0);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	void *p = MAP_FAILED;
+	if (fstat(fd, &st) == 0)
+		p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return p == MAP_FAILED ? NULL : p;
+}
+
 int ic_shm_unlink(ic_ctx *ctx, const char *object)
 {
 	char name[80];

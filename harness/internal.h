@@ -100,6 +100,7 @@ typedef struct ic_arena {
 	atomic_int kept; /* --keep: a sweeper must leave this run's objects alone */
 	atomic_uint ready; /* roles waiting at the start barrier */
 	atomic_uint go;    /* the start barrier's release (a futex word) */
+	char role_args[2048]; /* --under: the run as `run` arguments, for roles started by exec */
 	atomic_uint nlocks;
 	ic_lockrec locks[IC_MAX_LOCKS];
 	atomic_uint ntracked;
@@ -119,6 +120,8 @@ typedef struct ic_arena_handle {
 int ic_arena_create(ic_arena_handle *h, const char *runid, unsigned nslots, uint64_t cap,
 		    char *err, size_t errsize);
 void ic_arena_destroy(ic_arena_handle *h, bool keep);
+/* A role started by exec: maps a live run's arena by name, taking no lock. 0, or -1 with err. */
+int ic_arena_attach(ic_arena_handle *h, const char *name, char *err, size_t errsize);
 void ic_runid_new(char out[17]);
 ic_event *ic_slot_events(ic_arena *arena, const ic_slot *slot);
 
@@ -247,6 +250,7 @@ typedef struct ic_proc_facts {
 	int held[IC_MAX_LOCKS]; /* locks it held when it died: lock ids, -1 ends */
 	const char *crash_bt[IC_BT_FRAMES]; /* NULL-terminated; from its fault handler */
 	const char *stack; /* watchdog: its stack through ptrace, or NULL */
+	const char *tool_report; /* --under: the tool's first error, its stack, one frame a line; or NULL */
 } ic_proc_facts;
 
 typedef struct ic_lock_facts {
@@ -326,6 +330,7 @@ void ic_join_names(char *buf, size_t size, const void *first, size_t stride);
 /* ---- Misc ------------------------------------------------------------ */
 
 uint64_t ic_now_ns(void);
+#define IC_VALGRIND_SLOWDOWN 30 /* memcheck runs code 20-50x slower */
 double ic_timeout_factor(void); /* IPCHAOS_TIMEOUT_FACTOR, times more under valgrind */
 /* "0.2", "200ms", "2s", "5m", "1h": seconds, or -1. */
 double ic_parse_duration(const char *s);

@@ -4,8 +4,10 @@
  * leftover scan, then the checkers over the facts.
  */
 #include "run.h"
+#include "under.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -22,6 +24,7 @@
 #include <unistd.h>
 
 #define IC_EXIT_ORPHAN 125 /* the harness died before the role could start */
+#define IC_EXIT_EXEC 127   /* the tool could not be started */
 
 typedef struct proc_state {
 	pid_t pid;
@@ -30,6 +33,7 @@ typedef struct proc_state {
 	bool harness_killed;
 	int held[IC_MAX_LOCKS];
 	const char *stack;
+	int log_fd; /* --under: the tool's log (a memfd); -1 if none */
 } proc_state;
 
 typedef struct run {
@@ -48,6 +52,8 @@ typedef struct run {
 	bool interrupted;
 	double timeout;
 	char stacks[IC_MAX_PROCS][2048];
+	char reports[IC_MAX_PROCS][2048]; /* --under: each role's first error, from its log */
+	char self[PATH_MAX];              /* --under: this binary, for the tool to start */
 	ic_facts facts;
 } run;
 
@@ -119,7 +125,37 @@ static void start_barrier(ic_arena *a, unsigned nprocs)
 	}
 }
 
-static _Noreturn void role_main(run *r, unsigned slot, unsigned role, unsigned index)
+/*
+ * A role's process from its body's point of view, forked or started by exec.
+ * Not inlined: its frame is where crash stacks stop (ic_bt_is_last_frame).
+ * `attach`: started by exec, it must re-open what setup made itself.
+ */
+__attribute__((noinline)) static _Noreturn void role_main(const ic_run_cfg *cfg, ic_arena *a,
+							   void *state, unsigned slot, unsigned role,
+							   unsigned index, unsigned nprocs, bool attach)
+{
+	prctl(PR_SET_TIMERSLACK, 1UL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a write to a closed channel is EPIPE, logged, not a death */
+	ic_bt_install_fault_handler(&a->slots[slot]);
+
+	ic_ctx ctx;
+	ctx.state = state;
+	ic_ctx_init(&ctx, cfg, a, slot, role, index);
+	if (attach && cfg->sc->attach && cfg->sc->attach(&ctx) != 0) {
+		fprintf(stderr, "ipchaos: %s%u: scenario %s cannot attach to its run: %s\n",
+			cfg->sc->roles[role].name, index, cfg->sc->name, strerror(errno));
+		_exit(IC_EXIT_ROLE_START);
+	}
+	start_barrier(a, nprocs);
+	int rc = cfg->sc->roles[role].body(&ctx);
+	atomic_store_explicit(&a->slots[slot].finished, 1, memory_order_release);
+	_exit(rc & 0xff);
+}
+
+static _Noreturn void forked_role(run *r, unsigned slot, unsigned role, unsigned index)
 {
 	setpgid(0, r->pgid);
 	close(r->ah.fd); /* the flock on the arena is the supervisor's alone to hold */
@@ -127,21 +163,13 @@ static _Noreturn void role_main(run *r, unsigned slot, unsigned role, unsigned i
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != r->parent)
 		_exit(IC_EXIT_ORPHAN);
-	prctl(PR_SET_TIMERSLACK, 1UL);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_IGN); /* a write to a closed channel is EPIPE, logged, not a death */
-	ic_arena *a = r->ah.arena;
-	ic_bt_install_fault_handler(&a->slots[slot]);
-
-	ic_ctx ctx;
-	ctx.state = r->sup.state;
-	ic_ctx_init(&ctx, &r->cfg, a, slot, role, index);
-	start_barrier(a, r->nprocs);
-	int rc = r->cfg.sc->roles[role].body(&ctx);
-	atomic_store_explicit(&a->slots[slot].finished, 1, memory_order_release);
-	_exit(rc & 0xff);
+	if (r->cfg.under) {
+		/* Ours alone to keep across exec: the tool writes its report there. */
+		fcntl(r->procs[slot].log_fd, F_SETFD, 0);
+		ic_under_exec(r->cfg.under, r->self, r->ah.name, slot, r->procs[slot].log_fd);
+		_exit(IC_EXIT_EXEC);
+	}
+	role_main(&r->cfg, r->ah.arena, r->sup.state, slot, role, index, r->nprocs, false);
 }
 
 static int fork_roles(run *r)
@@ -154,7 +182,7 @@ static int fork_roles(run *r)
 			if (pid < 0)
 				return -1;
 			if (pid == 0)
-				role_main(r, slot, role, i);
+				forked_role(r, slot, role, i);
 			if (r->pgid == 0)
 				r->pgid = pid;
 			setpgid(pid, r->pgid); /* also in the child: whichever runs first */
@@ -240,6 +268,13 @@ static void collect_stacks(run *r)
 		int status;
 		if (p->done)
 			continue;
+		if (r->cfg.under) {
+			/* ptrace would unwind the tool's own frames, not the role's. */
+			snprintf(r->stacks[i], sizeof(r->stacks[i]),
+				 "    (running under %s: no stack taken)\n", r->cfg.under);
+			p->stack = r->stacks[i];
+			continue;
+		}
 		int rc = ic_bt_ptrace(p->pid, r->stacks[i], sizeof(r->stacks[i]), &status);
 		if (rc == 1)
 			on_exit_status(r, p->pid, status);
@@ -367,6 +402,7 @@ static void build_facts(run *r)
 		if (k < IC_BT_FRAMES)
 			pf->crash_bt[k] = NULL;
 		pf->stack = p->stack;
+		pf->tool_report = r->reports[i][0] ? r->reports[i] : NULL;
 	}
 	ic_slot *obs = &a->slots[r->nprocs];
 	f->observer = ic_slot_events(a, obs);
@@ -518,6 +554,57 @@ static bool log_overflowed(run *r, ic_run_result *res)
 	return false;
 }
 
+/* ---- Roles under a tool ---- */
+
+static int prepare_under(run *r, ic_run_result *res)
+{
+	ssize_t n = readlink("/proc/self/exe", r->self, sizeof(r->self) - 1);
+	if (n <= 0 || (size_t)n >= sizeof(r->self) - 1) {
+		snprintf(res->broken, sizeof(res->broken), "cannot find this binary for %s: %s", r->cfg.under,
+			 n < 0 ? strerror(errno) : "path too long");
+		return -1;
+	}
+	r->self[n] = '\0';
+	if (ic_under_role_args(&r->cfg, r->ah.arena->role_args, sizeof(r->ah.arena->role_args)) != 0) {
+		snprintf(res->broken, sizeof(res->broken), "the run's arguments are too long for its arena");
+		return -1;
+	}
+	for (unsigned i = 0; i < r->nprocs; i++)
+		if ((r->procs[i].log_fd = memfd_create("ipchaos-under", MFD_CLOEXEC)) < 0) {
+			snprintf(res->broken, sizeof(res->broken), "memfd_create: %s", strerror(errno));
+			return -1;
+		}
+	return 0;
+}
+
+/* Each role's first error, from what the tool wrote to its memfd; or the tool's own failure. */
+static void read_reports(run *r, ic_run_result *res)
+{
+	size_t size = 64 * 1024; /* the first error is near the start; the rest need not be read */
+	char *log = malloc(size);
+	for (unsigned i = 0; log && i < r->nprocs; i++) {
+		if (r->procs[i].log_fd < 0)
+			continue;
+		ssize_t n = pread(r->procs[i].log_fd, log, size - 1, 0);
+		log[n > 0 ? n : 0] = '\0';
+		ic_under_report(log, r->reports[i], sizeof(r->reports[i]));
+		char why[256];
+		if (!res->broken[0] && ic_under_tool_failed(log, why, sizeof(why)))
+			snprintf(res->broken, sizeof(res->broken), "valgrind could not run %s: %s",
+				 r->labels[i], why);
+	}
+	free(log);
+}
+
+static void close_logs(run *r)
+{
+	for (unsigned i = 0; i < IC_MAX_PROCS; i++)
+		if (r->procs[i].log_fd >= 0) {
+			close(r->procs[i].log_fd);
+			r->procs[i].log_fd = -1;
+		}
+}
+
 /* ---- The run ---- */
 
 static void finish(run *r, ic_run_result *res)
@@ -539,6 +626,7 @@ static void finish(run *r, ic_run_result *res)
 		res->status = IC_RUN_INTERRUPTED;
 		return;
 	}
+	read_reports(r, res);
 	build_facts(r);
 	describe_ends(r, res);
 	if (res->broken[0] || log_overflowed(r, res)) {
@@ -557,6 +645,8 @@ static int start(run *r, ic_run_result *res)
 			    sizeof(res->broken)) != 0)
 		return -1;
 	draw_plans(r);
+	if (r->cfg.under && prepare_under(r, res) != 0)
+		return -1;
 	ic_ctx_init(&r->sup, &r->cfg, r->ah.arena, r->nprocs, IC_MAX_ROLES, 0);
 	r->sup.head.armed = 0; /* injectors act in roles, never in the supervisor */
 	if (r->cfg.sc->setup && r->cfg.sc->setup(&r->sup) != 0) {
@@ -579,7 +669,9 @@ void ic_run_one(const ic_run_cfg *cfg, ic_run_result *res)
 	}
 	r->cfg = *cfg;
 	r->parent = getpid();
-	r->timeout = cfg->timeout_s * ic_timeout_factor();
+	r->timeout = cfg->timeout_s * ic_timeout_factor() * (cfg->under ? IC_VALGRIND_SLOWDOWN : 1);
+	for (unsigned i = 0; i < IC_MAX_PROCS; i++)
+		r->procs[i].log_fd = -1;
 	make_labels(r);
 	if (cfg->runid[0])
 		snprintf(res->runid, sizeof(res->runid), "%s", cfg->runid);
@@ -603,6 +695,7 @@ void ic_run_one(const ic_run_cfg *cfg, ic_run_result *res)
 	}
 	if (r->ah.arena)
 		ic_arena_destroy(&r->ah, cfg->keep);
+	close_logs(r);
 	free(r);
 	res->seconds = (double)(ic_now_ns() - t0) / 1e9;
 }
@@ -627,4 +720,25 @@ bool ic_run_has_finding(const ic_run_result *res, const char *checker)
 		if (strcmp(res->findings[i].checker, checker) == 0)
 			return true;
 	return false;
+}
+
+int ic_run_role(const ic_run_cfg *cfg, ic_arena *arena, unsigned slot, char *err, size_t errsize)
+{
+	run *r = calloc(1, sizeof(*r)); /* the process ends in the role: nothing to free */
+	if (!r) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	r->cfg = *cfg;
+	make_labels(r);
+	if (slot >= r->nprocs || arena->nslots != r->nprocs + 1) {
+		snprintf(err, errsize, "process %u is not one of this run's %u", slot, r->nprocs);
+		free(r);
+		return -1;
+	}
+	draw_plans(r); /* the same plans as the supervisor's: a function of the seed */
+	unsigned role = 0, index = slot;
+	while (index >= r->cfg.counts[role])
+		index -= r->cfg.counts[role++];
+	role_main(&r->cfg, arena, NULL, slot, role, index, r->nprocs, true);
 }

@@ -28,6 +28,13 @@ typedef struct ic_run_result {
 /* Runs it; SIGCHLD, SIGINT and SIGTERM must be blocked in the caller. */
 void ic_run_one(const ic_run_cfg *cfg, ic_run_result *res);
 
+/*
+ * A role started by exec (run --under): becomes process `slot` of the run in
+ * `arena`, exactly as a forked one would, and never returns, but with -1 and
+ * a message when the slot does not fit the run.
+ */
+int ic_run_role(const ic_run_cfg *cfg, ic_arena *arena, unsigned slot, char *err, size_t errsize);
+
 /* The verdict as one word: "pass", the first finding's checker, "broken", "interrupted". */
 const char *ic_run_verdict(const ic_run_result *res);
 bool ic_run_has_finding(const ic_run_result *res, const char *checker);

@@ -30,7 +30,7 @@ double ic_timeout_factor(void)
 	}
 	/* Memcheck runs code 20-50x slower; a hang verdict must not come from that. */
 	if (RUNNING_ON_VALGRIND)
-		f *= 30;
+		f *= IC_VALGRIND_SLOWDOWN;
 	return f;
 }
 

@@ -552,7 +552,10 @@ bool ic_peer_running(const ic_ctx *ctx, unsigned role, unsigned index);
 /* This process's global index among all roles (0..nprocs-1): a producer's id. */
 unsigned ic_proc(const ic_ctx *ctx);
 void *ic_state(const ic_ctx *ctx);
-void ic_set_state(ic_ctx *ctx, void *state); /* in setup: inherited by every role */
+void ic_set_state(ic_ctx *ctx, void *state); /* in setup (or attach): inherited by every role */
+/* In an attach hook (a role started by exec, --under): maps the whole of a
+ * segment setup made with ic_shm_create. NULL with errno. */
+void *ic_shm_attach(ic_ctx *ctx, const char *object);
 
 /* ---- Scenarios ------------------------------------------------------- */
 
@@ -616,6 +619,13 @@ typedef struct ic_scenario {
 	const struct ic_channel *channel; /* message scenarios: for ic_channel_producer() and co. */
 	/* The widest mode its IPC objects may have (perms checker); 0 means 0600, owner only. */
 	unsigned shared_mode;
+	/*
+	 * In a role started by exec rather than fork (run --under memcheck): what
+	 * setup made, re-opened by name, then ic_set_state(). 0, or -1 with errno.
+	 * A scenario with a setup and no attach cannot run --under (its roles
+	 * would lack what fork gives them: mappings, descriptors, setup's memory).
+	 */
+	int (*attach)(ic_ctx *ctx);
 } ic_scenario;
 
 /* It may make POSIX mqueues behind the tracker's back: the leak scan lists queues too. */

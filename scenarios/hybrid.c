@@ -88,6 +88,19 @@ static int hybrid_setup(ic_ctx *ctx)
 	return 0;
 }
 
+/* A role started by exec (run --under) maps the pool and opens both queues. */
+static int hybrid_attach(ic_ctx *ctx)
+{
+	hybrid_state *st = calloc(1, sizeof(*st));
+	if (!st)
+		return -1;
+	ic_set_state(ctx, st);
+	st->pool = ic_shm_attach(ctx, "pool");
+	st->data = ic_mq_open(ctx, "data", O_RDWR, 0, 0, 0);
+	st->free_q = ic_mq_open(ctx, "free", O_RDWR, 0, 0, 0);
+	return st->pool && st->data >= 0 && st->free_q >= 0 ? 0 : -1;
+}
+
 static unsigned char *slot(pool *p, uint32_t i)
 {
 	return p->slots + (size_t)(i % POOL) * p->slot_size;
@@ -224,6 +237,7 @@ const ic_scenario ic_scenario_hybrid = {
 	.default_ops = 1000,
 	.events_per_op = 2,
 	.setup = hybrid_setup,
+	.attach = hybrid_attach,
 	.observe = ic_channel_drain,
 	.channel = &hybrid_channel,
 	.teardown = hybrid_teardown,

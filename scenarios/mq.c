@@ -84,6 +84,18 @@ static int mq_setup(ic_ctx *ctx)
 	return st->mq < 0 ? -1 : 0;
 }
 
+/* A role started by exec (run --under) opens the queue setup made. */
+static int mq_attach(ic_ctx *ctx)
+{
+	mq_state *st = calloc(1, sizeof(*st));
+	if (!st)
+		return -1;
+	ic_set_state(ctx, st);
+	st->prio = ic_variant(ctx, "prio")[1] == 'n';
+	st->mq = ic_mq_open(ctx, "mq", O_RDWR, 0, 0, 0);
+	return st->mq < 0 ? -1 : 0;
+}
+
 static int mq_send_one(ic_ctx *ctx, const void *msg, size_t len, unsigned lane)
 {
 	const mq_state *st = ic_state(ctx);
@@ -148,6 +160,7 @@ const ic_scenario ic_scenario_mq = {
 	.default_ops = 1000,
 	.events_per_op = 2,
 	.setup = mq_setup,
+	.attach = mq_attach,
 	.observe = ic_channel_drain,
 	.channel = &mq_channel,
 	.teardown = mq_teardown,

@@ -39,6 +39,15 @@ static int perms_setup(ic_ctx *ctx)
 	return 0;
 }
 
+static int perms_attach(ic_ctx *ctx)
+{
+	perms_shared *sh = ic_shm_attach(ctx, "data");
+	if (!sh)
+		return -1;
+	ic_set_state(ctx, sh);
+	return 0;
+}
+
 static int perms_role(ic_ctx *ctx)
 {
 	perms_shared *sh = ic_state(ctx);
@@ -82,6 +91,7 @@ const ic_scenario ic_scenario_perms = {
 	.default_ops = 100,
 	.events_per_op = 1,
 	.setup = perms_setup,
+	.attach = perms_attach,
 	.teardown = perms_teardown,
 	.expect = perms_expect,
 };

@@ -11,11 +11,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-enum counter_bug { BUG_NONE, BUG_FORGET_UNLOCK, BUG_WILD_WRITE, BUG_LEAK };
+enum counter_bug { BUG_NONE, BUG_FORGET_UNLOCK, BUG_WILD_WRITE, BUG_LEAK, BUG_UNINIT_READ };
 
 /* The segment every role maps; setup fills it before fork, roles only read the config. */
 typedef struct counter_shared {
@@ -28,13 +30,15 @@ typedef struct counter_shared {
 } counter_shared;
 
 static const char *const lock_values[] = {"robust", "none", "mutex", "sem", "atomic", "spin", NULL};
-static const char *const bug_values[] = {"none", "forget_unlock", "wild_write", "leak", NULL};
+static const char *const bug_values[] = {"none", "forget_unlock", "wild_write", "leak", "uninit_read", NULL};
 
 static const ic_key counter_keys[] = {
 	{"lock", lock_values, "how increments are synchronised", NULL, NULL},
 	{"bug", bug_values,
 	 "a planted defect: forget_unlock (one unlock missing: hang), wild_write (a write to "
-	 "an unmapped address: crash), leak (a segment made behind the tracker's back: leaks)",
+	 "an unmapped address: crash), leak (a segment made behind the tracker's back: leaks), "
+	 "uninit_read (a branch on uninitialised heap memory: harmless natively, crash under "
+	 "--under memcheck)",
 	 NULL, NULL},
 	{0},
 };
@@ -87,6 +91,30 @@ static int counter_setup(ic_ctx *ctx)
 	return 0;
 }
 
+/* A role started by exec (run --under) maps the segment setup made. */
+static int counter_attach(ic_ctx *ctx)
+{
+	counter_shared *sh = ic_shm_attach(ctx, "counter");
+	if (!sh)
+		return -1;
+	ic_set_state(ctx, sh);
+	return 0;
+}
+
+/*
+ * The planted memory error only memcheck sees: a branch on heap memory never
+ * written. Whichever way it goes the count is right, so natively the run
+ * passes (and AddressSanitizer, which does not track definedness, says nothing).
+ */
+__attribute__((noinline)) static void counter_uninit_read(void)
+{
+	volatile uint64_t *scratch = malloc(sizeof(*scratch));
+	__asm__ volatile("" : "+r"(scratch)); /* hides the malloc: the compiler must not warn */
+	if (scratch && (*scratch & 1))
+		sched_yield();
+	free((void *)scratch);
+}
+
 /*
  * The planted crash: a write to an unmapped page, outside any lock. Not NULL
  * itself, so that UBSan's null check does not turn the SIGSEGV into an exit.
@@ -125,6 +153,8 @@ static int counter_role(ic_ctx *ctx)
 		ic_point(ctx, "counter/begin");
 		if (sh->bug == BUG_WILD_WRITE && op == sh->bug_op && ic_index(ctx) == 0)
 			counter_wild_write(op);
+		if (sh->bug == BUG_UNINIT_READ && op == sh->bug_op && ic_index(ctx) == 0)
+			counter_uninit_read();
 		ic_invoke(ctx, IC_OP_INC, 1, op);
 		if (sh->kind < 0)
 			atomic_increment(ctx, sh);
@@ -190,6 +220,7 @@ const ic_scenario ic_scenario_shm_counter = {
 	.default_ops = 1000,
 	.events_per_op = 2,
 	.setup = counter_setup,
+	.attach = counter_attach,
 	.observe = counter_observe,
 	.teardown = counter_teardown,
 	.expect = counter_expect,

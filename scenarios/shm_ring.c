@@ -124,6 +124,16 @@ static int init_sync(ic_ctx *ctx, ring *r)
 	return rc || ic_lock_init(ctx, &r->lock, IC_LOCK_MUTEX, "ring") != 0 ? -1 : 0;
 }
 
+/* A role started by exec (run --under) maps the ring setup made. */
+static int ring_attach(ic_ctx *ctx)
+{
+	ring *r = ic_shm_attach(ctx, "ring");
+	if (!r)
+		return -1;
+	ic_set_state(ctx, r);
+	return 0;
+}
+
 static int ring_setup(ic_ctx *ctx)
 {
 	uint64_t lo, hi;
@@ -376,6 +386,7 @@ const ic_scenario ic_scenario_shm_ring = {
 	.default_ops = 1000,
 	.events_per_op = 2,
 	.setup = ring_setup,
+	.attach = ring_attach,
 	.observe = ic_channel_drain,
 	.channel = &ring_channel,
 	.teardown = ring_teardown,

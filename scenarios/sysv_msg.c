@@ -73,6 +73,19 @@ static int sysv_setup(ic_ctx *ctx)
 	return st->id < 0 ? -1 : 0;
 }
 
+/* A role started by exec (run --under) finds the queue setup made by its key. */
+static int sysv_attach(ic_ctx *ctx)
+{
+	uint64_t lo, hi;
+	sysv_state *st = calloc(1, sizeof(*st));
+	if (!st || ic_size_range(ctx, "size", &lo, &hi) != 0)
+		return free(st), -1;
+	ic_set_state(ctx, st);
+	st->buf = malloc(sizeof(*st->buf) + hi + 1);
+	st->id = msgget(ic_sysv_key(ctx, 0), 0);
+	return st->buf && st->id >= 0 ? 0 : -1;
+}
+
 /* No descriptor to wait on: yield first (the peer is likely about to act), then sleep. */
 static void brief_pause(int attempt)
 {
@@ -160,6 +173,7 @@ const ic_scenario ic_scenario_sysv_msg = {
 	.default_ops = 1000,
 	.events_per_op = 2,
 	.setup = sysv_setup,
+	.attach = sysv_attach,
 	.observe = ic_channel_drain,
 	.channel = &sysv_channel,
 	.teardown = sysv_teardown,

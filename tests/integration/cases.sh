@@ -571,6 +571,84 @@ case_shm_full() {
 	ok "nothing left in the namespace's /dev/shm"
 }
 
+# --under memcheck: roles started by exec under valgrind. A planted read of
+# uninitialised heap memory passes natively and is found under memcheck, with
+# its stack; the correct variant passes under memcheck; so does a message
+# scenario whose roles are killed; bad values are refused before anything runs.
+case_under_memcheck() {
+	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	ldd "$IC" 2>/dev/null | grep -q libasan && skip "an AddressSanitizer build cannot run under valgrind"
+	valgrind -q "$IC" --version >/dev/null 2>&1 ||
+		skip "this valgrind cannot read this build (clang's DWARF 5: build with -gdwarf-4 or use a newer valgrind)"
+	local bug=shm_counter:lock=mutex,bug=uninit_read
+	ic run "$bug" --seeds 5 --ops 20
+	expect_rc 0 run "$bug" --seeds 5 --ops 20
+	ok "natively, $bug passes 5 seeds: only memcheck can see it"
+
+	ic run "$bug" --ops 20 --under memcheck --json "$T/m.json"
+	expect_rc 1 run "$bug" --ops 20 --under memcheck
+	grep -q '^  FAIL crash: memcheck found an error in a role' "$T/out" ||
+		{ show_output; fail "no 'FAIL crash: memcheck found an error in a role' line"; }
+	grep -q 'p0 (pid [0-9]*): memcheck: Conditional jump or move depends on uninitialised value' "$T/out" ||
+		{ show_output; fail "no memcheck error naming p0 and the uninitialised value"; }
+	grep -qE '^ +#0 counter_uninit_read' "$T/out" || { show_output; fail "no frame #0 counter_uninit_read"; }
+	if readelf -S "$IC" 2>/dev/null | grep -q debug_info; then
+		grep -qE '^ +#0 counter_uninit_read \(shm_counter\.c:[0-9]+\)' "$T/out" ||
+			{ show_output; fail "frame #0 does not name shm_counter.c:LINE (the binary has debug info)"; }
+	fi
+	ok "under memcheck: exit 1, $(grep -m1 -E '#0 counter_uninit_read' "$T/out" | sed 's/^ *//')"
+	[ "$(replay_line | sed 's/ --made-by [^ ]*$//')" = "ipchaos run $bug --seed 0x1 --procs 2 --ops 20 --under memcheck" ] ||
+		{ show_output; fail "replay line does not carry --under memcheck: $(replay_line)"; }
+	ok "replay: $(replay_line)"
+	py "$T/m.json" <<'EOF' || exit 1
+r = runs[0]
+if r["verdict"] != "crash": bad("verdict %r, expected crash" % r["verdict"])
+t = r["findings"][0]["text"]
+if "memcheck: Conditional jump" not in t or not re.search(r"#0 counter_uninit_read", t): bad("finding text %r" % t)
+print("  ok: JSON verdict crash, the memcheck error and its stack in the finding")
+EOF
+
+	ic run shm_counter:lock=mutex --ops 20 --under memcheck
+	expect_rc 0 run shm_counter:lock=mutex --ops 20 --under memcheck
+	ok "the correct variant passes under memcheck"
+	ic run shm_ring --inject kill --inject delay --ops 30 --under memcheck
+	expect_rc 0 run shm_ring --inject kill --inject delay --ops 30 --under memcheck
+	ok "shm_ring with kill and delay passes under memcheck"
+	# An exec'd role draws the same plan as a forked one: the same kill, at the same hit.
+	local plan
+	ic run shm_counter:lock=mutex --inject kill:at=counter/locked --ops 30
+	expect_rc 1 run shm_counter:lock=mutex --inject kill:at=counter/locked --ops 30
+	plan=$(grep -m1 '^  plan kill: ' "$T/out")
+	ic run shm_counter:lock=mutex --inject kill:at=counter/locked --ops 30 --under memcheck
+	expect_rc 1 run shm_counter:lock=mutex --inject kill:at=counter/locked --ops 30 --under memcheck
+	grep -q '^  FAIL dead-holder: ' "$T/out" || { show_output; fail "no dead-holder finding under memcheck"; }
+	[ -n "$plan" ] && grep -qxF -- "$plan" "$T/out" && grep -q 'killed by SIGKILL at counter/locked hit [0-9]* (injected)' "$T/out" ||
+		{ show_output; fail "under memcheck the kill is not the native plan's: $plan"; }
+	ok "the same kill natively and under memcheck:$(sed 's/^ *plan kill://' <<<"$plan")"
+
+	local -a bad=(
+		"shm_counter --under helgrind|--under helgrind: unknown tool (valid: memcheck)"
+		"pipe --under memcheck|scenario pipe cannot start its roles by exec"
+		"--all --under memcheck|--under does not apply"
+	)
+	local b args want
+	for b in "${bad[@]}"; do
+		args=${b%%|*} want=${b#*|}
+		# shellcheck disable=SC2086
+		ic run $args
+		# shellcheck disable=SC2086
+		expect_rc 2 run $args
+		{ [ "$(wc -l <"$T/err")" = 1 ] && grep -qF -- "$want" "$T/err"; } ||
+			{ show_output run "$args"; fail "message is not one line with '$want'"; }
+		ok "run $args: exit 2, $(cat "$T/err")"
+	done
+	PATH=/nonexistent ic run shm_counter --under memcheck
+	expect_rc 2 run shm_counter --under memcheck "(PATH without valgrind)"
+	grep -qx 'ipchaos run: --under memcheck needs valgrind in PATH' "$T/err" ||
+		{ show_output; fail "no 'needs valgrind in PATH'"; }
+	ok "without valgrind in PATH: exit 2, $(cat "$T/err")"
+}
+
 case_no_leftover_processes() {
 	local before after
 	before=$(pgrep -x ipchaos | sort)

@@ -187,7 +187,7 @@ static int parse_count(const char *opt, const char *arg, uint64_t min, uint64_t 
 	return 0;
 }
 
-static int check_writable(const char *opt, const char *path, char *err, size_t errsize)
+int ic_cli_check_writable(const char *opt, const char *path, char *err, size_t errsize)
 {
 	struct stat st;
 	if (stat(path, &st) == 0) {
@@ -367,11 +367,11 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 				return -1;
 			o->replays = (unsigned)n;
 		} else if ((v = ic_cli_opt("--json", argc, argv, &i, &missing))) {
-			if (check_writable("--json", v, err, errsize) != 0)
+			if (ic_cli_check_writable("--json", v, err, errsize) != 0)
 				return -1;
 			o->json = v;
 		} else if ((v = ic_cli_opt("--junit", argc, argv, &i, &missing))) {
-			if (check_writable("--junit", v, err, errsize) != 0)
+			if (ic_cli_check_writable("--junit", v, err, errsize) != 0)
 				return -1;
 			o->junit = v;
 		} else if ((v = ic_cli_opt("--shard", argc, argv, &i, &missing))) {

@@ -60,6 +60,8 @@ void ic_cli_replay_line(const ic_run_cfg *cfg, char *buf, size_t size);
 /* "shm_counter:lock=none,bug=none" */
 void ic_cli_spec_text(const ic_run_cfg *cfg, char *buf, size_t size);
 
+/* A results file is refused before anything runs: 0 when path can be written. */
+int ic_cli_check_writable(const char *opt, const char *path, char *err, size_t errsize);
 /* "--opt=value" or "--opt value" at argv[*i]; NULL when it is not this option (*missing: no value). */
 const char *ic_cli_opt(const char *name, int argc, char **argv, int *i, bool *missing);
 

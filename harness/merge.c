@@ -24,11 +24,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 typedef struct mrun {
 	const ic_jval *v; /* the run object, owned by its file's tree */
@@ -58,27 +55,6 @@ typedef struct merge {
 
 /* ---- the command line ---- */
 
-/* Refused now rather than after the merge: as run does with its --json. */
-static int check_writable(const char *opt, const char *path, char *err, size_t errsize)
-{
-	struct stat st;
-	char copy[4096];
-	if (stat(path, &st) == 0) {
-		if (S_ISDIR(st.st_mode)) {
-			snprintf(err, errsize, "%s %s: is a directory (name a file to write)", opt, path);
-			return -1;
-		}
-		if (access(path, W_OK) == 0)
-			return 0;
-	} else {
-		snprintf(copy, sizeof(copy), "%s", path);
-		if (errno == ENOENT && access(dirname(copy), W_OK | X_OK) == 0)
-			return 0;
-	}
-	snprintf(err, errsize, "%s %s: cannot write there (%s)", opt, path, strerror(errno));
-	return -1;
-}
-
 static int parse_args(merge *m, int argc, char **argv, char *err, size_t errsize)
 {
 	bool files_only = false;
@@ -105,9 +81,9 @@ static int parse_args(merge *m, int argc, char **argv, char *err, size_t errsize
 		snprintf(err, errsize, "no results files to merge (usage: ipchaos merge FILE... [--json OUT] [--junit OUT])");
 		return -1;
 	}
-	if (m->json && check_writable("--json", m->json, err, errsize) != 0)
+	if (m->json && ic_cli_check_writable("--json", m->json, err, errsize) != 0)
 		return -1;
-	if (m->junit && check_writable("--junit", m->junit, err, errsize) != 0)
+	if (m->junit && ic_cli_check_writable("--junit", m->junit, err, errsize) != 0)
 		return -1;
 	return 0;
 }

@@ -301,6 +301,8 @@ static void forward_interrupt(ic_pool *p)
 /* Waits a little for results; false when no worker is left to wait for. */
 static bool pump(ic_pool *p)
 {
+	if (p->nworkers == 0)
+		return false;
 	struct pollfd fds[p->nworkers];
 	unsigned who[p->nworkers], n = 0;
 	for (unsigned i = 0; i < p->nworkers; i++)

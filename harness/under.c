@@ -46,13 +46,13 @@ int ic_under_parse(const char *value, const char **tool, char *err, size_t errsi
 		snprintf(err, errsize, "--under %s: unknown tool (valid: %s)", value, IC_UNDER_TOOLS);
 		return -1;
 	}
+	if (!in_path("valgrind")) {
+		snprintf(err, errsize, "--under memcheck needs valgrind in PATH");
+		return -1;
+	}
 	if (built_with_asan) {
 		snprintf(err, errsize, "--under memcheck: this ipchaos is built with AddressSanitizer, "
 				       "which valgrind cannot run (use a build without IPCHAOS_SANITIZE)");
-		return -1;
-	}
-	if (!in_path("valgrind")) {
-		snprintf(err, errsize, "--under memcheck needs valgrind in PATH");
 		return -1;
 	}
 	*tool = "memcheck";

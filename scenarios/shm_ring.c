@@ -52,8 +52,10 @@ typedef struct ring {
 	ic_lock_t lock;
 	pthread_cond_t not_empty, not_full;
 	sem_t items, spaces;
-	_Atomic uint64_t head, tail; /* positions, never wrapped */
-	unsigned char slots[];       /* cap + 1 slots: wrap_off_by_one writes one past */
+	/* Positions, never wrapped; a cache line each, or every push and pop bounces both. */
+	_Alignas(64) _Atomic uint64_t head;
+	_Alignas(64) _Atomic uint64_t tail;
+	_Alignas(64) unsigned char slots[]; /* cap + 1 slots: wrap_off_by_one writes one past */
 } ring;
 
 static int index_of(const char *const *values, const char *v)
@@ -149,20 +151,29 @@ static void pause_briefly(void)
 	nanosleep(&ts, NULL);
 }
 
+#define SPIN_CHECKS 256 /* about 5-30 us of pause: a peer on the other core acts sooner */
+
 /*
- * A lock-free side waits by yielding first (the peer is likely running on
- * the other core), then by short sleeps. False once about `ms` have passed.
+ * A lock-free side waits by spinning first (the peer is likely running on
+ * the other core, and a yield would give our core away to anyone else for a
+ * time slice), then by yielding, then by short sleeps. False once about `ms`
+ * have passed.
  */
 static bool backoff(uint64_t *since_ns, unsigned *n, int ms)
 {
+	if (*n < SPIN_CHECKS) {
+		(*n)++;
+		__builtin_ia32_pause();
+		return true;
+	}
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	uint64_t t = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
-	if (*n == 0)
+	if (*n == SPIN_CHECKS)
 		*since_ns = t;
 	if (t - *since_ns >= (uint64_t)ms * 1000000ull)
 		return false;
-	if ((*n)++ < 1000)
+	if ((*n)++ < SPIN_CHECKS + 1000)
 		sched_yield();
 	else
 		pause_briefly();

@@ -20,6 +20,7 @@ typedef struct ic_run_cfg {
 	double timeout_s; /* watchdog: no progress for this long is a hang */
 	bool keep;        /* leave the run's objects for inspection */
 	char runid[17];   /* forced by the hidden --run-id (tests); "" draws one */
+	struct ic_bench_cell *bench; /* ipchaos bench: the cell's shared record; NULL in runs */
 } ic_run_cfg;
 
 struct ic_ctx {

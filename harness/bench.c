@@ -99,6 +99,15 @@ static int add_channel(ic_bench *b, const ic_opts *o, const char *spec, char *er
 		return -1;
 	}
 	ic_bench_channel *c = &b->ch[b->nchannels];
+	char name[64], names[512];
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(spec, ":"), spec);
+	const ic_scenario *sc = ic_cli_find_scenario(o, name);
+	if (!sc || !sc->channel || size_key_of(sc) < 0) {
+		channel_names(o, names, sizeof(names));
+		snprintf(err, errsize, "--channels: %s is %s (valid: %s)", name,
+			 sc ? "not a message channel" : "no channel", names);
+		return -1;
+	}
 	memset(c, 0, sizeof(*c));
 	if (ic_cli_parse_spec(o, &c->cfg, spec, err, errsize) != 0) {
 		char copy[1024];
@@ -107,13 +116,6 @@ static int add_channel(ic_bench *b, const ic_opts *o, const char *spec, char *er
 		return -1;
 	}
 	c->size_key = size_key_of(c->cfg.sc);
-	if (!c->cfg.sc->channel || c->size_key < 0) {
-		char names[512];
-		channel_names(o, names, sizeof(names));
-		snprintf(err, errsize, "--channels: %s is not a message channel (valid: %s)", c->cfg.sc->name,
-			 names);
-		return -1;
-	}
 	snprintf(c->spec, sizeof(c->spec), "%s", spec);
 	c->style = style_of(c->cfg.sc);
 	b->nchannels++;
@@ -508,16 +510,10 @@ out:
 	return rc;
 }
 
-/* Instructions of the whole program under callgrind ("totals:" of its output), or 0. */
-static uint64_t callgrind_total(const char *self, uint64_t n, bool points)
+/* Starts `self` counting n calls (with or without a point) under callgrind into `out`: its pid, or -1. */
+static pid_t callgrind_start(const char *self, uint64_t n, bool points, const char *out)
 {
-	char out[4096], arg[64], outarg[4200];
-	const char *tmp = getenv("TMPDIR");
-	snprintf(out, sizeof(out), "%s/ipchaos-callgrind.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	int fd = mkstemp(out);
-	if (fd < 0)
-		return 0;
-	close(fd);
+	char arg[64], outarg[4200];
 	snprintf(arg, sizeof(arg), "%llu:%s", (unsigned long long)n, points ? "points" : "none");
 	snprintf(outarg, sizeof(outarg), "--callgrind-out-file=%s", out);
 	fflush(NULL);
@@ -530,6 +526,12 @@ static uint64_t callgrind_total(const char *self, uint64_t n, bool points)
 		       (char *)NULL);
 		_exit(127);
 	}
+	return pid;
+}
+
+/* Instructions of the whole program ("totals:" of callgrind's output), or 0; removes the file. */
+static uint64_t callgrind_finish(pid_t pid, const char *out)
+{
 	int status = 0;
 	uint64_t total = 0;
 	if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
@@ -543,6 +545,17 @@ static uint64_t callgrind_total(const char *self, uint64_t n, bool points)
 	}
 	unlink(out);
 	return total;
+}
+
+static int temp_file(char *buf, size_t size)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(buf, size, "%s/ipchaos-callgrind.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	int fd = mkstemp(buf);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
 }
 
 static bool on_path(const char *prog)
@@ -581,7 +594,19 @@ static void measure_point(ic_bench *b)
 		return;
 	}
 	self[len] = '\0';
-	uint64_t with = callgrind_total(self, CALLS, true), without = callgrind_total(self, CALLS, false);
+	/* Both at once: the difference is the loop's, startup and exit cancel out. */
+	char out[2][4096];
+	uint64_t with = 0, without = 0;
+	if (temp_file(out[0], sizeof(out[0])) == 0) {
+		if (temp_file(out[1], sizeof(out[1])) == 0) {
+			pid_t a = callgrind_start(self, CALLS, true, out[0]);
+			pid_t b2 = callgrind_start(self, CALLS, false, out[1]);
+			with = callgrind_finish(a, out[0]);
+			without = callgrind_finish(b2, out[1]);
+		} else {
+			unlink(out[0]);
+		}
+	}
 	if (!with || !without || with < without)
 		snprintf(b->point_na, sizeof(b->point_na), "valgrind --tool=callgrind did not run");
 	else
@@ -768,7 +793,7 @@ static unsigned steps_per_rep(const ic_bench *b)
 	for (unsigned c = 0; c < b->nchannels; c++)
 		for (unsigned s = 0; s < b->nsizes; s++) {
 			const ic_bench_result *r = &b->res[c][s];
-			n += r->na[0] ? 0 : 2 + r->points;
+			n += r->na[0] ? 0 : 1 + (b->sizes[s] >= IC_MSG_MIN) + r->points;
 			n += r->pingpong;
 		}
 	return n;
@@ -791,7 +816,8 @@ static int run_matrix(ic_bench *b, bool tty)
 				const ic_bench_result *r = &b->res[c][s];
 				if (!r->na[0]) {
 					run_bench_cell(&cr, c, s, IC_BENCH_STREAM, false);
-					if (!cr.interrupted)
+					/* The run loops' messages carry a 32-byte header: smaller ones they cannot send. */
+					if (!cr.interrupted && b->sizes[s] >= IC_MSG_MIN)
 						run_logged_cell(&cr, c, s);
 					if (r->points && !cr.interrupted)
 						run_bench_cell(&cr, c, s, IC_BENCH_STREAM, true);

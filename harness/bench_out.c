@@ -153,7 +153,12 @@ static void print_throughput(FILE *out, const ic_bench *b)
 				fmt_count(r->logged_s, "", lg, sizeof(lg));
 				snprintf(cost, sizeof(cost), "%.1fx", r->msgs_s / r->logged_s);
 			}
-			fprintf(out, "%8s  %8s  %8s  %7s  %8s  %6s\n", rate, mb, frac, vs, lg, cost);
+			char line[256];
+			snprintf(line, sizeof(line), "%8s  %8s  %8s  %7s  %8s  %6s", rate, mb, frac, vs, lg, cost);
+			size_t n = strlen(line);
+			while (n && line[n - 1] == ' ')
+				line[--n] = '\0';
+			fprintf(out, "%s\n", line);
 		}
 }
 

@@ -15,7 +15,7 @@
 enum { WIDTH = 980, HEIGHT = 600, LEFT = 78, RIGHT = 290, TOP = 58, BOTTOM = 62 };
 
 /* Distinct on white and for the common colour blindnesses, by style. */
-static const char *const shm_colours[] = {"#d62728", "#ff7f0e", "#e6550d", "#bcbd22", "#8c564b"};
+static const char *const shm_colours[] = {"#d62728", "#ff7f0e", "#8c564b", "#e377c2", "#bcbd22"};
 static const char *const mp_colours[] = {"#1f77b4", "#17becf", "#2ca02c", "#9467bd", "#393b79",
 					 "#6baed6", "#31a354", "#756bb1"};
 static const char *const hybrid_colour = "#7f7f7f";

@@ -321,6 +321,7 @@ static int configure(ic_bench *b, const ic_opts *o, int argc, char **argv, char 
 		cfg->nprocs = 0;
 		for (unsigned r = 0; r < cfg->nroles; r++)
 			cfg->nprocs += cfg->counts[r];
+		b->contended |= cfg->nprocs > 2;
 	}
 	return 0;
 }
@@ -382,6 +383,11 @@ static void plan_cells(ic_bench *b)
 			}
 			if (!r->na[0] && !points_placed)
 				r->points = points_placed = true;
+			if (!r->na[0] && b->contended) {
+				char why[384];
+				why_not(&b->ch[c], b->sizes[s], true, why, sizeof(why));
+				r->one_to_one = !why[0];
+			}
 		}
 	}
 }
@@ -668,7 +674,8 @@ static bool judge_run(cell_run *cr, ic_bench_result *r, const ic_run_result *res
 	return false;
 }
 
-static void run_bench_cell(cell_run *cr, unsigned c, unsigned s, int mode, bool armed)
+/* mode: enum ic_bench_mode; single: at 1:1 whatever --procs says (round trips always are). */
+static void run_bench_cell(cell_run *cr, unsigned c, unsigned s, int mode, bool armed, bool single)
 {
 	ic_bench *b = cr->b;
 	ic_bench_channel *ch = &b->ch[c];
@@ -682,7 +689,7 @@ static void run_bench_cell(cell_run *cr, unsigned c, unsigned s, int mode, bool 
 	ic_run_cfg cfg = ch->cfg;
 	cfg.sc = &wrap;
 	set_size(&cfg, ch->size_key, b->sizes[s]);
-	if (mode == IC_BENCH_PINGPONG) {
+	if (mode == IC_BENCH_PINGPONG || single) {
 		cfg.counts[0] = cfg.counts[1] = 1;
 		cfg.nprocs = 2;
 	}
@@ -692,7 +699,8 @@ static void run_bench_cell(cell_run *cr, unsigned c, unsigned s, int mode, bool 
 	memset(cr->shared, 0, sizeof(*cr->shared));
 	*cr->shared = (ic_bench_cell){.inner = ch->cfg.sc, .mode = mode, .armed = armed, .size = b->sizes[s],
 				      .warmup_s = b->warmup_s, .time_s = b->time_s};
-	progress(cr, ch, b->sizes[s], mode == IC_BENCH_PINGPONG ? "round trip" : armed ? "points on" : "throughput");
+	progress(cr, ch, b->sizes[s], mode == IC_BENCH_PINGPONG ? "round trip" : armed ? "points on"
+				      : single ? "throughput at 1:1" : "throughput");
 	ic_run_result *res = malloc(sizeof(*res));
 	if (!res) {
 		snprintf(r->error, sizeof(r->error), "out of memory");
@@ -726,8 +734,8 @@ static void run_bench_cell(cell_run *cr, unsigned c, unsigned s, int mode, bool 
 		cr->exit_code = IC_EXIT_FINDING;
 	} else if (timed > 1 && last > first) {
 		double rate = (double)timed / ((double)(last - first) / 1e9);
-		double *slot = armed ? r->armed : r->rate;
-		unsigned *n = armed ? &r->narmed : &r->nrate;
+		double *slot = armed ? r->armed : single ? r->single : r->rate;
+		unsigned *n = armed ? &r->narmed : single ? &r->nsingle : &r->nrate;
 		if (*n < IC_BENCH_MAX_REPS)
 			slot[(*n)++] = rate;
 	}
@@ -793,7 +801,7 @@ static unsigned steps_per_rep(const ic_bench *b)
 	for (unsigned c = 0; c < b->nchannels; c++)
 		for (unsigned s = 0; s < b->nsizes; s++) {
 			const ic_bench_result *r = &b->res[c][s];
-			n += r->na[0] ? 0 : 1 + (b->sizes[s] >= IC_MSG_MIN) + r->points;
+			n += r->na[0] ? 0 : 1 + (b->sizes[s] >= IC_MSG_MIN) + r->points + r->one_to_one;
 			n += r->pingpong;
 		}
 	return n;
@@ -815,15 +823,17 @@ static int run_matrix(ic_bench *b, bool tty)
 			for (unsigned s = 0; s < b->nsizes && !cr.interrupted; s++) {
 				const ic_bench_result *r = &b->res[c][s];
 				if (!r->na[0]) {
-					run_bench_cell(&cr, c, s, IC_BENCH_STREAM, false);
+					run_bench_cell(&cr, c, s, IC_BENCH_STREAM, false, false);
+					if (r->one_to_one && !cr.interrupted)
+						run_bench_cell(&cr, c, s, IC_BENCH_STREAM, false, true);
 					/* The run loops' messages carry a 32-byte header: smaller ones they cannot send. */
 					if (!cr.interrupted && b->sizes[s] >= IC_MSG_MIN)
 						run_logged_cell(&cr, c, s);
 					if (r->points && !cr.interrupted)
-						run_bench_cell(&cr, c, s, IC_BENCH_STREAM, true);
+						run_bench_cell(&cr, c, s, IC_BENCH_STREAM, true, false);
 				}
 				if (r->pingpong && !cr.interrupted)
-					run_bench_cell(&cr, c, s, IC_BENCH_PINGPONG, false);
+					run_bench_cell(&cr, c, s, IC_BENCH_PINGPONG, false, true);
 				cr.interrupted |= interrupt_pending();
 			}
 	}
@@ -860,6 +870,7 @@ static void summarise(ic_bench *b)
 			r->mb_s = r->msgs_s * b->sizes[s] / 1e6;
 			r->logged_s = median(r->logged, r->nlogged);
 			r->armed_s = median(r->armed, r->narmed);
+			r->single_s = median(r->single, r->nsingle);
 			r->rtt_median_ns = median(r->rtt_med, r->nrtt);
 			r->rtt_p99_ns = median(r->rtt_p99, r->nrtt);
 		}
@@ -906,8 +917,11 @@ int ic_bench_main(const ic_opts *o, int argc, char **argv)
 	if (swept)
 		printf("swept %u object%s left by dead ipchaos runs (see ipchaos audit --stale)\n", swept,
 		       swept == 1 ? "" : "s");
+	bool tty = isatty(STDERR_FILENO);
+	if (tty)
+		fprintf(stderr, "counting a disabled point's instructions (valgrind --tool=callgrind)...");
 	measure_point(b);
-	code = run_matrix(b, isatty(STDERR_FILENO));
+	code = run_matrix(b, tty);
 	if (code == IC_EXIT_INTERRUPTED) {
 		fprintf(stderr, "ipchaos bench: interrupted; nothing written\n");
 		goto out;

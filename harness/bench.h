@@ -69,8 +69,11 @@ typedef struct ic_bench_result {
 	char pp_na[384];  /* why no round trip was measured at this size; "" if one was or none asked */
 	bool pingpong;    /* a round trip is measured at this size */
 	bool points;      /* points enabled vs disabled are compared at this size */
-	double msgs_s, mb_s, logged_s, armed_s, rtt_median_ns, rtt_p99_ns;
+	bool one_to_one;  /* --procs above 1:1: the same cell at 1:1 is measured too */
+	double msgs_s, mb_s, logged_s, armed_s, rtt_median_ns, rtt_p99_ns, single_s;
 	double rate[IC_BENCH_MAX_REPS], logged[IC_BENCH_MAX_REPS], armed[IC_BENCH_MAX_REPS];
+	double single[IC_BENCH_MAX_REPS];
+	unsigned nsingle;
 	double rtt_med[IC_BENCH_MAX_REPS], rtt_p99[IC_BENCH_MAX_REPS];
 	unsigned nrate, nlogged, narmed, nrtt;
 } ic_bench_result;
@@ -83,6 +86,7 @@ typedef struct ic_bench {
 	bool quick;
 	const char *csv, *json, *svg;
 	char procs[24];                     /* "1:1", as the stream cells ran */
+	bool contended;                     /* --procs above 1:1 */
 	/* The physical limits, measured in the same run (medians over repetitions). */
 	double memcpy_mb_s[IC_BENCH_MAX_SIZES];     /* through 32 MiB regions: the limit */
 	double memcpy_hot_mb_s[IC_BENCH_MAX_SIZES]; /* between two buffers in cache */

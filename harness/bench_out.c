@@ -126,12 +126,12 @@ static void print_throughput(FILE *out, const ic_bench *b)
 	int w = name_width(b);
 	fprintf(out, "\nthroughput, --procs %s (median of %u; MB = 10^6 bytes; logged: through the run loops,"
 		     " event log and crc on)\n", b->procs, b->reps);
-	fprintf(out, "%-*s  %7s  %8s  %8s  %8s  %7s  %8s  %6s\n", w, "channel", "size", "msg/s", "MB/s",
-		"memcpy", "vs mp", "logged", "cost");
+	fprintf(out, "%-*s  %7s  %8s  %8s  %8s  %7s  %8s  %6s%s\n", w, "channel", "size", "msg/s", "MB/s",
+		"memcpy", "vs mp", "logged", "cost", b->contended ? "   vs 1:1" : "");
 	for (unsigned c = 0; c < b->nchannels; c++)
 		for (unsigned s = 0; s < b->nsizes; s++) {
 			const ic_bench_result *r = &b->res[c][s];
-			char sz[32], rate[32], mb[32], frac[32] = "", vs[32] = "", lg[32] = "", cost[32] = "";
+			char sz[32], rate[32], mb[32], frac[32] = "", vs[32] = "", lg[32] = "", cost[32] = "", one[32] = "";
 			ic_bench_size_text(b->sizes[s], sz, sizeof(sz));
 			fprintf(out, "%-*s  %7s  ", w, b->ch[c].spec, sz);
 			if (r->na[0]) {
@@ -153,8 +153,10 @@ static void print_throughput(FILE *out, const ic_bench *b)
 				fmt_count(r->logged_s, "", lg, sizeof(lg));
 				snprintf(cost, sizeof(cost), "%.1fx", r->msgs_s / r->logged_s);
 			}
+			if (r->single_s > 0)
+				snprintf(one, sizeof(one), "%.2fx", r->msgs_s / r->single_s);
 			char line[256];
-			snprintf(line, sizeof(line), "%8s  %8s  %8s  %7s  %8s  %6s", rate, mb, frac, vs, lg, cost);
+			snprintf(line, sizeof(line), "%8s  %8s  %8s  %7s  %8s  %6s  %7s", rate, mb, frac, vs, lg, cost, one);
 			size_t n = strlen(line);
 			while (n && line[n - 1] == ' ')
 				line[--n] = '\0';
@@ -238,8 +240,9 @@ void ic_bench_print(FILE *out, const ic_bench *b)
 {
 	struct utsname u;
 	uname(&u);
-	fprintf(out, "ipchaos bench: %u channels x %u sizes, %u rep%s x %g s per cell after %g s warm-up, interleaved\n",
-		b->nchannels, b->nsizes, b->reps, b->reps == 1 ? "" : "s", b->time_s, b->warmup_s);
+	fprintf(out, "ipchaos bench: %u channel%s x %u size%s, %u rep%s x %g s per cell after %g s warm-up, interleaved\n",
+		b->nchannels, b->nchannels == 1 ? "" : "s", b->nsizes, b->nsizes == 1 ? "" : "s", b->reps,
+		b->reps == 1 ? "" : "s", b->time_s, b->warmup_s);
 	fprintf(out, "machine: Linux %s %s, %ld cores, %s build\n", u.release, u.machine,
 		sysconf(_SC_NPROCESSORS_ONLN),
 #ifdef __OPTIMIZE__
@@ -296,7 +299,7 @@ static int finish_file(FILE *f)
 #define CSV_COLUMNS                                                                                   \
 	"channel,style,size,procs,status,reason,msgs_per_s,mb_per_s,memcpy_fraction,vs_best_mp,"       \
 	"logged_msgs_per_s,harness_cost,rtt_median_ns,rtt_p99_ns,rtt_vs_futex,points_enabled_msgs_per_s," \
-	"point_ns_per_msg,memcpy_mb_per_s"
+	"point_ns_per_msg,memcpy_mb_per_s,one_to_one_msgs_per_s,vs_one_to_one"
 
 static const char *status_of(const ic_bench_result *r)
 {
@@ -332,6 +335,8 @@ int ic_bench_write_csv(const ic_bench *b, const char *path)
 			/* Within noise points can look free or better: an empty field, not a negative cost. */
 			csv_num(f, added);
 			csv_num(f, b->memcpy_mb_s[s]);
+			csv_num(f, ok ? r->single_s : 0);
+			csv_num(f, ok && r->single_s > 0 ? r->msgs_s / r->single_s : 0);
 			fputc('\n', f);
 		}
 	return finish_file(f);
@@ -434,6 +439,8 @@ static void json_cell(FILE *f, const ic_bench *b, unsigned c, unsigned s)
 		json_num(f, "logged_msgs_per_s", r->logged_s);
 		json_num(f, "harness_cost", r->logged_s > 0 ? r->msgs_s / r->logged_s : 0);
 		json_num(f, "points_enabled_msgs_per_s", r->armed_s);
+		json_num(f, "one_to_one_msgs_per_s", r->single_s);
+		json_num(f, "vs_one_to_one", r->single_s > 0 ? r->msgs_s / r->single_s : 0);
 		/* Within noise, enabled points can look free: then absent, not a negative cost. */
 		json_num(f, "point_ns_per_msg", r->armed_s > 0 ? 1e9 / r->armed_s - 1e9 / r->msgs_s : 0);
 	}

@@ -983,7 +983,7 @@ csv_path, json_path, svg_path = sys.argv[1:4]
 channels = sys.argv[4:]
 COLUMNS = ("channel,style,size,procs,status,reason,msgs_per_s,mb_per_s,memcpy_fraction,vs_best_mp,"
            "logged_msgs_per_s,harness_cost,rtt_median_ns,rtt_p99_ns,rtt_vs_futex,points_enabled_msgs_per_s,"
-           "point_ns_per_msg,memcpy_mb_per_s").split(",")
+           "point_ns_per_msg,memcpy_mb_per_s,one_to_one_msgs_per_s,vs_one_to_one").split(",")
 with open(csv_path, newline="") as fh:
     rows = list(csv.reader(fh))
 if rows[0] != COLUMNS: bad("CSV columns %r" % rows[0])
@@ -1026,6 +1026,7 @@ for c, r in zip(cells, rows):
     if "rtt" in c and c["rtt"]["status"] == "ok":
         rtt += 1
         for k in ("median_ns", "p99_ns", "vs_futex"): positive(where + " rtt " + k, c["rtt"][k])
+    if c["procs"] != "1:1": positive(where + " vs 1:1", c["vs_one_to_one"])
     for k in ("points_enabled_msgs_per_s", "point_ns_per_msg"):
         if k in c: positive(where + " " + k, c[k])
     for k, v in r.items():

@@ -674,6 +674,28 @@ static bool judge_run(cell_run *cr, ic_bench_result *r, const ic_run_result *res
 	return false;
 }
 
+/* A throughput repetition: every message sent was received, at this rate over the timed window. */
+static void record_stream(cell_run *cr, ic_bench_result *r, const ic_bench_cell *m, unsigned consumers,
+			  double *rates, unsigned *n)
+{
+	uint64_t sent = atomic_load(&m->sent), received = atomic_load(&m->received), timed = 0,
+		 first = UINT64_MAX, last = 0;
+	for (unsigned i = 0; i < consumers; i++) {
+		timed += m->consumer[i].timed;
+		if (m->consumer[i].timed && m->consumer[i].t_first < first)
+			first = m->consumer[i].t_first;
+		if (m->consumer[i].t_last > last)
+			last = m->consumer[i].t_last;
+	}
+	if (sent != received) {
+		snprintf(r->error, sizeof(r->error), "throughput: %llu messages sent, %llu received",
+			 (unsigned long long)sent, (unsigned long long)received);
+		cr->exit_code = IC_EXIT_FINDING;
+	} else if (timed > 1 && last > first && *n < IC_BENCH_MAX_REPS) {
+		rates[(*n)++] = (double)timed / ((double)(last - first) / 1e9);
+	}
+}
+
 /* mode: enum ic_bench_mode; single: at 1:1 whatever --procs says (round trips always are). */
 static void run_bench_cell(cell_run *cr, unsigned c, unsigned s, int mode, bool armed, bool single)
 {
@@ -719,26 +741,8 @@ static void run_bench_cell(cell_run *cr, unsigned c, unsigned s, int mode, bool 
 		}
 		goto out;
 	}
-	uint64_t sent = atomic_load(&m->sent), received = atomic_load(&m->received), timed = 0,
-		 first = UINT64_MAX, last = 0;
-	for (unsigned i = 0; i < cfg.counts[1]; i++) {
-		timed += m->consumer[i].timed;
-		if (m->consumer[i].timed && m->consumer[i].t_first < first)
-			first = m->consumer[i].t_first;
-		if (m->consumer[i].t_last > last)
-			last = m->consumer[i].t_last;
-	}
-	if (sent != received) {
-		snprintf(r->error, sizeof(r->error), "%s: %llu messages sent, %llu received", what,
-			 (unsigned long long)sent, (unsigned long long)received);
-		cr->exit_code = IC_EXIT_FINDING;
-	} else if (timed > 1 && last > first) {
-		double rate = (double)timed / ((double)(last - first) / 1e9);
-		double *slot = armed ? r->armed : single ? r->single : r->rate;
-		unsigned *n = armed ? &r->narmed : single ? &r->nsingle : &r->nrate;
-		if (*n < IC_BENCH_MAX_REPS)
-			slot[(*n)++] = rate;
-	}
+	record_stream(cr, r, m, cfg.counts[1], armed ? r->armed : single ? r->single : r->rate,
+		      armed ? &r->narmed : single ? &r->nsingle : &r->nrate);
 out:
 	free(res);
 }

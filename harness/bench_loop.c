@@ -19,7 +19,7 @@
 #define MAX_TRANSIENT 1000 /* consecutive EINTR/EAGAIN from one call: the role gives up */
 
 enum { FLAG_TIMED = 1, FLAG_LAST = 2 };
-#define MIN_TIMED 4 /* messages in a throughput cell's timed window, at least */
+#define MIN_TIMED 4 /* messages (round trips) in a cell's timed window, at least */
 
 /*
  * From IC_MSG_MIN bytes up, the run loops' header with crc 0 (a stream
@@ -323,7 +323,9 @@ int ic_bench_ping(ic_ctx *ctx)
 	uint64_t warm = ic_now_ns() + ns(cell->warmup_s), end = warm + ns(cell->time_s);
 	for (uint64_t seq = 0;; seq++) {
 		uint64_t t0 = ic_now_ns();
-		unsigned flags = t0 >= end || n == IC_BENCH_MAX_RTT ? FLAG_LAST : t0 >= warm ? FLAG_TIMED : 0;
+		unsigned flags = (t0 >= end && n >= MIN_TIMED) || n == IC_BENCH_MAX_RTT ? FLAG_LAST
+				 : t0 >= warm					? FLAG_TIMED
+										: 0;
 		bench_fill(out, cell->size, ic_proc(ctx), seq, flags);
 		ic_set_state(ctx, pp->there);
 		int rc = bench_send(ctx, ch, out, cell->size, ROLE_RECV);

@@ -12,6 +12,8 @@
 
 /* ---- Shared helpers ---- */
 
+static void read_first_line(const char *path, char *buf, size_t size);
+
 const char *ic_bench_style_name(int style)
 {
 	return style == IC_STYLE_SHM ? "shm" : style == IC_STYLE_HYBRID ? "hybrid" : "mp";
@@ -243,12 +245,15 @@ void ic_bench_print(FILE *out, const ic_bench *b)
 	fprintf(out, "ipchaos bench: %u channel%s x %u size%s, %u rep%s x %g s per cell after %g s warm-up, interleaved\n",
 		b->nchannels, b->nchannels == 1 ? "" : "s", b->nsizes, b->nsizes == 1 ? "" : "s", b->reps,
 		b->reps == 1 ? "" : "s", b->time_s, b->warmup_s);
-	fprintf(out, "machine: Linux %s %s, %ld cores, %s build\n", u.release, u.machine,
-		sysconf(_SC_NPROCESSORS_ONLN),
+	char load[64];
+	read_first_line("/proc/loadavg", load, sizeof(load));
+	load[strcspn(load, " ")] = '\0'; /* the 1-minute figure */
+	fprintf(out, "machine: Linux %s %s, %ld cores, load average %s at the end, %s\n", u.release,
+		u.machine, sysconf(_SC_NPROCESSORS_ONLN), load[0] ? load : "?",
 #ifdef __OPTIMIZE__
-		"optimized"
+		"optimized build"
 #else
-		"unoptimized (Debug: build with -DCMAKE_BUILD_TYPE=Release to measure)"
+		"unoptimized build (Debug: build with -DCMAKE_BUILD_TYPE=Release to measure)"
 #endif
 	);
 	print_limits(out, b);
@@ -398,7 +403,11 @@ static void json_environment(FILE *f)
 	json_str(f, mq);
 	fprintf(f, ",\"kernel.msgmax\":");
 	json_str(f, msgmax);
-	fprintf(f, "}}");
+	char load[64];
+	read_first_line("/proc/loadavg", load, sizeof(load));
+	fprintf(f, "},\"loadavg\":");
+	json_str(f, load);
+	fprintf(f, "}");
 }
 
 static void json_limits(FILE *f, const ic_bench *b)

@@ -129,8 +129,8 @@ static void channel_line(FILE *f, const ic_bench *b, const axes *a, unsigned c)
 	xml_text(f, b->ch[c].spec);
 	fprintf(f, "</title>\n<polyline class=\"channel\" data-channel=\"");
 	xml_text(f, b->ch[c].spec);
-	fprintf(f, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"%s\" stroke-linejoin=\"round\" points=\"", colour,
-		shm ? "2.6" : "1.8");
+	fprintf(f, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"%s\" stroke-linejoin=\"round\"%s points=\"", colour,
+		shm ? "2.6" : "1.8", b->ch[c].style == IC_STYLE_HYBRID ? " stroke-dasharray=\"2 3\"" : "");
 	for (unsigned s = 0, n = 0; s < b->nsizes; s++) {
 		const ic_bench_result *r = &b->res[c][s];
 		if (r->mb_s > 0 && !r->error[0])
@@ -177,9 +177,10 @@ static void legend(FILE *f, const ic_bench *b)
 				y += 18;
 			}
 			any = true;
-			fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"%s\"/>"
+			fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"%s\"%s/>"
 				   "<text x=\"%d\" y=\"%d\">", x, x + 26, y, y, colour_of(b, c),
-				order[k] == IC_STYLE_SHM ? "2.6" : "1.8", x + 32, y + 4);
+				order[k] == IC_STYLE_SHM ? "2.6" : "1.8",
+				order[k] == IC_STYLE_HYBRID ? " stroke-dasharray=\"2 3\"" : "", x + 32, y + 4);
 			xml_text(f, b->ch[c].spec);
 			fprintf(f, "</text>\n");
 			y += 18;
@@ -208,7 +209,13 @@ int ic_bench_write_svg(const ic_bench *b, const char *path)
 	fprintf(f, "<text x=\"%d\" y=\"44\" font-size=\"12\" fill=\"#555\">ipchaos bench, --procs %s, median of %u x %g s; "
 		   "MB = 10^6 bytes; Linux ", LEFT, b->procs, b->reps, b->time_s);
 	xml_text(f, u.release);
-	fprintf(f, ", %ld cores</text>\n", sysconf(_SC_NPROCESSORS_ONLN));
+	char load[64] = "";
+	FILE *l = fopen("/proc/loadavg", "r");
+	if (l && fgets(load, sizeof(load), l))
+		load[strcspn(load, " ")] = '\0';
+	if (l)
+		fclose(l);
+	fprintf(f, ", %ld cores, load %s</text>\n", sysconf(_SC_NPROCESSORS_ONLN), load[0] ? load : "?");
 	grid(f, b, &a);
 	memcpy_line(f, b, &a);
 	for (unsigned c = 0; c < b->nchannels; c++)

@@ -9,7 +9,7 @@ _ipchaos() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 	local cmd=${COMP_WORDS[1]-}
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		mapfile -t COMPREPLY < <(compgen -W "list run merge audit --help --version" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "list run merge audit bench --help --version" -- "$cur")
 		return
 	fi
 	case $cmd in
@@ -33,6 +33,21 @@ _ipchaos() {
 			mapfile -t COMPREPLY < <(compgen -W "--json --junit --help" -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		fi
+		;;
+	bench)
+		case $prev in
+		--csv|--json|--svg) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
+		--sizes|--procs|--reps|--time) return ;;
+		--channels)
+			# The last comma token: a channel name to complete.
+			local head=${cur%"${cur##*,}"} last=${cur##*,}
+			mapfile -t COMPREPLY < <(compgen -P "$head" -W "mq pipe unix sysv_msg shm_ring hybrid" -- "$last")
+			return ;;
+		esac
+		if [[ $cur == -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "--channels --sizes --procs --reps --time --quick --csv
+				--json --svg --help" -- "$cur")
 		fi
 		;;
 	audit)

@@ -21,6 +21,7 @@ typedef struct ic_run_cfg {
 	bool keep;        /* leave the run's objects for inspection */
 	char runid[17];   /* forced by the hidden --run-id (tests); "" draws one */
 	const char *under; /* --under: the tool every role runs under ("memcheck"), or NULL */
+	struct ic_bench_cell *bench; /* ipchaos bench: the cell's shared record; NULL in runs */
 } ic_run_cfg;
 
 struct ic_ctx {

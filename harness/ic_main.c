@@ -2,6 +2,7 @@
  * ic_main.c: the `ipchaos` command: list, run, merge, audit, help.
  */
 #include "audit.h"
+#include "bench.h"
 #include "cli.h"
 #include "merge.h"
 #include "sweep.h"
@@ -18,6 +19,8 @@ static const char usage[] =
 	"       ipchaos run --all [--seed S] [--json FILE]\n"
 	"       ipchaos merge FILE... [--json OUT] [--junit OUT]\n"
 	"       ipchaos audit [options] -- COMMAND [ARGS...] | --list | --stale [--clean]\n"
+	"       ipchaos bench [--channels LIST] [--sizes LIST] [--procs P:C] [--reps N] [--time SEC]\n"
+	"                     [--quick] [--csv FILE] [--json FILE] [--svg FILE]\n"
 	"       ipchaos --version | --help\n";
 
 static const char run_help[] =
@@ -231,6 +234,8 @@ int ic_main(int argc, char **argv, const ic_scenario *const *extra)
 		code = cmd_merge(argc - 2, argv + 2);
 	} else if (strcmp(cmd, "audit") == 0) {
 		code = cmd_audit(argc - 2, argv + 2);
+	} else if (strcmp(cmd, "bench") == 0) {
+		code = ic_bench_main(o, argc - 2, argv + 2);
 	} else if (strcmp(cmd, "list") == 0 && argc == 2) {
 		ic_cli_list(stdout, o);
 		code = IC_EXIT_OK;
@@ -243,7 +248,7 @@ int ic_main(int argc, char **argv, const ic_scenario *const *extra)
 		fputs(run_help, stdout);
 		code = IC_EXIT_OK;
 	} else if (cmd[0]) {
-		fprintf(stderr, "ipchaos: unknown command '%s' (valid: list, run, merge, audit, --help, --version)\n", cmd);
+		fprintf(stderr, "ipchaos: unknown command '%s' (valid: list, run, merge, audit, bench, --help, --version)\n", cmd);
 	} else {
 		fputs(usage, stderr);
 	}

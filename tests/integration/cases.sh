@@ -1412,6 +1412,137 @@ case_install_example() {
 	ok "IPCHAOS_DISABLE demo, no libipchaos: $(cat "$T/out")"
 }
 
+# ---------------------------------------------------------------- bench --
+
+# pybench CSV JSON SVG CHANNEL...: checks the three outputs of one bench run:
+# the CSV's columns, the JSON's fields, the SVG as XML with a line per
+# channel; every number measured is positive. No timing thresholds.
+pybench() {
+	"$PY" -I -S - "$@" <<'EOF'
+import csv, json, sys
+import xml.etree.ElementTree as ET
+def bad(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+csv_path, json_path, svg_path = sys.argv[1:4]
+channels = sys.argv[4:]
+COLUMNS = ("channel,style,size,procs,status,reason,msgs_per_s,mb_per_s,memcpy_fraction,vs_best_mp,"
+           "logged_msgs_per_s,harness_cost,rtt_median_ns,rtt_p99_ns,rtt_vs_futex,points_enabled_msgs_per_s,"
+           "point_ns_per_msg,memcpy_mb_per_s,one_to_one_msgs_per_s,vs_one_to_one").split(",")
+with open(csv_path, newline="") as fh:
+    rows = list(csv.reader(fh))
+if rows[0] != COLUMNS: bad("CSV columns %r" % rows[0])
+rows = [dict(zip(COLUMNS, r)) for r in rows[1:]]
+with open(json_path) as fh:
+    d = json.load(fh)
+if d.get("format") != "ipchaos-bench" or d.get("format_version") != 1: bad("JSON format %r" % d.get("format"))
+for k in ("version", "kernel", "cores", "optimized", "sysctl"):
+    if k not in d["environment"]: bad("environment lacks " + k)
+sizes = d["config"]["sizes"]
+got = [c["channel"] for c in d["config"]["channels"]]
+if got != channels: bad("channels %r, expected %r" % (got, channels))
+cells = d["cells"]
+if len(cells) != len(channels) * len(sizes) or len(rows) != len(cells):
+    bad("%d cells, %d CSV rows for %d channels x %d sizes" % (len(cells), len(rows), len(channels), len(sizes)))
+def positive(where, v):
+    if not (isinstance(v, (int, float)) and v > 0): bad("%s: %r is not a positive number" % (where, v))
+lim = d["limits"]
+for m in lim["memcpy"]:
+    positive("memcpy %d" % m["size"], m["mb_per_s"]); positive("memcpy hot", m["hot_mb_per_s"])
+positive("futex median", lim["futex_rtt"]["median_ns"]); positive("futex p99", lim["futex_rtt"]["p99_ns"])
+dp = lim["disabled_point"]
+if not (dp["ns"] >= 0): bad("disabled point ns %r" % dp["ns"])
+if "instructions" in dp: positive("instructions per disabled point", dp["instructions"])
+elif not dp.get("instructions_na"): bad("no instruction count and no reason")
+ok = na = rtt = 0
+for c, r in zip(cells, rows):
+    where = "%s at %d" % (c["channel"], c["size"])
+    if (r["channel"], int(r["size"]), r["status"]) != (c["channel"], c["size"], c["status"]): bad("CSV row %r vs JSON %r" % (r, c))
+    if c["status"] == "n/a":
+        na += 1
+        if not c.get("reason") or not r["reason"]: bad(where + ": n/a without a reason")
+        continue
+    if c["status"] != "ok": bad(where + ": status %s: %s" % (c["status"], c.get("reason")))
+    ok += 1
+    # The run loops' messages need their 32-byte header: no logged figure below.
+    for k in ("msgs_per_s", "mb_per_s", "memcpy_fraction", "vs_best_mp") + (("logged_msgs_per_s", "harness_cost") if c["size"] >= 32 else ()):
+        positive(where + " " + k, c[k])
+        positive(where + " CSV " + k, float(r[k]))
+    if "rtt" in c and c["rtt"]["status"] == "ok":
+        rtt += 1
+        for k in ("median_ns", "p99_ns", "vs_futex"): positive(where + " rtt " + k, c["rtt"][k])
+    if c["procs"] != "1:1": positive(where + " vs 1:1", c["vs_one_to_one"])
+    for k in ("points_enabled_msgs_per_s", "point_ns_per_msg"):
+        if k in c: positive(where + " " + k, c[k])
+    for k, v in r.items():
+        if k in COLUMNS[6:] and v != "": positive(where + " CSV " + k, float(v))
+for s in d["shm_vs_mp"]:
+    positive("shm/mp at %d" % s["size"], s["ratio"])
+root = ET.parse(svg_path).getroot()
+ns = "{http://www.w3.org/2000/svg}"
+if root.tag != ns + "svg": bad("SVG root is %s" % root.tag)
+lines = [e for e in root.iter(ns + "polyline") if e.get("class") == "channel"]
+if [e.get("data-channel") for e in lines] != channels: bad("SVG lines %r" % [e.get("data-channel") for e in lines])
+if len([e for e in root.iter(ns + "polyline") if e.get("class") == "limit"]) != 1: bad("no memcpy line in the SVG")
+print("%d cells measured, %d n/a, %d round trips; SVG: %d channel lines and the memcpy limit" % (ok, na, rtt, len(lines)))
+EOF
+}
+
+# The default matrix, briefly: every output parses and every number is positive.
+case_bench_quick() {
+	ic bench --quick --csv "$T/b.csv" --json "$T/b.json" --svg "$T/b.svg"
+	expect_rc 0 bench --quick
+	grep -q '^throughput, --procs 1:1' "$T/out" || { show_output bench --quick; fail "no throughput table"; }
+	grep -qE '^shm_ring:sync=spsc_atomic +64 B +[0-9.]+[kM]? ' "$T/out" || { show_output bench --quick; fail "no spsc row at 64 B"; }
+	local summary
+	summary=$(pybench "$T/b.csv" "$T/b.json" "$T/b.svg" mq pipe unix:type=stream unix:type=seqpacket \
+		unix:type=dgram sysv_msg shm_ring:sync=mutex_cond shm_ring:sync=sem shm_ring:sync=spsc_atomic hybrid) ||
+		{ printf '%s\n' "$summary"; exit 1; }
+	# Above fs.mqueue.msgsize_max an mqueue cell is n/a and names the sysctl.
+	local max
+	max=$(cat /proc/sys/fs/mqueue/msgsize_max)
+	if [ "$max" -lt 1048576 ]; then
+		grep -qE '^mq +1 MiB +n/a: .*sysctl fs\.mqueue\.msgsize_max=' "$T/out" || { show_output bench --quick; fail "mq at 1 MiB not n/a with the sysctl"; }
+	fi
+	ok "$summary"
+}
+
+# Channel lists in run's syntax, and contention: a 2:2 matrix where the SPSC
+# ring is n/a (it takes one producer and one consumer) but its round trip,
+# always 1:1, is measured.
+case_bench_channels() {
+	ic bench --quick --procs 2:2 --channels shm_ring:sync=spsc_atomic,unix:type=dgram,bug=none,shm_ring:sync=mutex_cond,mq \
+		--sizes 8,1K --csv "$T/c.csv" --json "$T/c.json" --svg "$T/c.svg"
+	expect_rc 0 bench --procs 2:2
+	local summary
+	summary=$(pybench "$T/c.csv" "$T/c.json" "$T/c.svg" shm_ring:sync=spsc_atomic unix:type=dgram,bug=none \
+		shm_ring:sync=mutex_cond mq) || { printf '%s\n' "$summary"; exit 1; }
+	"$PY" -I -S - "$T/c.json" <<'EOF' || exit 1
+import json, sys
+d = json.load(open(sys.argv[1]))
+spsc = [c for c in d["cells"] if c["channel"] == "shm_ring:sync=spsc_atomic"]
+if any(c["status"] != "n/a" or "--procs 1:1" not in c["reason"] for c in spsc): sys.exit("FAIL: spsc at 2:2: %r" % spsc)
+if any(c.get("rtt", {}).get("status") != "ok" for c in spsc): sys.exit("FAIL: spsc round trips not measured at 1:1")
+if any(c["status"] != "ok" or c["procs"] != "2:2" for c in d["cells"] if c["channel"] != "shm_ring:sync=spsc_atomic"):
+    sys.exit("FAIL: a 2:2 cell did not run: %r" % d["cells"])
+EOF
+	ok "--procs 2:2: spsc n/a with the reason, its round trip measured; $summary"
+}
+
+case_bench_bad_input() {
+	local J="$T/never.json"
+	bad_one "--sizes 0" "$J" bench --json "$J" --sizes 0
+	bad_one "nosuch is no channel" "$J" bench --json "$J" --channels mq,nosuch
+	bad_one "shm_counter is not a message channel" "$J" bench --json "$J" --channels shm_counter
+	bad_one "no channel can do these sizes" "$J" bench --json "$J" --channels pipe,unix:type=stream --sizes 16
+	bad_one "no channel can do these sizes" "$J" bench --json "$J" --channels sysv_msg --sizes 16M
+	bad_one "the size is set by --sizes" "$J" bench --json "$J" --channels mq:size=64
+	bad_one "--procs 2" "$J" bench --json "$J" --procs 2
+	bad_one "--reps 0" "$J" bench --json "$J" --reps 0
+	bad_one "/nonexistent/dir/b.svg" "$J" bench --json "$J" --svg /nonexistent/dir/b.svg
+	bad_one "--frobnicate" "$J" bench --json "$J" --frobnicate
+}
+
 # ------------------------------------------------------------------- main --
 
 if [ $# -ne 2 ]; then

@@ -219,7 +219,7 @@ static void spin_acquire(atomic_int *spin)
 			if (++tries % 128 == 0)
 				sched_yield();
 			else
-				__builtin_ia32_pause();
+				ic_cpu_relax();
 		}
 	}
 }

@@ -330,6 +330,16 @@ void ic_join_names(char *buf, size_t size, const void *first, size_t stride);
 /* ---- Misc ------------------------------------------------------------ */
 
 uint64_t ic_now_ns(void);
+
+/* One spin-wait step: tells the CPU (and a hyperthread sibling) we are waiting. */
+static inline void ic_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
 #define IC_VALGRIND_SLOWDOWN 30 /* memcheck runs code 20-50x slower */
 double ic_timeout_factor(void); /* IPCHAOS_TIMEOUT_FACTOR, times more under valgrind */
 /* "0.2", "200ms", "2s", "5m", "1h": seconds, or -1. */

@@ -119,7 +119,7 @@ static void start_barrier(ic_arena *a, unsigned nprocs)
 	}
 	for (unsigned n = 0; atomic_load_explicit(&a->go, memory_order_acquire) == 0; n++) {
 		if (n < 1000000)
-			n % 64 ? __builtin_ia32_pause() : (void)sched_yield();
+			n % 64 ? ic_cpu_relax() : (void)sched_yield();
 		else
 			futex_wait(&a->go, 0);
 	}

@@ -167,6 +167,15 @@ static void pause_briefly(void)
 	nanosleep(&ts, NULL);
 }
 
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
 #define SPIN_CHECKS 256 /* about 5-30 us of pause: a peer on the other core acts sooner */
 
 /*
@@ -179,7 +188,7 @@ static bool backoff(uint64_t *since_ns, unsigned *n, int ms)
 {
 	if (*n < SPIN_CHECKS) {
 		(*n)++;
-		__builtin_ia32_pause();
+		cpu_relax();
 		return true;
 	}
 	struct timespec now;

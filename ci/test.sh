@@ -24,7 +24,7 @@ run_ctest build-gcc-release -L unit
 run_ctest build-clang-debug -L unit
 run_ctest build-clang-release -L unit
 run_ctest build-memcheck -L unit
-run_ctest build-gcc-debug
+run_ctest build-gcc-debug -j2
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	run_ctest build-asan
+	run_ctest build-asan -j2
 echo "ci/test.sh: all builds and suites passed"

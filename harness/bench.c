@@ -442,9 +442,11 @@ static double memcpy_mb_s(uint32_t size, size_t region, double seconds)
 	return best;
 }
 
+/* Waits while *w == val, at most 100 ms: a peer that died must not hang us. */
 static void futex_wait(atomic_uint *w, unsigned val)
 {
-	syscall(SYS_futex, w, FUTEX_WAIT, val, NULL, NULL, 0);
+	struct timespec limit = {0, 100 * 1000 * 1000};
+	syscall(SYS_futex, w, FUTEX_WAIT, val, &limit, NULL, 0);
 }
 
 static void futex_wake(atomic_uint *w)
@@ -495,8 +497,11 @@ static int futex_rtt(double seconds, double *median, double *p99)
 	for (uint64_t t0; n < MAX_SAMPLES && (t0 = ic_now_ns()) < end;) {
 		atomic_store(&w[0], 1);
 		futex_wake(&w[0]);
-		while (atomic_load(&w[1]) == 0)
+		while (atomic_load(&w[1]) == 0) {
 			futex_wait(&w[1], 0);
+			if (atomic_load(&w[1]) == 0 && waitpid(pid, NULL, WNOHANG) == pid)
+				goto out; /* the ponger died: no figure */
+		}
 		atomic_store(&w[1], 0);
 		s[n++] = (double)(ic_now_ns() - t0);
 	}
@@ -523,8 +528,15 @@ static pid_t callgrind_start(const char *self, uint64_t n, bool points, const ch
 	snprintf(arg, sizeof(arg), "%llu:%s", (unsigned long long)n, points ? "points" : "none");
 	snprintf(outarg, sizeof(outarg), "--callgrind-out-file=%s", out);
 	fflush(NULL);
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 	if (pid == 0) {
+		/* It ends with us; SIGTERM, which we block, must reach it. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		sigset_t all;
+		sigfillset(&all);
+		sigprocmask(SIG_UNBLOCK, &all, NULL);
+		if (getppid() != parent)
+			_exit(127);
 		int null = open("/dev/null", O_RDWR);
 		dup2(null, STDOUT_FILENO);
 		dup2(null, STDERR_FILENO);

@@ -313,7 +313,7 @@ static const char *status_of(const ic_bench_result *r)
 
 int ic_bench_write_csv(const ic_bench *b, const char *path)
 {
-	FILE *f = fopen(path, "w");
+	FILE *f = fopen(path, "we");
 	if (!f)
 		return -1;
 	fprintf(f, "%s\n", CSV_COLUMNS);
@@ -488,7 +488,7 @@ static void json_styles(FILE *f, const ic_bench *b)
 
 int ic_bench_write_json(const ic_bench *b, const char *path)
 {
-	FILE *f = fopen(path, "w");
+	FILE *f = fopen(path, "we");
 	if (!f)
 		return -1;
 	fprintf(f, "{\"format\":\"ipchaos-bench\",\"format_version\":1,");

@@ -192,7 +192,7 @@ static void legend(FILE *f, const ic_bench *b)
 
 int ic_bench_write_svg(const ic_bench *b, const char *path)
 {
-	FILE *f = fopen(path, "w");
+	FILE *f = fopen(path, "we");
 	if (!f)
 		return -1;
 	axes a = make_axes(b);

@@ -163,7 +163,7 @@ static void junit_case(FILE *f, const ic_case *k)
 
 int ic_junit_write(const ic_cases *cs, const char *path)
 {
-	FILE *f = fopen(path, "w");
+	FILE *f = fopen(path, "we");
 	if (!f)
 		return -1;
 	unsigned failures = 0, errors = 0;

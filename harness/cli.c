@@ -447,6 +447,12 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 		snprintf(err, errsize, "--run-id names one run: it does not go with --jobs %u", o->jobs);
 		return -1;
 	}
+	/* Runs started ahead and then cancelled would be kept too, and never reported. */
+	if (o->jobs > 1 && o->keep) {
+		snprintf(err, errsize, "--keep leaves the reported run for inspection: it does not go with --jobs %u",
+			 o->jobs);
+		return -1;
+	}
 	if (o->all == (nspecs > 0)) {
 		snprintf(err, errsize, o->all ? "--all runs every scenario: name none with it"
 					      : "name a scenario to run, or --all (see ipchaos list)");

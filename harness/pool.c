@@ -67,27 +67,36 @@ static int read_full(int fd, void *buf, size_t len)
 	return 0;
 }
 
-/* A cancel aimed at the worker's previous job may arrive after it ended. */
-static void drop_stale_stops(void)
+/*
+ * A cancel is IC_CANCEL_SIG queued with the id of the job it is for. It is
+ * queued before the parent reads that job's result, so one meant for a job
+ * that ended is already pending when the next job arrives: dropped here.
+ */
+static void drop_stale_cancels(uint64_t job_id)
 {
 	sigset_t set;
 	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
+	sigaddset(&set, IC_CANCEL_SIG);
+	siginfo_t si;
 	struct timespec zero = {0, 0};
-	while (sigtimedwait(&set, NULL, &zero) > 0)
-		;
+	bool mine = false;
+	while (sigtimedwait(&set, &si, &zero) > 0)
+		mine |= (uint64_t)(uintptr_t)si.si_value.sival_ptr == job_id;
+	if (mine)
+		raise(IC_CANCEL_SIG); /* blocked: pending again, for the run to see */
 }
 
-static _Noreturn void worker_main(int req, int resp)
+static _Noreturn void worker_main(pid_t parent, int req, int resp)
 {
 	/* Our runs clean up and we end with our parent (SIGTERM is blocked: a run sees it). */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	signal(SIGPIPE, SIG_IGN); /* a parent gone is EPIPE: we just end */
 	ic_run_cfg *cfg = malloc(sizeof(*cfg));
 	ic_run_result *res = malloc(sizeof(*res));
-	while (cfg && res && getppid() != 1 && read_full(req, cfg, sizeof(*cfg)) == 0) {
-		drop_stale_stops();
+	uint64_t job_id;
+	while (cfg && res && getppid() == parent && read_full(req, &job_id, sizeof(job_id)) == 0 &&
+	       read_full(req, cfg, sizeof(*cfg)) == 0) {
+		drop_stale_cancels(job_id);
 		ic_run_one(cfg, res);
 		if (write_full(resp, res, sizeof(*res)) != 0)
 			break;
@@ -114,12 +123,12 @@ static int start_worker(ic_pool *p, unsigned i)
 		return -1;
 	}
 	fflush(NULL); /* the worker must not write our buffered output again */
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 	if (pid == 0) {
 		for (unsigned k = 0; k < p->nworkers; k++)
 			close_worker_fds(&p->w[k]);
 		close(req[1]), close(resp[0]);
-		worker_main(req[0], resp[1]);
+		worker_main(parent, req[0], resp[1]);
 	}
 	close(req[0]), close(resp[1]);
 	if (pid < 0) {
@@ -212,13 +221,15 @@ static void set_interrupted(ic_run_result *res)
 }
 
 /* A worker that died leaves a pipe without reader: that is EPIPE here, never our death. */
-static int send_job(int fd, const ic_run_cfg *cfg)
+static int send_job(int fd, const job *j)
 {
 	sigset_t pipe_sig, old;
 	sigemptyset(&pipe_sig);
 	sigaddset(&pipe_sig, SIGPIPE);
 	sigprocmask(SIG_BLOCK, &pipe_sig, &old);
-	int r = write_full(fd, cfg, sizeof(*cfg));
+	int r = write_full(fd, &j->id, sizeof(j->id));
+	if (r == 0)
+		r = write_full(fd, &j->cfg, sizeof(j->cfg));
 	if (r != 0 && errno == EPIPE) {
 		struct timespec zero = {0, 0};
 		sigtimedwait(&pipe_sig, NULL, &zero);
@@ -227,22 +238,33 @@ static int send_job(int fd, const ic_run_cfg *cfg)
 	return r;
 }
 
+static void lost_worker(ic_pool *p, unsigned i);
+
+/* The first job not started, or NULL. */
+static job *next_queued(const ic_pool *p)
+{
+	for (unsigned k = 0; k < p->nq; k++)
+		if (p->q[k]->worker < 0 && !p->q[k]->done)
+			return p->q[k];
+	return NULL;
+}
+
+/* Idle workers take queued jobs in order; none start once we are interrupted. */
 static void dispatch(ic_pool *p)
 {
-	for (unsigned i = 0; i < p->nworkers; i++) {
+	for (unsigned i = 0; i < p->nworkers && !p->interrupted; i++) {
 		worker *w = &p->w[i];
+		job *j = next_queued(p);
+		if (!j)
+			return;
 		if (w->busy || w->pid <= 0)
 			continue;
-		for (unsigned k = 0; k < p->nq; k++) {
-			job *j = p->q[k];
-			if (j->worker >= 0 || j->done)
-				continue;
-			if (send_job(w->req, &j->cfg) != 0)
-				return; /* it died: the read side notices */
-			j->worker = (int)i;
-			w->busy = j;
-			break;
+		if (send_job(w->req, j) != 0) {
+			lost_worker(p, i); /* it died idle: a fresh one takes its place */
+			continue;
 		}
+		j->worker = (int)i;
+		w->busy = j;
 	}
 }
 
@@ -366,7 +388,8 @@ void ic_pool_cancel(ic_pool *p)
 {
 	for (unsigned i = 0; i < p->nworkers; i++)
 		if (p->w[i].busy)
-			kill(p->w[i].pid, SIGTERM);
+			sigqueue(p->w[i].pid, IC_CANCEL_SIG,
+				 (union sigval){.sival_ptr = (void *)(uintptr_t)p->w[i].busy->id});
 	while (pump(p))
 		;
 	while (p->nq > 0)

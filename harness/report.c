@@ -227,7 +227,7 @@ void ic_json_value(FILE *f, const ic_jval *v)
 int ic_json_open_env(ic_json *j, const char *path, const char *mode_name, const ic_jval *environment)
 {
 	j->first = true;
-	j->f = path ? fopen(path, "w") : NULL;
+	j->f = path ? fopen(path, "we") : NULL; /* not inherited by workers and roles */
 	if (!j->f)
 		return path ? -1 : 0;
 	fprintf(j->f, "{\"format\":\"ipchaos-results\",\"format_version\":1,\"mode\":\"%s\",", mode_name);

@@ -324,13 +324,14 @@ static void supervise(run *r)
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, IC_CANCEL_SIG);
 	uint64_t last_sum = UINT64_MAX, last_progress = ic_now_ns();
 	uint64_t limit_ns = (uint64_t)(r->timeout * 1e9);
 
 	while (r->alive > 0) {
 		struct timespec tick = {0, 2 * 1000 * 1000};
 		int sig = sigtimedwait(&set, NULL, &tick);
-		if (sig == SIGINT || sig == SIGTERM) {
+		if (sig == SIGINT || sig == SIGTERM || sig == IC_CANCEL_SIG) {
 			r->interrupted = true;
 			kill_group(r);
 		}

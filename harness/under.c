@@ -17,7 +17,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#define RUN_PREFIX "ipchaos run "
+#define RUN_WORD " run "
 
 /* valgrind cannot run a binary built with AddressSanitizer: its shadow memory clashes. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -91,11 +91,13 @@ int ic_under_role_args(const ic_run_cfg *cfg, char *buf, size_t size)
 {
 	char line[4096];
 	ic_cli_replay_line(cfg, line, sizeof(line));
+	/* What follows "PROGRAM run ": the program is ipchaos or a user's (ic_main). */
+	size_t skip = strlen(ic_program_name()) + strlen(RUN_WORD);
 	size_t len = strlen(line);
-	if (len + 1 >= sizeof(line) || strncmp(line, RUN_PREFIX, strlen(RUN_PREFIX)) != 0 ||
-	    len - strlen(RUN_PREFIX) >= size)
+	if (len + 1 >= sizeof(line) || len < skip || strncmp(line + skip - strlen(RUN_WORD), RUN_WORD,
+							     strlen(RUN_WORD)) != 0 || len - skip >= size)
 		return -1;
-	snprintf(buf, size, "%s", line + strlen(RUN_PREFIX));
+	snprintf(buf, size, "%s", line + skip);
 	return 0;
 }
 

@@ -70,6 +70,7 @@ void ic_block_run_signals(void)
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, IC_CANCEL_SIG);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 

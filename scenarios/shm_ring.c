@@ -305,6 +305,15 @@ static long sem_recv(ic_ctx *ctx, ring *r, void *buf, size_t cap, int wait_ms)
 
 /* ---- spsc_atomic, and none_sync (the same without ordering, shared by many) ---- */
 
+/* The other side's index; the correct ring remembers it (only its one writer does). */
+static uint64_t last_look(ring *r, uint64_t *seen, _Atomic uint64_t *index, memory_order acq)
+{
+	uint64_t v = atomic_load_explicit(index, acq);
+	if (r->bug == BUG_NONE)
+		*seen = v;
+	return v;
+}
+
 static int spsc_send(ring *r, const void *msg, size_t len)
 {
 	memory_order acq = r->bug == BUG_NONE_SYNC ? memory_order_relaxed : memory_order_acquire;
@@ -318,7 +327,7 @@ static int spsc_send(ring *r, const void *msg, size_t len)
 	if (r->bug == BUG_NONE && h - r->tail_seen < r->cap)
 		goto room;
 	/* Signed: under none_sync a racing tail can pass head, and must not read as "full". */
-	for (unsigned n = 0; (int64_t)(h - (r->tail_seen = atomic_load_explicit(&r->tail, acq))) >= (int64_t)r->cap;)
+	for (unsigned n = 0; (int64_t)(h - last_look(r, &r->tail_seen, &r->tail, acq)) >= (int64_t)r->cap;)
 		if (!backoff(&since, &n, 20))
 			return ETIMEDOUT;
 room:
@@ -335,7 +344,7 @@ static long spsc_recv(ring *r, void *buf, size_t cap, int wait_ms)
 	if (r->bug == BUG_NONE && r->head_seen > t)
 		goto ready; /* as in spsc_send: the last look at head still holds messages */
 	/* <=, not ==: under none_sync a tail past head is "empty", not a ring to read for ever. */
-	for (unsigned n = 0; (int64_t)((r->head_seen = atomic_load_explicit(&r->head, acq)) - t) <= 0;)
+	for (unsigned n = 0; (int64_t)(last_look(r, &r->head_seen, &r->head, acq) - t) <= 0;)
 		if (wait_ms == 0 || !backoff(&since, &n, wait_ms))
 			return 0;
 ready:;

@@ -1310,6 +1310,7 @@ case_jobs_bad_input() {
 	bad_one "--jobs x" "$J" run --json "$J" shm_counter --jobs x
 	bad_one "--jobs 65" "$J" run --json "$J" shm_counter --jobs 65
 	bad_one "does not go with --jobs 2" "$J" run --json "$J" shm_counter --jobs 2 --run-id 0123456789abcdef
+	bad_one "--keep leaves the reported run" "$J" run --json "$J" shm_counter --jobs 2 --keep
 	bad_one "--made-by x/y" "$J" run --json "$J" shm_counter --made-by x/y
 }
 
@@ -1393,6 +1394,12 @@ case_install_example() {
 	grep -q "^  replay: $T/ex/jobsvc-chaos run workq:bug=unlocked_peek " "$T/out" ||
 		{ show_output; fail "the replay line does not name the user's program"; }
 	ok "the user's program finds the bug, and its replay line names it"
+	if command -v valgrind >/dev/null && ! grep -q '^IPCHAOS_SANITIZE:BOOL=ON' "$build/CMakeCache.txt"; then
+		"$T/ex/jobsvc-chaos" run shm_counter --ops 10 --under memcheck >"$T/out" 2>"$T/err"
+		RC=$?
+		expect_rc 0 jobsvc-chaos run shm_counter --under memcheck
+		ok "the user's program runs its roles under memcheck"
+	fi
 
 	PKG_CONFIG_PATH=$prefix/$lib/pkgconfig make -C "$src/examples" O="$T" CC="$cc" CFLAGS=-Werror \
 		>"$T/make.log" 2>&1 || { cat "$T/make.log"; fail "examples/ does not build with pkg-config"; }
@@ -1559,6 +1566,31 @@ declare -F "case_$CASE" >/dev/null || { printf '%s: no case %s\n' "$0" "$CASE" >
 PY=$(python3 -I -c 'import sys; print(sys.executable)' 2>/dev/null) || PY=
 [ -n "$PY" ] || { printf 'python3 is needed to read the JSON results\n' >&2; exit 2; }
 case $IC in /*) ;; *) IC=$PWD/$IC ;; esac
+
+# As root, each case runs in IPC, PID and mount namespaces of its own, with
+# a private /dev/shm: its snapshots then see only what it made, so cases can
+# run in parallel (ctest -j). PID 1 in there reaps orphans, as init does.
+# IC_ISOLATE=0 runs it on the host (then cases must run one at a time).
+REAPER='import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+code = 1
+while True:
+    try:
+        p, status = os.wait()
+    except ChildProcessError:
+        break
+    if p == pid:
+        code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)'
+if [ -z "${IC_CASE_ISOLATED-}" ] && [ "${IC_ISOLATE-1}" != 0 ] && [ "$(id -u)" = 0 ] &&
+	unshare --ipc --pid --mount --fork --mount-proc true 2>/dev/null; then
+	export IC_CASE_ISOLATED=1
+	exec unshare --ipc --pid --mount --fork --mount-proc "$PY" -I -S -c "$REAPER" "$BASH" -c \
+		'mount --make-rprivate / && mount -t tmpfs -o mode=1777 tmpfs /dev/shm && exec "$BASH" "$0" "$@"' \
+		"$0" "$IC" "$CASE"
+fi
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/ipchaos-integ.$CASE.XXXXXX") || exit 2
 trap 'rm -rf -- "$T"' EXIT

@@ -334,6 +334,12 @@ static int private_mounts(const char *mqdir, audit_result *res)
 	step = "mount the mqueue filesystem";
 	if (mount("mqueue", mqdir, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
 		goto fail;
+	/*
+	 * The program's /proc is its PID namespace's: tools that read it (a leak
+	 * sanitizer listing its threads) must not see an outer process instead.
+	 * Best effort: where it is refused, the outer /proc is what there is.
+	 */
+	(void)mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	return 0;
 fail:
 	res->failure = errno;

@@ -59,6 +59,7 @@ typedef struct ring {
 	 */
 	_Alignas(64) _Atomic uint64_t head;
 	uint64_t tail_seen;
+	_Atomic uint64_t fill; /* spsc_atomic, a large message being written: FILL_POS | bytes */
 	_Alignas(64) _Atomic uint64_t tail;
 	uint64_t head_seen;
 	_Alignas(64) unsigned char slots[]; /* cap + 1 slots: wrap_off_by_one writes one past */
@@ -314,6 +315,70 @@ static uint64_t last_look(ring *r, uint64_t *seen, _Atomic uint64_t *index, memo
 	return v;
 }
 
+/*
+ * A large message streams through its slot in chunks that the consumer copies
+ * out while the producer writes the next: each chunk is read from the cache
+ * it was just written to, instead of whole megabytes going through memory.
+ * Only the correct ring does it; the planted bugs keep the plain path.
+ */
+#define STREAM_CHUNK (64u * 1024)
+#define FILL_POS_SHIFT 27 /* bytes below (slots are at most 64 MiB), position above */
+
+static uint64_t fill_of(uint64_t pos, size_t bytes)
+{
+	return pos << FILL_POS_SHIFT | bytes;
+}
+
+static bool streams(const ring *r, size_t len)
+{
+	return r->bug == BUG_NONE && len >= 2 * STREAM_CHUNK;
+}
+
+static void put_streaming(ring *r, uint64_t pos, const unsigned char *msg, size_t len)
+{
+	unsigned char *s = slot_at(r, pos, r->cap);
+	uint32_t n = (uint32_t)len;
+	memcpy(s, &n, sizeof(n));
+	for (size_t off = 0; off < len; off += STREAM_CHUNK) {
+		size_t c = len - off < STREAM_CHUNK ? len - off : STREAM_CHUNK;
+		memcpy(s + sizeof(n) + off, msg + off, c);
+		atomic_store_explicit(&r->fill, fill_of(pos, off + c), memory_order_release);
+	}
+}
+
+/* Bytes of the message at pos written so far: all once head is past it. */
+static size_t filled(ring *r, uint64_t pos, size_t n)
+{
+	if (atomic_load_explicit(&r->head, memory_order_acquire) > pos)
+		return n;
+	uint64_t f = atomic_load_explicit(&r->fill, memory_order_acquire);
+	return f >> FILL_POS_SHIFT == pos ? (size_t)(f & ((1ull << FILL_POS_SHIFT) - 1)) : 0;
+}
+
+/* Copies the message at pos out as it is written; 0 when it was not all written in time. */
+static long take_streaming(ring *r, uint64_t pos, unsigned char *buf, size_t cap, int wait_ms)
+{
+	const unsigned char *s = slot_at(r, pos, r->cap);
+	uint32_t n;
+	memcpy(&n, s, sizeof(n));
+	if (n > r->slot_size - sizeof(n) || n > cap)
+		n = (uint32_t)(cap < r->slot_size - sizeof(n) ? cap : r->slot_size - sizeof(n));
+	uint64_t since = 0;
+	unsigned spins = 0;
+	for (size_t copied = 0; copied < n;) {
+		size_t avail = filled(r, pos, n);
+		avail = avail < n ? avail : n;
+		if (avail > copied) {
+			memcpy(buf + copied, s + sizeof(n) + copied, avail - copied);
+			copied = avail;
+			spins = 0;
+		} else if (wait_ms == 0 || !backoff(&since, &spins, wait_ms)) {
+			return 0; /* a producer killed mid-message: never delivered */
+		}
+	}
+	return (long)n;
+}
+
 static int spsc_send(ring *r, const void *msg, size_t len)
 {
 	memory_order acq = r->bug == BUG_NONE_SYNC ? memory_order_relaxed : memory_order_acquire;
@@ -331,7 +396,10 @@ static int spsc_send(ring *r, const void *msg, size_t len)
 		if (!backoff(&since, &n, 20))
 			return ETIMEDOUT;
 room:
-	put(r, h, msg, len);
+	if (streams(r, len))
+		put_streaming(r, h, msg, len);
+	else
+		put(r, h, msg, len);
 	atomic_store_explicit(&r->head, h + 1, rel);
 	return 0;
 }
@@ -341,14 +409,23 @@ static long spsc_recv(ring *r, void *buf, size_t cap, int wait_ms)
 	memory_order acq = r->bug == BUG_NONE_SYNC ? memory_order_relaxed : memory_order_acquire;
 	memory_order rel = r->bug == BUG_NONE_SYNC ? memory_order_relaxed : memory_order_release;
 	uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed), since = 0;
+	long n;
 	if (r->bug == BUG_NONE && r->head_seen > t)
 		goto ready; /* as in spsc_send: the last look at head still holds messages */
 	/* <=, not ==: under none_sync a tail past head is "empty", not a ring to read for ever. */
-	for (unsigned n = 0; (int64_t)(last_look(r, &r->head_seen, &r->head, acq) - t) <= 0;)
-		if (wait_ms == 0 || !backoff(&since, &n, wait_ms))
+	for (unsigned k = 0; (int64_t)(last_look(r, &r->head_seen, &r->head, acq) - t) <= 0;) {
+		if (r->bug == BUG_NONE && filled(r, t, 1) > 0) {
+			/* A large message is being written: copy it out as it comes. */
+			if ((n = take_streaming(r, t, buf, cap, wait_ms)) == 0)
+				return 0;
+			goto advance;
+		}
+		if (wait_ms == 0 || !backoff(&since, &k, wait_ms))
 			return 0;
-ready:;
-	long n = take(r, t, buf, cap);
+	}
+ready:
+	n = take(r, t, buf, cap);
+advance:
 	/* Advance before the ok is logged: a kill in between loses one (excused), never duplicates. */
 	atomic_store_explicit(&r->tail, t + 1, rel);
 	return n;

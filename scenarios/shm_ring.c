@@ -148,7 +148,8 @@ static int ring_setup(ic_ctx *ctx)
 	uint64_t lo, hi;
 	if (ic_size_range(ctx, "size", &lo, &hi) != 0)
 		return -1;
-	uint32_t slot_size = (uint32_t)((hi + sizeof(uint32_t) + 7) & ~7ull);
+	/* Whole cache lines: a slot being written never shares one with a slot being read. */
+	uint32_t slot_size = (uint32_t)((hi + sizeof(uint32_t) + 63) & ~63ull);
 	size_t bytes = sizeof(ring) + (size_t)(RING_SLOTS + 1) * slot_size;
 	ring *r = ic_shm_create(ctx, "ring", bytes, O_CREAT | O_EXCL, 0600);
 	if (!r)

@@ -12,7 +12,6 @@
 
 /* ---- Shared helpers ---- */
 
-static void read_first_line(const char *path, char *buf, size_t size);
 
 const char *ic_bench_style_name(int style)
 {
@@ -246,7 +245,7 @@ void ic_bench_print(FILE *out, const ic_bench *b)
 		b->nchannels, b->nchannels == 1 ? "" : "s", b->nsizes, b->nsizes == 1 ? "" : "s", b->reps,
 		b->reps == 1 ? "" : "s", b->time_s, b->warmup_s);
 	char load[64];
-	read_first_line("/proc/loadavg", load, sizeof(load));
+	ic_read_first_line("/proc/loadavg", load, sizeof(load));
 	load[strcspn(load, " ")] = '\0'; /* the 1-minute figure */
 	fprintf(out, "machine: Linux %s %s, %ld cores, load average %s at the end, %s\n", u.release,
 		u.machine, sysconf(_SC_NPROCESSORS_ONLN), load[0] ? load : "?",
@@ -370,24 +369,13 @@ static void json_num(FILE *f, const char *key, double v)
 		fprintf(f, ",\"%s\":%.6g", key, v);
 }
 
-static void read_first_line(const char *path, char *buf, size_t size)
-{
-	buf[0] = '\0';
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return;
-	if (fgets(buf, (int)size, f))
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
-}
-
 static void json_environment(FILE *f)
 {
 	struct utsname u;
 	char mq[64], msgmax[64];
 	uname(&u);
-	read_first_line("/proc/sys/fs/mqueue/msgsize_max", mq, sizeof(mq));
-	read_first_line("/proc/sys/kernel/msgmax", msgmax, sizeof(msgmax));
+	ic_read_first_line("/proc/sys/fs/mqueue/msgsize_max", mq, sizeof(mq));
+	ic_read_first_line("/proc/sys/kernel/msgmax", msgmax, sizeof(msgmax));
 	fprintf(f, "\"environment\":{\"version\":\"%s\",\"kernel\":", IC_VERSION);
 	json_str(f, u.release);
 	fprintf(f, ",\"machine\":");
@@ -404,7 +392,7 @@ static void json_environment(FILE *f)
 	fprintf(f, ",\"kernel.msgmax\":");
 	json_str(f, msgmax);
 	char load[64];
-	read_first_line("/proc/loadavg", load, sizeof(load));
+	ic_read_first_line("/proc/loadavg", load, sizeof(load));
 	fprintf(f, "},\"loadavg\":");
 	json_str(f, load);
 	fprintf(f, "}");

@@ -346,6 +346,8 @@ double ic_timeout_factor(void); /* IPCHAOS_TIMEOUT_FACTOR, times more under valg
 double ic_parse_duration(const char *s);
 /* The supervisor takes SIGCHLD, SIGINT and SIGTERM synchronously: block them before runs. */
 void ic_block_run_signals(void);
+/* The first line of a file (a sysctl, /proc/loadavg) without its newline; "" when unreadable. */
+void ic_read_first_line(const char *path, char *buf, size_t size);
 /* --jobs: a worker's run under way is cancelled by this signal, queued with the
  * job's id (a real-time signal: one for an ended job cannot hide the next). */
 #define IC_CANCEL_SIG (SIGRTMIN + 1)

@@ -118,18 +118,6 @@ static void json_num(FILE *f, double v)
 		fputs("null", f);
 }
 
-/* A sysctl as the kernel prints it, or "" when this kernel has none. */
-static void read_sysctl(const char *path, char *buf, size_t size)
-{
-	buf[0] = '\0';
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return;
-	if (fgets(buf, (int)size, f))
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
-}
-
 static const char *sanitizer(void)
 {
 #if defined(__SANITIZE_ADDRESS__)
@@ -172,7 +160,7 @@ static void json_environment(FILE *f)
 	json_num(f, ic_timeout_factor());
 	fprintf(f, ",\"sysctl\":{");
 	for (size_t i = 0; i < sizeof(sysctls) / sizeof(sysctls[0]); i++) {
-		read_sysctl(sysctls[i][1], value, sizeof(value));
+		ic_read_first_line(sysctls[i][1], value, sizeof(value)); /* "" when this kernel has none */
 		fprintf(f, "%s\"%s\":", i ? "," : "", sysctls[i][0]);
 		json_str(f, value);
 	}

@@ -52,6 +52,17 @@ const char *ic_signal_name(int sig)
 	return "another signal";
 }
 
+void ic_read_first_line(const char *path, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(buf, (int)size, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
 void ic_finding_addf(ic_finding *out, const char *fmt, ...)
 {
 	size_t len = strlen(out->text);

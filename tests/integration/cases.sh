@@ -379,6 +379,15 @@ case_keep() {
 case_all() {
 	"$IC" list >"$T/list" 2>&1 || fail "ipchaos list failed"
 	ic run --all --json "$T/all.json"
+	if [ "$RC" != 0 ]; then
+		# The misses, whole: the tail alone may not show them.
+		grep -A14 -E '^  (MISS|BROKEN)' "$T/out"
+		"$PY" -I -S -c 'import json, sys
+for r in json.load(open(sys.argv[1]))["runs"]:
+    if r["verdict"] != "pass" and r.get("expected") != r["verdict"]:
+        print("  unexpected:", r["spec"], r["inject"], r["seed"], r["verdict"], "expected", r.get("expected"))
+        print("    " + (r.get("evidence") or r.get("broken") or "")[:1500].replace("\n", "\n    "))' "$T/all.json" 2>/dev/null
+	fi
 	expect_rc 0 run --all
 	local line n missed
 	line=$(grep -E '^expectations: [0-9]+ met, [0-9]+ missed$' "$T/out") || { show_output; fail "no 'expectations: N met, M missed' line"; }

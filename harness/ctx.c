@@ -274,19 +274,6 @@ int ic_lock(ic_ctx *ctx, ic_lock_t *lock)
 	return rc;
 }
 
-struct timespec ic_deadline(int ms)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
 int ic_cond_timedwait(ic_ctx *ctx, pthread_cond_t *cond, ic_lock_t *lock,
 		      const struct timespec *abs_timeout)
 {
@@ -362,20 +349,6 @@ int ic_shm_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode)
 	if (fd >= 0 && (oflag & O_CREAT) && fstat(fd, &st) == 0)
 		ic_tracker_created(ctx->arena, name, st.st_mode, oflag & O_EXCL);
 	return fd;
-}
-
-void *ic_shm_create(ic_ctx *ctx, const char *object, size_t size, int oflag, mode_t mode)
-{
-	int fd = ic_shm_open(ctx, object, O_RDWR | oflag, mode);
-	if (fd < 0)
-		return NULL;
-	void *p = MAP_FAILED;
-	if (ftruncate(fd, (off_t)size) == 0)
-		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	int saved = errno;
-	close(fd);
-	errno = saved;
-	return p == MAP_FAILED ? NULL : p;
 }
 
 void *ic_shm_attach(ic_ctx *ctx, const char *object)

@@ -159,8 +159,7 @@ const char *ic_lock_kind_name(int kind); /* "mutex", "robust mutex", ... */
  */
 int ic_cond_timedwait(ic_ctx *ctx, pthread_cond_t *cond, ic_lock_t *lock,
 		      const struct timespec *abs_timeout);
-/* An absolute CLOCK_REALTIME time `ms` from now, for the timed calls. */
-struct timespec ic_deadline(int ms);
+/* ic_deadline (below): an absolute CLOCK_REALTIME time `ms` from now, for the timed calls. */
 
 /* ---- IPC objects the harness tracks ----------------------------------- */
 
@@ -179,7 +178,6 @@ struct timespec ic_deadline(int ms);
  */
 int ic_shm_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode);
 int ic_shm_unlink(ic_ctx *ctx, const char *object);
-void *ic_shm_create(ic_ctx *ctx, const char *object, size_t size, int oflag, mode_t mode);
 int ic_object_name(const ic_ctx *ctx, const char *object, char *buf, size_t size);
 
 /*
@@ -325,18 +323,6 @@ static inline int ic_cond_timedwait(ic_ctx *ctx, pthread_cond_t *cond, ic_lock_t
 	return rc;
 }
 
-static inline struct timespec ic_deadline(int ms)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
 
 static inline int ic_object_name(const ic_ctx *ctx, const char *object, char *buf, size_t size)
 {
@@ -361,19 +347,6 @@ static inline int ic_shm_unlink(ic_ctx *ctx, const char *object)
 	return shm_unlink(name);
 }
 
-static inline void *ic_shm_create(ic_ctx *ctx, const char *object, size_t size, int oflag, mode_t mode)
-{
-	int fd = ic_shm_open(ctx, object, O_RDWR | oflag, mode);
-	if (fd < 0)
-		return NULL;
-	void *p = MAP_FAILED;
-	if (ftruncate(fd, (off_t)size) == 0)
-		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	int saved = errno;
-	close(fd);
-	errno = saved;
-	return p == MAP_FAILED ? NULL : p;
-}
 
 static inline int ic_mq_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode, long maxmsg,
 			     long msgsize)
@@ -415,6 +388,39 @@ static inline ssize_t ic_msgrcv(ic_ctx *ctx, int id, void *msg, size_t len, long
 { (void)ctx; return msgrcv(id, msg, len, type, flags); }
 
 #endif /* IPCHAOS_DISABLE */
+
+/* The same with and without the harness: built on the calls above. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static inline struct timespec ic_deadline(int ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+static inline void *ic_shm_create(ic_ctx *ctx, const char *object, size_t size, int oflag, mode_t mode)
+{
+	int fd = ic_shm_open(ctx, object, O_RDWR | oflag, mode);
+	if (fd < 0)
+		return NULL;
+	void *p = MAP_FAILED;
+	if (ftruncate(fd, (off_t)size) == 0)
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return p == MAP_FAILED ? NULL : p;
+}
 
 /* ==== Part 2: harness only (not declared under IPCHAOS_DISABLE) ======== */
 #ifndef IPCHAOS_DISABLE

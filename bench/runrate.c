@@ -6,7 +6,7 @@
  *
  * usage: ipchaos-bench-runs [ROUNDS [RUNS_PER_ROUND]]
  */
-#include "cli.h"
+#include "cli/cli.h"
 
 #include <fcntl.h>
 #include <signal.h>

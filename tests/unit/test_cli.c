@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "cli.h"
+#include "cli/cli.h"
 
 /* An argv split from a command line on spaces; the strings live in `line`. */
 typedef struct cmd {

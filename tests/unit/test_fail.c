@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "ctx.h"
+#include "role/ctx.h"
 
 #define CALLS 40
 

@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "unit.h"
-#include "json_read.h"
-#include "report.h"
+#include "campaign/json_read.h"
+#include "campaign/report.h"
 
 static void parse_ok(const char *text, ic_jval *v)
 {

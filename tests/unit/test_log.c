@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "ctx.h"
+#include "role/ctx.h"
 
 #define CAP 8
 

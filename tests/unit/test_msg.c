@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "ctx.h"
+#include "role/ctx.h"
 
 #define SEED 0x5eedu
 #define MAX_MSG 8192

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "ctx.h"
+#include "role/ctx.h"
 
 enum { TRACK_LIVE = 2, TRACK_REMOVED = 3 }; /* ic_tracked.state, as documented in internal.h */
 

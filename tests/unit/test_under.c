@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "unit.h"
-#include "under.h"
+#include "core/under.h"
 
 static const char uninit_log[] =
 	"==4242== Conditional jump or move depends on uninitialised value(s)\n"

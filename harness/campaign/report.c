@@ -1,0 +1,312 @@
+/*
+ * report.c: the human report (evidence before opinion, replay line last) and
+ * the JSON writer, both from the same run result.
+ */
+#include "campaign/report.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+
+static void inject_text(const ic_run_cfg *cfg, char *buf, size_t size)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < cfg->ninj && len < size; i++) {
+		char one[256];
+		ic_inj_format(&cfg->inj[i], one, sizeof(one));
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? " " : "", one);
+	}
+	if (!cfg->ninj)
+		snprintf(buf, size, "none");
+}
+
+void ic_report_view(FILE *out, const ic_run_view *v, unsigned replays, unsigned reproduced)
+{
+	fprintf(out, "%s seed 0x%" PRIx64 "  inject %s  (run %s, %.3f s)\n", v->spec, v->seed, v->inject,
+		v->runid, v->seconds);
+	if (v->broken)
+		fprintf(out, "  BROKEN: %s\n", v->broken);
+	for (unsigned i = 0; i < v->nfindings; i++) {
+		const char *text = v->text[i];
+		const char *nl = strchr(text, '\n');
+		int first = nl ? (int)(nl - text) : (int)strlen(text);
+		fprintf(out, "  FAIL %s: %.*s\n", v->checker[i], first, text);
+		/* Evidence lines, indented under the verdict. */
+		for (const char *line = nl ? nl + 1 : NULL; line && *line;) {
+			const char *end = strchr(line, '\n');
+			int len = end ? (int)(end - line) : (int)strlen(line);
+			fprintf(out, "  %.*s\n", len, line);
+			line = end ? end + 1 : NULL;
+		}
+	}
+	fputs(v->evidence, out);
+	if (v->kept[0])
+		fprintf(out, "  kept for inspection: %s\n", v->kept);
+	if (replays)
+		fprintf(out, "  reproduced %u/%u replays\n", reproduced, replays);
+	fprintf(out, "  replay: %s\n", v->replay);
+}
+
+void ic_report_run(FILE *out, const ic_run_cfg *cfg, const ic_run_result *res, unsigned replays,
+		   unsigned reproduced)
+{
+	char spec[256], inj[512], replay[1024];
+	ic_cli_spec_text(cfg, spec, sizeof(spec));
+	inject_text(cfg, inj, sizeof(inj));
+	ic_cli_replay_line(cfg, replay, sizeof(replay));
+	ic_run_view v = {.spec = spec, .inject = inj, .runid = res->runid, .seed = cfg->seed,
+			 .seconds = res->seconds, .broken = res->status == IC_RUN_BROKEN ? res->broken : NULL,
+			 .nfindings = res->nfindings, .evidence = res->evidence, .kept = res->kept,
+			 .replay = replay};
+	for (unsigned i = 0; i < res->nfindings; i++) {
+		v.checker[i] = res->findings[i].checker;
+		v.text[i] = res->findings[i].text;
+	}
+	ic_report_view(out, &v, replays, reproduced);
+}
+
+void ic_report_summary(FILE *out, const ic_tally *t)
+{
+	fprintf(out,
+		"summary: %" PRIu64 " runs, %" PRIu64 " passed, %" PRIu64 " failed, %" PRIu64
+		" broken, %.2f s, %.0f runs/s\n",
+		t->runs, t->passed, t->failed, t->broken, t->seconds,
+		t->seconds > 0 ? (double)t->runs / t->seconds : 0.0);
+	if (t->messages && t->transfer_s > 0)
+		fprintf(out,
+			"messages: %" PRIu64 " received intact, %.0f msg/s, %.2f MB/s while moving"
+			" (first send to last receive, logging included)\n",
+			t->messages, (double)t->messages / t->transfer_s, (double)t->bytes / t->transfer_s / 1e6);
+}
+
+/* ---- JSON ---- */
+
+/* JSON text is UTF-8 (RFC 8259): a byte that is not (a spec typed in another
+ * encoding, a kernel string) becomes U+FFFD, so the file stays readable. */
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = *p < 0x80 ? 1 : ic_utf8_len(p, strnlen((const char *)p, 4));
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else if (n == 0)
+			fputs("\\ufffd", f);
+		else
+			fwrite(p, 1, n, f);
+		p += n ? n : 1;
+	}
+	fputc('"', f);
+}
+
+/* JSON has no inf or nan: those are written as null. */
+static void json_num(FILE *f, double v)
+{
+	if (isfinite(v))
+		fprintf(f, "%g", v);
+	else
+		fputs("null", f);
+}
+
+static const char *sanitizer(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return "address,undefined";
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+	return "address,undefined";
+#endif
+#endif
+	return "none";
+}
+
+static void json_environment(FILE *f)
+{
+	static const char *const sysctls[][2] = {
+		{"kernel.shmmax", "/proc/sys/kernel/shmmax"},
+		{"kernel.shmall", "/proc/sys/kernel/shmall"},
+		{"kernel.shmmni", "/proc/sys/kernel/shmmni"},
+		{"kernel.msgmax", "/proc/sys/kernel/msgmax"},
+		{"kernel.msgmnb", "/proc/sys/kernel/msgmnb"},
+		{"kernel.sem", "/proc/sys/kernel/sem"},
+		{"fs.mqueue.msg_max", "/proc/sys/fs/mqueue/msg_max"},
+		{"fs.mqueue.msgsize_max", "/proc/sys/fs/mqueue/msgsize_max"},
+		{"fs.mqueue.queues_max", "/proc/sys/fs/mqueue/queues_max"},
+	};
+	static const struct {
+		const char *name;
+		int resource;
+	} limits[] = {{"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+		      {"RLIMIT_NPROC", RLIMIT_NPROC}};
+	struct utsname u;
+	char value[128];
+	uname(&u);
+	fprintf(f, "\"environment\":{\"version\":\"%s\",\"kernel\":", IC_VERSION);
+	json_str(f, u.release);
+	fprintf(f, ",\"machine\":");
+	json_str(f, u.machine);
+	fprintf(f, ",\"cores\":%ld,\"sanitizer\":\"%s\",\"timeout_factor\":", sysconf(_SC_NPROCESSORS_ONLN),
+		sanitizer());
+	json_num(f, ic_timeout_factor());
+	fprintf(f, ",\"sysctl\":{");
+	for (size_t i = 0; i < sizeof(sysctls) / sizeof(sysctls[0]); i++) {
+		ic_read_first_line(sysctls[i][1], value, sizeof(value)); /* "" when this kernel has none */
+		fprintf(f, "%s\"%s\":", i ? "," : "", sysctls[i][0]);
+		json_str(f, value);
+	}
+	fprintf(f, "},\"rlimit\":{");
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		struct rlimit rl;
+		getrlimit(limits[i].resource, &rl);
+		fprintf(f, "%s\"%s\":", i ? "," : "", limits[i].name);
+		if (rl.rlim_cur == RLIM_INFINITY)
+			fprintf(f, "\"unlimited\"");
+		else
+			fprintf(f, "%llu", (unsigned long long)rl.rlim_cur);
+	}
+	fprintf(f, "}}");
+}
+
+void ic_json_value(FILE *f, const ic_jval *v)
+{
+	switch (v->type) {
+	case IC_JNULL:
+		fputs("null", f);
+		break;
+	case IC_JFALSE:
+		fputs("false", f);
+		break;
+	case IC_JTRUE:
+		fputs("true", f);
+		break;
+	case IC_JNUMBER:
+		fputs(v->str, f); /* as it was written: 64-bit integers stay exact */
+		break;
+	case IC_JSTRING:
+		json_str(f, v->str);
+		break;
+	case IC_JARRAY:
+	case IC_JOBJECT:
+		fputc(v->type == IC_JARRAY ? '[' : '{', f);
+		for (size_t i = 0; i < v->n; i++) {
+			if (i)
+				fputc(',', f);
+			if (v->type == IC_JOBJECT) {
+				json_str(f, v->keys[i]);
+				fputc(':', f);
+			}
+			ic_json_value(f, &v->items[i]);
+		}
+		fputc(v->type == IC_JARRAY ? ']' : '}', f);
+		break;
+	}
+}
+
+int ic_json_open_env(ic_json *j, const char *path, const char *mode_name, const ic_jval *environment)
+{
+	j->first = true;
+	j->f = path ? fopen(path, "we") : NULL; /* not inherited by workers and roles */
+	if (!j->f)
+		return path ? -1 : 0;
+	fprintf(j->f, "{\"format\":\"ipchaos-results\",\"format_version\":1,\"mode\":\"%s\",", mode_name);
+	if (environment) {
+		fprintf(j->f, "\"environment\":");
+		ic_json_value(j->f, environment);
+	} else {
+		json_environment(j->f);
+	}
+	fprintf(j->f, ",\n\"runs\":[");
+	return 0;
+}
+
+int ic_json_open(ic_json *j, const char *path, const char *mode_name)
+{
+	return ic_json_open_env(j, path, mode_name, NULL);
+}
+
+void ic_json_run_value(ic_json *j, const ic_jval *run)
+{
+	if (!j->f)
+		return;
+	fprintf(j->f, "%s\n", j->first ? "" : ",");
+	j->first = false;
+	ic_json_value(j->f, run);
+}
+
+void ic_json_run(ic_json *j, const ic_run_cfg *cfg, const ic_run_result *res, const char *expected)
+{
+	if (!j->f)
+		return;
+	FILE *f = j->f;
+	char spec[256], inj[256], replay[1024];
+	ic_cli_spec_text(cfg, spec, sizeof(spec));
+	ic_cli_replay_line(cfg, replay, sizeof(replay));
+	fprintf(f, "%s\n{\"scenario\":", j->first ? "" : ",");
+	j->first = false;
+	json_str(f, cfg->sc->name);
+	fprintf(f, ",\"spec\":");
+	json_str(f, spec);
+	fprintf(f, ",\"inject\":[");
+	for (unsigned i = 0; i < cfg->ninj; i++) {
+		ic_inj_format(&cfg->inj[i], inj, sizeof(inj));
+		fprintf(f, "%s", i ? "," : "");
+		json_str(f, inj);
+	}
+	fprintf(f, "],\"procs\":\"");
+	for (unsigned r = 0; r < cfg->nroles; r++)
+		fprintf(f, "%s%u", r ? ":" : "", cfg->counts[r]);
+	fprintf(f, "\",\"ops\":%" PRIu64 ",\"timeout\":%g", cfg->ops, cfg->timeout_s);
+	fprintf(f, ",\"seed\":\"0x%" PRIx64 "\",\"run_id\":\"%s\",\"verdict\":", cfg->seed, res->runid);
+	json_str(f, ic_run_verdict(res));
+	if (expected) {
+		fprintf(f, ",\"expected\":");
+		json_str(f, expected);
+	}
+	fprintf(f, ",\"seconds\":%.6f,\"recoveries\":%" PRIu64 ",\"messages\":%" PRIu64
+		   ",\"bytes\":%" PRIu64 ",\"findings\":[",
+		res->seconds, res->recoveries, res->messages, res->bytes);
+	for (unsigned i = 0; i < res->nfindings; i++) {
+		fprintf(f, "%s{\"checker\":", i ? "," : "");
+		json_str(f, res->findings[i].checker);
+		fprintf(f, ",\"text\":");
+		json_str(f, res->findings[i].text);
+		fputc('}', f);
+	}
+	fprintf(f, "]");
+	if (res->status == IC_RUN_BROKEN) {
+		fprintf(f, ",\"broken\":");
+		json_str(f, res->broken);
+	}
+	if (res->status != IC_RUN_PASS) {
+		fprintf(f, ",\"evidence\":");
+		json_str(f, res->evidence);
+	}
+	fprintf(f, ",\"replay\":");
+	json_str(f, replay);
+	fputc('}', f);
+}
+
+int ic_json_close(ic_json *j, const ic_tally *t, int exit_code)
+{
+	if (!j->f)
+		return 0;
+	fprintf(j->f,
+		"\n],\n\"summary\":{\"runs\":%" PRIu64 ",\"passed\":%" PRIu64 ",\"failed\":%" PRIu64
+		",\"broken\":%" PRIu64 ",\"seconds\":%.6f,\"exit\":%d}}\n",
+		t->runs, t->passed, t->failed, t->broken, t->seconds, exit_code);
+	/* A results file CI trusts must not be silently short: report any failed write. */
+	int failed = ferror(j->f);
+	failed |= fclose(j->f) != 0;
+	j->f = NULL;
+	return failed ? -1 : 0;
+}

@@ -1,0 +1,257 @@
+/*
+ * ic_main.c: the `ipchaos` command: list, run, merge, audit, help.
+ */
+#include "audit/audit.h"
+#include "bench/bench.h"
+#include "cli/cli.h"
+#include "campaign/merge.h"
+#include "core/sweep.h"
+#include "core/under.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+static const char usage[] =
+	"usage: ipchaos list\n"
+	"       ipchaos run SCENARIO[:KEY=VAL,...]... [options]\n"
+	"       ipchaos run --all [--seed S] [--json FILE]\n"
+	"       ipchaos merge FILE... [--json OUT] [--junit OUT]\n"
+	"       ipchaos audit [options] -- COMMAND [ARGS...] | --list | --stale [--clean]\n"
+	"       ipchaos bench [--channels LIST] [--sizes LIST] [--procs P:C] [--reps N] [--time SEC]\n"
+	"                     [--quick] [--csv FILE] [--json FILE] [--svg FILE]\n"
+	"       ipchaos --version | --help\n";
+
+static const char run_help[] =
+	"ipchaos run: run scenarios under injected faults and check their invariants\n"
+	"\n"
+	"  SCENARIO[:KEY=VAL,...]  a scenario and variant (see ipchaos list); a bare name\n"
+	"                          runs its default variant, which is a correct one\n"
+	"  --all                   every declared variant against its expected verdict\n"
+	"  --inject NAME[:K=V,..]  add an injector (repeatable); see ipchaos list\n"
+	"  --seed S                first seed: decimal, 0x hex, or 'random' (default 1)\n"
+	"  --seeds N               runs with seeds S, S+1, ... S+N-1 (default 1)\n"
+	"  --procs N[:M]           processes per role (default: the scenario's, 2 for shm_counter)\n"
+	"  --ops N                 operations per process (default: the scenario's, 1000)\n"
+	"  --timeout SEC           hang watchdog: no progress for SEC seconds (default 2;\n"
+	"                          times IPCHAOS_TIMEOUT_FACTOR, and 30 under valgrind)\n"
+	"  --replays K             re-run each failing seed K times, report how often it reproduced\n"
+	"  --json FILE             write every run's result as JSON\n"
+	"  --junit FILE            write JUnit XML: a testcase per scenario variant and injector set\n"
+	"                          (per expectation with --all)\n"
+	"  --tap                   TAP 14 on stdout (the report goes to stderr)\n"
+	"  --shard I/N             run only seeds (with --all: expectations) i with i % N == I;\n"
+	"                          default from GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS, or with\n"
+	"  --shards N              from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)\n"
+	"  --time-budget DUR       start no new run after DUR (90s, 5m, 1h); says how far it got\n"
+	"  --jobs J                run J seeds at a time (1-64), reported in seed order; default 1,\n"
+	"                          as parallel runs perturb each other's timing and so how often\n"
+	"                          a race shows; the runs judged are the same as a serial run's\n"
+	"  -q, --quiet             only findings, missed expectations and the summary\n"
+	"  -v, --verbose           also a line per run (seed, verdict, time)\n"
+	"  --made-by VERSION       ends every replay line; another version warns that the\n"
+	"                          same seed may schedule differently\n"
+	"  --keep-going            do not stop at the first finding\n"
+	"  --keep                  leave the run's objects (arena, segments) for inspection\n"
+	"  --under memcheck        run every role under valgrind memcheck (needs valgrind in\n"
+	"                          PATH; timeouts x30); its errors are crash findings with\n"
+	"                          their stacks. Roles start by exec, so not for pipe or unix,\n"
+	"                          whose roles inherit descriptors; nor with --all\n"
+	"\n"
+	"A progress bar is drawn on stderr when it is a terminal and CI is unset; otherwise\n"
+	"a plain progress line every 10 s.\n"
+	"\n"
+	"exit: 0 all passed, 1 a finding (--all: an expectation missed), 2 bad usage,\n"
+	"      3 the harness failed in a run, 130 interrupted (after cleaning up)\n";
+
+static void list_keys(FILE *out, const ic_scenario *sc)
+{
+	for (unsigned k = 0; sc->keys && sc->keys[k].name; k++) {
+		fprintf(out, "    %s=", sc->keys[k].name);
+		if (!sc->keys[k].values)
+			fprintf(out, "%s*", sc->keys[k].def);
+		for (unsigned v = 0; sc->keys[k].values && sc->keys[k].values[v]; v++)
+			fprintf(out, "%s%s%s", v ? "|" : "", sc->keys[k].values[v], v ? "" : "*");
+		fprintf(out, "   %s\n", sc->keys[k].help);
+	}
+}
+
+static void list_names(FILE *out, const char *title, const char *const *names)
+{
+	fprintf(out, "    %s:", title);
+	for (unsigned i = 0; names && names[i]; i++)
+		fprintf(out, " %s", names[i]);
+	fprintf(out, "\n");
+}
+
+static void list_scenario(FILE *out, const ic_scenario *sc)
+{
+	fprintf(out, "  %-14s %s\n", sc->name, sc->summary);
+	list_keys(out, sc);
+	fprintf(out, "    roles:");
+	for (unsigned r = 0; sc->roles[r].name; r++)
+		fprintf(out, " %s x%u", sc->roles[r].name, sc->roles[r].default_count);
+	fprintf(out, "; ops %llu per process\n", (unsigned long long)sc->default_ops);
+	list_names(out, "points", sc->points);
+	list_names(out, "lock sites", sc->lock_sites);
+	fprintf(out, "    checkers: %s\n    expected (run --all):\n", sc->checkers ? sc->checkers : "all");
+	for (const ic_expect *e = sc->expect; e && e->verdict; e++)
+		fprintf(out, "      %-30s [%s]%s%s -> %s within %u seed%s\n", e->variant,
+			e->inject[0] ? e->inject : "no injection", e->procs ? " --procs " : "",
+			e->procs ? e->procs : "", e->verdict, e->seeds, e->seeds == 1 ? "" : "s");
+}
+
+void ic_cli_list(FILE *out, const ic_opts *o)
+{
+	fprintf(out, "scenarios (* marks a key's default):\n");
+	for (unsigned i = 0; ic_builtin_scenarios[i]; i++)
+		list_scenario(out, ic_builtin_scenarios[i]);
+	for (unsigned i = 0; o->extra && o->extra[i]; i++)
+		list_scenario(out, o->extra[i]);
+	fprintf(out, "\ninjectors (--inject NAME:KEY=VAL,...):\n");
+	for (unsigned i = 0; ic_injectors[i]; i++) {
+		const ic_injector *inj = ic_injectors[i];
+		fprintf(out, "  %-14s %s\n", inj->name, inj->summary);
+		for (unsigned p = 0; inj->params[p].key; p++)
+			fprintf(out, "    %s=%s   %s\n", inj->params[p].key,
+				inj->params[p].def[0] ? inj->params[p].def : "(unset)", inj->params[p].help);
+	}
+	fprintf(out, "\ncheckers:\n");
+	for (unsigned i = 0; ic_checkers[i]; i++)
+		fprintf(out, "  %-14s %s\n", ic_checkers[i]->name, ic_checkers[i]->summary);
+}
+
+static bool wants_help(int argc, char **argv)
+{
+	/* Not after "--": those are the audited program's own arguments. */
+	for (int i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
+static int cmd_run(ic_opts *o, int argc, char **argv)
+{
+	char err[1024];
+	if (wants_help(argc, argv)) {
+		fputs(run_help, stdout);
+		return IC_EXIT_OK;
+	}
+	if (ic_cli_parse_run(o, argc, argv, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ipchaos run: %s\n", err);
+		return IC_EXIT_USAGE;
+	}
+	/* Taken synchronously by the supervisor, so a run is always cleaned up whole. */
+	ic_block_run_signals();
+	unsigned swept = 0;
+	ic_sweep_stale(true, NULL, &swept);
+	if (swept)
+		fprintf(o->tap ? stderr : stdout, "swept %u object%s left by dead ipchaos runs (see ipchaos audit --stale)\n", swept,
+		       swept == 1 ? "" : "s");
+	return ic_campaign(o);
+}
+
+static const char audit_help[] =
+	"ipchaos audit: run a program and report the IPC objects it leaves behind\n"
+	"\n"
+	"  ipchaos audit [options] -- COMMAND [ARGS...]\n"
+	"  ipchaos audit --list             every IPC object now, by owner\n"
+	"  ipchaos audit --stale [--clean]  objects of dead ipchaos runs (and remove them)\n"
+	"\n"
+	"  --kill-after A..B   signal the program and all it started at a time drawn from the seed\n"
+	"  --signal SIG        that signal: TERM, INT, HUP, QUIT, USR1, USR2, KILL (default KILL)\n"
+	"  --grace DUR         then SIGKILL after DUR (default 2s)\n"
+	"  --timeout DUR       kill a program that has not ended after DUR (default 60s)\n"
+	"  --seed S, --seeds N runs with seeds S..S+N-1 (default 1, 1)\n"
+	"  --paths DIR         also audit Unix socket files and FIFOs under DIR (repeatable)\n"
+	"  --no-isolate        audit in the host's namespaces (default: own IPC, mount and PID\n"
+	"                      namespaces where the machine allows it)\n"
+	"  --keep              do not remove what the program left (host mode, and --paths files)\n"
+	"\n"
+	"exit: 0 nothing left, 1 something leaked, 2 bad usage, 3 the audit itself failed\n";
+
+static const char merge_help[] =
+	"ipchaos merge: combine the JSON results of shards (run --json, with --shard or --all)\n"
+	"\n"
+	"  ipchaos merge FILE... [--json OUT] [--junit OUT]\n"
+	"\n"
+	"  FILE          a results file written by run --json; all of one mode (run or --all)\n"
+	"  --json OUT    the merged result, in the same format: runs ordered by spec, injectors\n"
+	"                and seed, the summary recounted (seconds: the inputs' summed)\n"
+	"  --junit OUT   JUnit XML from the merged runs, as run --junit writes it\n"
+	"\n"
+	"Shards must be disjoint: a run (spec, injectors, procs, ops, expectation, seed) found\n"
+	"in two files is an error. Inputs from other versions or environments merge, with a\n"
+	"warning; the output keeps the first file's environment.\n"
+	"\n"
+	"exit: as run would have: 1 a run failed (--all: an expectation missed), 2 bad usage or\n"
+	"      input, 3 a run was broken or an input ended in 3 or 130, else 0\n";
+
+static int cmd_merge(int argc, char **argv)
+{
+	if (wants_help(argc, argv)) {
+		fputs(merge_help, stdout);
+		return IC_EXIT_OK;
+	}
+	return ic_merge(argc, argv);
+}
+
+static int cmd_audit(int argc, char **argv)
+{
+	char err[1024];
+	ic_audit_opts o;
+	if (wants_help(argc, argv)) {
+		fputs(audit_help, stdout);
+		return IC_EXIT_OK;
+	}
+	if (ic_audit_parse(&o, argc, argv, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ipchaos audit: %s\n", err);
+		return IC_EXIT_USAGE;
+	}
+	ic_block_run_signals();
+	return ic_audit(&o);
+}
+
+int ic_main(int argc, char **argv, const ic_scenario *const *extra)
+{
+	ic_opts *o = calloc(1, sizeof(*o));
+	int code = IC_EXIT_USAGE;
+	if (!o) {
+		fprintf(stderr, "ipchaos: out of memory\n");
+		return IC_EXIT_BROKEN;
+	}
+	o->extra = extra;
+	if (extra && extra[0])
+		ic_set_program_name(argv[0]);
+	const char *cmd = argc > 1 ? argv[1] : "";
+	if (strcmp(cmd, "__role") == 0) {
+		/* Hidden: a role started by exec under a tool (run --under); a user's ic_main has it too. */
+		code = ic_under_role_main(argc - 2, argv + 2, extra);
+	} else if (strcmp(cmd, "run") == 0) {
+		code = cmd_run(o, argc - 2, argv + 2);
+	} else if (strcmp(cmd, "merge") == 0) {
+		code = cmd_merge(argc - 2, argv + 2);
+	} else if (strcmp(cmd, "audit") == 0) {
+		code = cmd_audit(argc - 2, argv + 2);
+	} else if (strcmp(cmd, "bench") == 0) {
+		code = ic_bench_main(o, argc - 2, argv + 2);
+	} else if (strcmp(cmd, "list") == 0 && argc == 2) {
+		ic_cli_list(stdout, o);
+		code = IC_EXIT_OK;
+	} else if (strcmp(cmd, "--version") == 0) {
+		printf("ipchaos %s\n", IC_VERSION);
+		code = IC_EXIT_OK;
+	} else if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		fputs(usage, stdout);
+		fputs("\n", stdout);
+		fputs(run_help, stdout);
+		code = IC_EXIT_OK;
+	} else if (cmd[0]) {
+		fprintf(stderr, "ipchaos: unknown command '%s' (valid: list, run, merge, audit, bench, --help, --version)\n", cmd);
+	} else {
+		fputs(usage, stderr);
+	}
+	free(o);
+	return code;
+}

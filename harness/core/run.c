@@ -1,0 +1,745 @@
+/*
+ * run.c: the supervisor. One run: arena, plan, setup, roles forked behind a
+ * start barrier, reaping with a progress watchdog, final reads, cleanup, the
+ * leftover scan, then the checkers over the facts.
+ */
+#include "core/run.h"
+#include "core/under.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define IC_EXIT_ORPHAN 125 /* the harness died before the role could start */
+#define IC_EXIT_EXEC 127   /* the tool could not be started */
+
+typedef struct proc_state {
+	pid_t pid;
+	bool done;
+	int status; /* from waitpid */
+	bool harness_killed;
+	int held[IC_MAX_LOCKS];
+	const char *stack;
+	int log_fd; /* --under: the tool's log (a memfd); -1 if none */
+} proc_state;
+
+typedef struct run {
+	ic_run_cfg cfg; /* the caller's, with the plans drawn */
+	ic_arena_handle ah;
+	ic_ctx sup;
+	pid_t parent;
+	pid_t pgid;
+	unsigned nprocs;
+	unsigned alive;
+	char labels[IC_MAX_PROCS][16];
+	const char *label_ptrs[IC_MAX_PROCS + 1];
+	proc_state procs[IC_MAX_PROCS];
+	bool killed_group;
+	bool hang;
+	bool interrupted;
+	double timeout;
+	char stacks[IC_MAX_PROCS][2048];
+	char reports[IC_MAX_PROCS][2048]; /* --under: each role's first error, from its log */
+	char self[PATH_MAX];              /* --under: this binary, for the tool to start */
+	ic_facts facts;
+} run;
+
+static void make_labels(run *r)
+{
+	unsigned slot = 0;
+	for (unsigned role = 0; role < r->cfg.nroles; role++)
+		for (unsigned i = 0; i < r->cfg.counts[role]; i++, slot++) {
+			snprintf(r->labels[slot], sizeof(r->labels[slot]), "%s%u",
+				 r->cfg.sc->roles[role].name, i);
+			r->label_ptrs[slot] = r->labels[slot];
+		}
+	r->nprocs = slot;
+	r->label_ptrs[slot] = NULL;
+}
+
+static ic_plan_env plan_env(const run *r)
+{
+	return (ic_plan_env){
+		.nprocs = r->nprocs,
+		.labels = r->label_ptrs,
+		.points = r->cfg.sc->points,
+		.lock_sites = r->cfg.sc->lock_sites,
+		.ops = r->cfg.ops,
+	};
+}
+
+static void draw_plans(run *r)
+{
+	ic_plan_env env = plan_env(r);
+	for (unsigned i = 0; i < r->cfg.ninj; i++) {
+		ic_rng rng;
+		ic_rng_stream(&rng, r->cfg.seed, IC_STREAM_PLAN, i);
+		r->cfg.inj[i].index = i;
+		r->cfg.inj[i].inj->plan(&r->cfg.inj[i], &env, &rng);
+	}
+}
+
+/* ---- Roles ---- */
+
+static void futex_wait(atomic_uint *word, unsigned val)
+{
+	syscall(SYS_futex, word, FUTEX_WAIT, val, NULL, NULL, 0);
+}
+
+static void open_barrier(ic_arena *a)
+{
+	if (atomic_exchange_explicit(&a->go, 1, memory_order_release) == 0)
+		syscall(SYS_futex, &a->go, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/*
+ * All roles must start within microseconds of each other, or a short race
+ * never shows. So the last role to arrive releases the others, who spin
+ * (yielding now and then, for a machine with fewer cores than roles) and only
+ * sleep on the futex if the wait grows long.
+ */
+static void start_barrier(ic_arena *a, unsigned nprocs)
+{
+	if (atomic_fetch_add_explicit(&a->ready, 1, memory_order_acq_rel) + 1 == nprocs) {
+		open_barrier(a);
+		return;
+	}
+	for (unsigned n = 0; atomic_load_explicit(&a->go, memory_order_acquire) == 0; n++) {
+		if (n < 1000000)
+			n % 64 ? ic_cpu_relax() : (void)sched_yield();
+		else
+			futex_wait(&a->go, 0);
+	}
+}
+
+/*
+ * A role's process from its body's point of view, forked or started by exec.
+ * Not inlined: its frame is where crash stacks stop (ic_bt_is_last_frame).
+ * `attach`: started by exec, it must re-open what setup made itself.
+ */
+__attribute__((noinline)) static _Noreturn void role_main(const ic_run_cfg *cfg, ic_arena *a,
+							   void *state, unsigned slot, unsigned role,
+							   unsigned index, unsigned nprocs, bool attach)
+{
+	prctl(PR_SET_TIMERSLACK, 1UL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a write to a closed channel is EPIPE, logged, not a death */
+	ic_bt_install_fault_handler(&a->slots[slot]);
+
+	ic_ctx ctx;
+	ctx.state = state;
+	ic_ctx_init(&ctx, cfg, a, slot, role, index);
+	if (attach && cfg->sc->attach && cfg->sc->attach(&ctx) != 0) {
+		fprintf(stderr, "ipchaos: %s%u: scenario %s cannot attach to its run: %s\n",
+			cfg->sc->roles[role].name, index, cfg->sc->name, strerror(errno));
+		_exit(IC_EXIT_ROLE_START);
+	}
+	start_barrier(a, nprocs);
+	int rc = cfg->sc->roles[role].body(&ctx);
+	atomic_store_explicit(&a->slots[slot].finished, 1, memory_order_release);
+	_exit(rc & 0xff);
+}
+
+static _Noreturn void forked_role(run *r, unsigned slot, unsigned role, unsigned index)
+{
+	setpgid(0, r->pgid);
+	close(r->ah.fd); /* the flock on the arena is the supervisor's alone to hold */
+	/* If the harness dies, so do we; and it may already have died before prctl. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != r->parent)
+		_exit(IC_EXIT_ORPHAN);
+	if (r->cfg.under) {
+		/* Ours alone to keep across exec: the tool writes its report there. */
+		fcntl(r->procs[slot].log_fd, F_SETFD, 0);
+		ic_under_exec(r->cfg.under, r->self, r->ah.name, slot, r->procs[slot].log_fd);
+		_exit(IC_EXIT_EXEC);
+	}
+	role_main(&r->cfg, r->ah.arena, r->sup.state, slot, role, index, r->nprocs, false);
+}
+
+static int fork_roles(run *r)
+{
+	unsigned slot = 0;
+	fflush(NULL); /* every stream: a role that calls exit() must not write our buffers again */
+	for (unsigned role = 0; role < r->cfg.nroles; role++)
+		for (unsigned i = 0; i < r->cfg.counts[role]; i++, slot++) {
+			pid_t pid = fork();
+			if (pid < 0)
+				return -1;
+			if (pid == 0)
+				forked_role(r, slot, role, i);
+			if (r->pgid == 0)
+				r->pgid = pid;
+			setpgid(pid, r->pgid); /* also in the child: whichever runs first */
+			r->procs[slot].pid = pid;
+			r->ah.arena->slots[slot].pid = pid;
+			r->alive++;
+		}
+	return 0;
+}
+
+static void kill_group(run *r)
+{
+	if (r->killed_group)
+		return;
+	r->killed_group = true;
+	if (r->pgid > 0)
+		kill(-r->pgid, SIGKILL);
+	for (unsigned i = 0; i < r->nprocs; i++)
+		if (r->procs[i].pid > 0 && !r->procs[i].done)
+			kill(r->procs[i].pid, SIGKILL);
+}
+
+/* ---- Supervision ---- */
+
+static bool held_locks(run *r, unsigned slot)
+{
+	ic_arena *a = r->ah.arena;
+	unsigned n = 0, nlocks = atomic_load(&a->nlocks);
+	bool unrecoverable = false;
+	for (unsigned id = 0; id < nlocks && id < IC_MAX_LOCKS; id++) {
+		if (atomic_load(&a->locks[id].holder) != (int)slot + 1)
+			continue;
+		r->procs[slot].held[n++] = (int)id;
+		unrecoverable |= !ic_lock_kind_recovers(a->locks[id].kind);
+	}
+	if (n < IC_MAX_LOCKS)
+		r->procs[slot].held[n] = -1;
+	return unrecoverable;
+}
+
+static void on_exit_status(run *r, pid_t pid, int status)
+{
+	for (unsigned i = 0; i < r->nprocs; i++) {
+		proc_state *p = &r->procs[i];
+		if (p->pid != pid || p->done)
+			continue;
+		p->done = true;
+		p->status = status;
+		r->alive--;
+		atomic_store_explicit(&r->ah.arena->slots[i].finished, 1, memory_order_release);
+		open_barrier(r->ah.arena); /* a role that died early must not hold the others back */
+		if (!WIFSIGNALED(status))
+			return;
+		int injected = atomic_load(&r->ah.arena->slots[i].injected_sig);
+		p->harness_killed = r->killed_group && injected != WTERMSIG(status);
+		/* Everyone else would block on that lock forever: end the run now. */
+		if (held_locks(r, i))
+			kill_group(r);
+		return;
+	}
+}
+
+static void reap_ready(run *r)
+{
+	int status;
+	pid_t pid;
+	while (r->alive > 0 && (pid = waitpid(-1, &status, WNOHANG)) > 0)
+		on_exit_status(r, pid, status);
+}
+
+static uint64_t progress(const run *r)
+{
+	uint64_t sum = 0;
+	for (unsigned i = 0; i < r->nprocs; i++)
+		sum += atomic_load_explicit(&r->ah.arena->slots[i].committed, memory_order_acquire);
+	return sum;
+}
+
+static void collect_stacks(run *r)
+{
+	for (unsigned i = 0; i < r->nprocs; i++) {
+		proc_state *p = &r->procs[i];
+		int status;
+		if (p->done)
+			continue;
+		if (r->cfg.under) {
+			/* ptrace would unwind the tool's own frames, not the role's. */
+			snprintf(r->stacks[i], sizeof(r->stacks[i]),
+				 "    (running under %s: no stack taken)\n", r->cfg.under);
+			p->stack = r->stacks[i];
+			continue;
+		}
+		int rc = ic_bt_ptrace(p->pid, r->stacks[i], sizeof(r->stacks[i]), &status);
+		if (rc == 1)
+			on_exit_status(r, p->pid, status);
+		else
+			p->stack = r->stacks[i];
+	}
+}
+
+/* Stopped ('T')? A SIGCONT sent before the process's own SIGSTOP would be lost. */
+static bool is_stopped(pid_t pid)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' && paren[2] == 'T';
+}
+
+/* Continue processes whose stall is over; true while any is still stopped. */
+static bool end_stalls(run *r, uint64_t now)
+{
+	bool stalled = false;
+	for (unsigned i = 0; i < r->nprocs; i++) {
+		ic_slot *s = &r->ah.arena->slots[i];
+		uint64_t until = atomic_load(&s->stall_until);
+		if (!until || r->procs[i].done)
+			continue;
+		if (now < until || !is_stopped(r->procs[i].pid)) {
+			stalled = true;
+			continue;
+		}
+		atomic_store(&s->stall_until, 0);
+		kill(r->procs[i].pid, SIGCONT);
+	}
+	return stalled;
+}
+
+static void supervise(run *r)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, IC_CANCEL_SIG);
+	uint64_t last_sum = UINT64_MAX, last_progress = ic_now_ns();
+	uint64_t limit_ns = (uint64_t)(r->timeout * 1e9);
+
+	while (r->alive > 0) {
+		struct timespec tick = {0, 2 * 1000 * 1000};
+		int sig = sigtimedwait(&set, NULL, &tick);
+		if (sig == SIGINT || sig == SIGTERM || sig == IC_CANCEL_SIG) {
+			r->interrupted = true;
+			kill_group(r);
+		}
+		reap_ready(r);
+		if (r->alive == 0 || r->killed_group)
+			continue;
+		uint64_t sum = progress(r), now = ic_now_ns();
+		/* A stall is planned silence, not a hang. */
+		if (end_stalls(r, now) || sum != last_sum) {
+			last_sum = sum;
+			last_progress = now;
+		} else if (now - last_progress > limit_ns) {
+			r->hang = true;
+			collect_stacks(r);
+			kill_group(r);
+		}
+	}
+}
+
+/* ---- Cleanup ---- */
+
+/* Listing queues may cost a process: only for runs that made some, or say they might. */
+static bool uses_mqueues(const run *r)
+{
+	if (r->cfg.sc->flags & IC_SC_MQUEUES)
+		return true;
+	unsigned n = atomic_load(&r->ah.arena->ntracked);
+	for (unsigned i = 0; i < n && i < IC_MAX_TRACKED; i++)
+		if (r->ah.arena->tracked[i].kind == IC_OBJ_MQ)
+			return true;
+	return false;
+}
+
+static void scan_leftovers(run *r)
+{
+	ic_facts *f = &r->facts;
+	f->nleaks = ic_tracker_leftovers(r->ah.arena->runid, !r->cfg.keep, uses_mqueues(r), f->leaks,
+					 sizeof(f->leaks) / sizeof(f->leaks[0]));
+}
+
+/* ---- Facts and verdicts ---- */
+
+static void build_facts(run *r)
+{
+	ic_arena *a = r->ah.arena;
+	ic_facts *f = &r->facts;
+	f->nprocs = r->nprocs;
+	for (unsigned i = 0; i < r->nprocs; i++) {
+		ic_proc_facts *pf = &f->procs[i];
+		proc_state *p = &r->procs[i];
+		ic_slot *s = &a->slots[i];
+		snprintf(pf->label, sizeof(pf->label), "%s", r->labels[i]);
+		pf->pid = p->pid;
+		pf->ev = ic_slot_events(a, s);
+		pf->nev = atomic_load_explicit(&s->committed, memory_order_acquire);
+		pf->exited = WIFEXITED(p->status);
+		pf->code = pf->exited ? WEXITSTATUS(p->status) : WTERMSIG(p->status);
+		pf->injected = !pf->exited && atomic_load(&s->injected_sig) == pf->code;
+		pf->harness_killed = p->harness_killed;
+		snprintf(pf->injected_at, sizeof(pf->injected_at), "%s", s->injected_at);
+		pf->injected_hit = s->injected_hit;
+		memcpy(pf->held, p->held, sizeof(pf->held));
+		if (pf->exited)
+			pf->held[0] = -1;
+		unsigned k = 0;
+		if (atomic_load_explicit(&s->crash_sig, memory_order_acquire))
+			for (; k < IC_BT_FRAMES && s->crash_bt[k][0]; k++)
+				pf->crash_bt[k] = s->crash_bt[k];
+		if (k < IC_BT_FRAMES)
+			pf->crash_bt[k] = NULL;
+		pf->stack = p->stack;
+		pf->tool_report = r->reports[i][0] ? r->reports[i] : NULL;
+	}
+	ic_slot *obs = &a->slots[r->nprocs];
+	f->observer = ic_slot_events(a, obs);
+	f->nobserver = atomic_load(&obs->committed);
+	f->nlocks = atomic_load(&a->nlocks);
+	if (f->nlocks > IC_MAX_LOCKS)
+		f->nlocks = IC_MAX_LOCKS;
+	for (unsigned i = 0; i < f->nlocks; i++) {
+		snprintf(f->locks[i].site, sizeof(f->locks[i].site), "%s", a->locks[i].site);
+		f->locks[i].kind = a->locks[i].kind;
+	}
+	f->hang = r->hang;
+	f->hang_seconds = r->timeout;
+	f->allowed_mode = r->cfg.sc->shared_mode ? r->cfg.sc->shared_mode : 0600;
+	unsigned ntracked = atomic_load(&a->ntracked);
+	for (unsigned i = 0; i < ntracked && i < IC_MAX_TRACKED; i++) {
+		if (!a->tracked[i].mode)
+			continue; /* opened, not created here */
+		snprintf(f->objects[f->nobjects].name, sizeof(f->objects[0].name), "%s", a->tracked[i].name);
+		f->objects[f->nobjects].mode = a->tracked[i].mode;
+		f->objects[f->nobjects].excl = a->tracked[i].excl;
+		f->nobjects++;
+	}
+	f->leaks_checked = !r->cfg.keep;
+}
+
+static bool checker_applies(const ic_scenario *sc, const char *name)
+{
+	if (!sc->checkers)
+		return true;
+	size_t n = strlen(name);
+	for (const char *p = sc->checkers; (p = strstr(p, name)); p += n)
+		if ((p == sc->checkers || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+static void judge(run *r, ic_run_result *res)
+{
+	for (unsigned i = 0; ic_checkers[i] && res->nfindings < IC_MAX_FINDINGS; i++) {
+		const ic_checker *c = ic_checkers[i];
+		if (!checker_applies(r->cfg.sc, c->name))
+			continue;
+		ic_finding *out = &res->findings[res->nfindings];
+		out->checker = c->name;
+		out->text[0] = '\0';
+		if (c->check(&r->facts, out))
+			res->nfindings++;
+	}
+	res->status = res->nfindings ? IC_RUN_FAIL : IC_RUN_PASS;
+}
+
+static uint64_t count_events(const ic_proc_facts *p, uint32_t kind, uint32_t op)
+{
+	uint64_t n = 0;
+	for (uint64_t i = 0; i < p->nev; i++)
+		n += p->ev[i].kind == kind && (op == 0 || p->ev[i].op == op);
+	return n;
+}
+
+/* Messages received intact, and the span they moved in: first send to last receive. */
+static void count_received(const ic_event *ev, uint64_t n, ic_run_result *res, uint64_t span[2])
+{
+	for (uint64_t i = 0; i < n; i++) {
+		if (ev[i].op == IC_OP_SEND && ev[i].kind == IC_EV_INVOKE && ev[i].t_ns < span[0])
+			span[0] = ev[i].t_ns;
+		if (ev[i].op != IC_OP_RECV || ev[i].kind != IC_EV_OK || (ev[i].b & 0xff) != IC_MSG_INTACT)
+			continue;
+		res->messages++;
+		res->bytes += ev[i].b >> 16;
+		if (ev[i].t_ns > span[1])
+			span[1] = ev[i].t_ns;
+	}
+}
+
+static void describe_ends(run *r, ic_run_result *res)
+{
+	uint64_t span[2] = {UINT64_MAX, 0};
+	size_t len = strlen(res->evidence), cap = sizeof(res->evidence);
+#define ADD(...) (len += len < cap ? (size_t)snprintf(res->evidence + len, cap - len, __VA_ARGS__) : 0)
+	ADD("  roles:");
+	for (unsigned i = 0; i < r->nprocs; i++) {
+		const ic_proc_facts *p = &r->facts.procs[i];
+		ADD("%s %s ", i ? "," : "", p->label);
+		if (p->exited)
+			ADD("exit %d", p->code);
+		else if (p->injected)
+			ADD("killed by %s at %s hit %" PRIu64 " (injected)", ic_signal_name(p->code),
+			    p->injected_at, p->injected_hit);
+		else if (p->harness_killed)
+			ADD("killed by the harness");
+		else
+			ADD("died of %s", ic_signal_name(p->code));
+		ADD(" (%" PRIu64 " ok)", count_events(p, IC_EV_OK, 0));
+		res->recoveries += count_events(p, IC_EV_INFO, IC_OP_RECOVER);
+		count_received(p->ev, p->nev, res, span);
+	}
+	uint64_t drained_span[2] = {UINT64_MAX, 0}; /* the drain is not the channel's speed */
+	count_received(r->facts.observer, r->facts.nobserver, res, drained_span);
+	res->transfer_s = span[1] > span[0] ? (double)(span[1] - span[0]) / 1e9 : 0;
+	ADD("\n");
+	if (res->recoveries)
+		ADD("  robust lock recovered from a dead holder %" PRIu64 " time%s\n", res->recoveries,
+		    res->recoveries == 1 ? "" : "s");
+	ic_plan_env env = plan_env(r);
+	for (unsigned i = 0; i < r->cfg.ninj; i++) {
+		char plan[256];
+		r->cfg.inj[i].inj->describe(&r->cfg.inj[i], &env, plan, sizeof(plan));
+		ADD("  plan %s: %s\n", r->cfg.inj[i].inj->name, plan);
+		bool any = false;
+		for (unsigned s = 0; s < r->nprocs; s++) {
+			const ic_slot *slot = &r->ah.arena->slots[s];
+			for (uint32_t k = 0; k < slot->nfires; k++) {
+				if (slot->fires[k].inj != i)
+					continue;
+				ADD("%s %s at %s x%u", any ? "," : "    fired:", r->labels[s],
+				    slot->fires[k].point, slot->fires[k].count);
+				any = true;
+			}
+		}
+		ADD(any ? "\n" : "    fired: never\n");
+	}
+#undef ADD
+}
+
+static void describe_kept(run *r, ic_run_result *res)
+{
+	static const char *const where[] = {[IC_OBJ_SHM] = "/dev/shm", [IC_OBJ_MQ] = "mqueue ",
+					    [IC_OBJ_SYSV_MSG] = ""};
+	ic_arena *a = r->ah.arena;
+	size_t len = (size_t)snprintf(res->kept, sizeof(res->kept), "/dev/shm%s", r->ah.name);
+	unsigned n = atomic_load(&a->ntracked);
+	for (unsigned i = 0; i < n && i < IC_MAX_TRACKED && len < sizeof(res->kept); i++)
+		if (atomic_load(&a->tracked[i].state) == 2)
+			len += (size_t)snprintf(res->kept + len, sizeof(res->kept) - len, ", %s%s",
+						where[a->tracked[i].kind], a->tracked[i].name);
+}
+
+static bool log_overflowed(run *r, ic_run_result *res)
+{
+	for (unsigned i = 0; i <= r->nprocs; i++)
+		if (atomic_load(&r->ah.arena->slots[i].overflow)) {
+			snprintf(res->broken, sizeof(res->broken),
+				 "the event log of %s filled up (%" PRIu64 " records); not judged",
+				 i < r->nprocs ? r->labels[i] : "the supervisor",
+				 r->ah.arena->slots[i].cap);
+			return true;
+		}
+	return false;
+}
+
+/* ---- Roles under a tool ---- */
+
+static int prepare_under(run *r, ic_run_result *res)
+{
+	ssize_t n = readlink("/proc/self/exe", r->self, sizeof(r->self) - 1);
+	if (n <= 0 || (size_t)n >= sizeof(r->self) - 1) {
+		snprintf(res->broken, sizeof(res->broken), "cannot find this binary for %s: %s", r->cfg.under,
+			 n < 0 ? strerror(errno) : "path too long");
+		return -1;
+	}
+	r->self[n] = '\0';
+	if (ic_under_role_args(&r->cfg, r->ah.arena->role_args, sizeof(r->ah.arena->role_args)) != 0) {
+		snprintf(res->broken, sizeof(res->broken), "the run's arguments are too long for its arena");
+		return -1;
+	}
+	for (unsigned i = 0; i < r->nprocs; i++)
+		if ((r->procs[i].log_fd = memfd_create("ipchaos-under", MFD_CLOEXEC)) < 0) {
+			snprintf(res->broken, sizeof(res->broken), "memfd_create: %s", strerror(errno));
+			return -1;
+		}
+	return 0;
+}
+
+/* Each role's first error, from what the tool wrote to its memfd; or the tool's own failure. */
+static void read_reports(run *r, ic_run_result *res)
+{
+	size_t size = 64 * 1024; /* the first error is near the start; the rest need not be read */
+	char *log = malloc(size);
+	for (unsigned i = 0; log && i < r->nprocs; i++) {
+		if (r->procs[i].log_fd < 0)
+			continue;
+		ssize_t n = pread(r->procs[i].log_fd, log, size - 1, 0);
+		log[n > 0 ? n : 0] = '\0';
+		ic_under_report(log, r->reports[i], sizeof(r->reports[i]));
+		char why[256];
+		if (!res->broken[0] && ic_under_tool_failed(log, why, sizeof(why)))
+			snprintf(res->broken, sizeof(res->broken), "valgrind could not run %s: %s",
+				 r->labels[i], why);
+	}
+	free(log);
+}
+
+static void close_logs(run *r)
+{
+	for (unsigned i = 0; i < IC_MAX_PROCS; i++)
+		if (r->procs[i].log_fd >= 0) {
+			close(r->procs[i].log_fd);
+			r->procs[i].log_fd = -1;
+		}
+}
+
+/* ---- The run ---- */
+
+static void finish(run *r, ic_run_result *res)
+{
+	const ic_scenario *sc = r->cfg.sc;
+	if (!r->interrupted && sc->observe && sc->observe(&r->sup) != 0)
+		snprintf(res->broken, sizeof(res->broken), "the scenario's final read failed: %s",
+			 r->sup.error[0] ? r->sup.error : strerror(errno));
+	if (r->cfg.keep) {
+		atomic_store(&r->ah.arena->kept, 1); /* a sweeper leaves kept runs alone */
+		describe_kept(r, res);
+	} else {
+		if (sc->teardown)
+			sc->teardown(&r->sup);
+		ic_tracker_sweep(r->ah.arena);
+	}
+	scan_leftovers(r);
+	if (r->interrupted) {
+		res->status = IC_RUN_INTERRUPTED;
+		return;
+	}
+	read_reports(r, res);
+	build_facts(r);
+	describe_ends(r, res);
+	if (res->broken[0] || log_overflowed(r, res)) {
+		res->status = IC_RUN_BROKEN;
+		return;
+	}
+	judge(r, res);
+}
+
+static int start(run *r, ic_run_result *res)
+{
+	/* A consumer may log every message of every producer: size each log for all of them. */
+	uint64_t per_op = r->cfg.sc->events_per_op ? r->cfg.sc->events_per_op : 4;
+	uint64_t cap = r->cfg.ops * per_op * r->nprocs + 256;
+	if (ic_arena_create(&r->ah, res->runid, r->nprocs + 1, cap, res->broken,
+			    sizeof(res->broken)) != 0)
+		return -1;
+	draw_plans(r);
+	if (r->cfg.under && prepare_under(r, res) != 0)
+		return -1;
+	ic_ctx_init(&r->sup, &r->cfg, r->ah.arena, r->nprocs, IC_MAX_ROLES, 0);
+	r->sup.head.armed = 0; /* injectors act in roles, never in the supervisor */
+	if (r->cfg.sc->setup && r->cfg.sc->setup(&r->sup) != 0) {
+		snprintf(res->broken, sizeof(res->broken), "scenario %s setup failed: %s", r->cfg.sc->name,
+			 r->sup.error[0] ? r->sup.error : strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void ic_run_one(const ic_run_cfg *cfg, ic_run_result *res)
+{
+	uint64_t t0 = ic_now_ns();
+	run *r = calloc(1, sizeof(*r));
+	memset(res, 0, sizeof(*res));
+	if (!r) {
+		res->status = IC_RUN_BROKEN;
+		snprintf(res->broken, sizeof(res->broken), "out of memory");
+		return;
+	}
+	r->cfg = *cfg;
+	r->parent = getpid();
+	r->timeout = cfg->timeout_s * ic_timeout_factor() * (cfg->under ? IC_VALGRIND_SLOWDOWN : 1);
+	for (unsigned i = 0; i < IC_MAX_PROCS; i++)
+		r->procs[i].log_fd = -1;
+	make_labels(r);
+	if (cfg->runid[0])
+		snprintf(res->runid, sizeof(res->runid), "%s", cfg->runid);
+	else
+		ic_runid_new(res->runid);
+
+	if (start(r, res) != 0) {
+		res->status = IC_RUN_BROKEN;
+		/* Teardowns cope with a half-done setup; the sweep gets what they miss. */
+		if (r->ah.arena && !cfg->keep && cfg->sc->teardown)
+			cfg->sc->teardown(&r->sup);
+		if (r->ah.arena && !cfg->keep)
+			ic_tracker_sweep(r->ah.arena);
+	} else {
+		if (fork_roles(r) != 0) {
+			snprintf(res->broken, sizeof(res->broken), "fork failed: %s", strerror(errno));
+			kill_group(r);
+		}
+		supervise(r);
+		finish(r, res);
+	}
+	if (r->ah.arena)
+		ic_arena_destroy(&r->ah, cfg->keep);
+	close_logs(r);
+	free(r);
+	res->seconds = (double)(ic_now_ns() - t0) / 1e9;
+}
+
+const char *ic_run_verdict(const ic_run_result *res)
+{
+	switch (res->status) {
+	case IC_RUN_PASS:
+		return "pass";
+	case IC_RUN_FAIL:
+		return res->findings[0].checker;
+	case IC_RUN_BROKEN:
+		return "broken";
+	default:
+		return "interrupted";
+	}
+}
+
+bool ic_run_has_finding(const ic_run_result *res, const char *checker)
+{
+	for (unsigned i = 0; i < res->nfindings; i++)
+		if (strcmp(res->findings[i].checker, checker) == 0)
+			return true;
+	return false;
+}
+
+int ic_run_role(const ic_run_cfg *cfg, ic_arena *arena, unsigned slot, char *err, size_t errsize)
+{
+	run *r = calloc(1, sizeof(*r)); /* the process ends in the role: nothing to free */
+	if (!r) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	r->cfg = *cfg;
+	make_labels(r);
+	if (slot >= r->nprocs || arena->nslots != r->nprocs + 1) {
+		snprintf(err, errsize, "process %u is not one of this run's %u", slot, r->nprocs);
+		free(r);
+		return -1;
+	}
+	draw_plans(r); /* the same plans as the supervisor's: a function of the seed */
+	unsigned role = 0, index = slot;
+	while (index >= r->cfg.counts[role])
+		index -= r->cfg.counts[role++];
+	role_main(&r->cfg, arena, NULL, slot, role, index, r->nprocs, true);
+}

@@ -1,0 +1,42 @@
+/*
+ * run.h: one run of one scenario variant under one plan.
+ */
+#ifndef IC_RUN_H
+#define IC_RUN_H
+
+#include "role/ctx.h"
+
+enum ic_run_status { IC_RUN_PASS, IC_RUN_FAIL, IC_RUN_BROKEN, IC_RUN_INTERRUPTED };
+
+#define IC_MAX_FINDINGS 5
+
+typedef struct ic_run_result {
+	enum ic_run_status status;
+	char runid[17];
+	unsigned nfindings;
+	ic_finding findings[IC_MAX_FINDINGS];
+	char broken[512];    /* why the harness could not judge the run */
+	char evidence[4096]; /* roles' ends, the plan, what fired: shown with any finding */
+	char kept[1024];     /* with --keep: the objects left for inspection */
+	uint64_t recoveries; /* robust locks taken over from dead holders */
+	uint64_t messages;   /* received intact, by consumers and the drain */
+	uint64_t bytes;      /* their total length */
+	double transfer_s;   /* first send invoked to last receive by a consumer */
+	double seconds;
+} ic_run_result;
+
+/* Runs it; SIGCHLD, SIGINT and SIGTERM must be blocked in the caller. */
+void ic_run_one(const ic_run_cfg *cfg, ic_run_result *res);
+
+/*
+ * A role started by exec (run --under): becomes process `slot` of the run in
+ * `arena`, exactly as a forked one would, and never returns, but with -1 and
+ * a message when the slot does not fit the run.
+ */
+int ic_run_role(const ic_run_cfg *cfg, ic_arena *arena, unsigned slot, char *err, size_t errsize);
+
+/* The verdict as one word: "pass", the first finding's checker, "broken", "interrupted". */
+const char *ic_run_verdict(const ic_run_result *res);
+bool ic_run_has_finding(const ic_run_result *res, const char *checker);
+
+#endif

@@ -1,0 +1,171 @@
+/*
+ * calls.c: system calls the fail injector can make fail, each also a point
+ * ("call/<name>"), and the tracked message-passing objects.
+ */
+#include "role/ctx.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define N(a) (unsigned)(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * The errors each call can really return at run time, transient ones first.
+ * Not EAGAIN for read and write: on a stream that has data (or room) the
+ * kernel never says so; a short transfer is what really happens there.
+ */
+static const int io_errors[] = {EINTR};
+static const int send_errors[] = {EINTR, EAGAIN, ENOBUFS};
+static const int mq_errors[] = {EINTR, ETIMEDOUT};
+static const int msgsnd_errors[] = {EINTR, EAGAIN, ENOMEM};
+static const int msgrcv_errors[] = {EINTR, ENOMSG};
+
+/* 0, or the errno an injector chose for this call; may shorten *len. */
+static int call_fault(ic_ctx *ctx, const char *name, const int *errors, unsigned nerrors, size_t *len)
+{
+	if (!ctx->head.armed)
+		return 0;
+	ic_point_hit(ctx, name);
+	ic_call call = {.name = name, .errors = errors, .nerrors = nerrors, .len = len};
+	for (unsigned i = 0; i < ctx->cfg->ninj; i++) {
+		const ic_inj_inst *inst = &ctx->cfg->inj[i];
+		int e = inst->inj->call ? inst->inj->call(inst, ctx, &call) : 0;
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+#define FAULT(name, errs, lenp)                                                  \
+	do {                                                                     \
+		int e_ = call_fault(ctx, "call/" name, errs, N(errs), lenp);     \
+		if (e_) {                                                        \
+			errno = e_;                                              \
+			return -1;                                               \
+		}                                                                \
+	} while (0)
+
+ssize_t ic_write(ic_ctx *ctx, int fd, const void *buf, size_t len)
+{
+	FAULT("write", io_errors, &len);
+	return write(fd, buf, len);
+}
+
+ssize_t ic_read(ic_ctx *ctx, int fd, void *buf, size_t len)
+{
+	FAULT("read", io_errors, &len);
+	return read(fd, buf, len);
+}
+
+ssize_t ic_send(ic_ctx *ctx, int fd, const void *buf, size_t len, int flags)
+{
+	FAULT("send", send_errors, NULL);
+	return send(fd, buf, len, flags);
+}
+
+ssize_t ic_recv(ic_ctx *ctx, int fd, void *buf, size_t len, int flags)
+{
+	FAULT("recv", io_errors, NULL);
+	return recv(fd, buf, len, flags);
+}
+
+int ic_mq_timedsend(ic_ctx *ctx, int mq, const char *msg, size_t len, unsigned prio,
+		    const struct timespec *abs_timeout)
+{
+	FAULT("mq_send", mq_errors, NULL);
+	return mq_timedsend((mqd_t)mq, msg, len, prio, abs_timeout);
+}
+
+ssize_t ic_mq_timedreceive(ic_ctx *ctx, int mq, char *msg, size_t len, unsigned *prio,
+			   const struct timespec *abs_timeout)
+{
+	FAULT("mq_receive", mq_errors, NULL);
+	return mq_timedreceive((mqd_t)mq, msg, len, prio, abs_timeout);
+}
+
+int ic_msgsnd(ic_ctx *ctx, int id, const void *msg, size_t len, int flags)
+{
+	FAULT("msgsnd", msgsnd_errors, NULL);
+	return msgsnd(id, msg, len, flags);
+}
+
+ssize_t ic_msgrcv(ic_ctx *ctx, int id, void *msg, size_t len, long type, int flags)
+{
+	FAULT("msgrcv", msgrcv_errors, NULL);
+	return msgrcv(id, msg, len, type, flags);
+}
+
+/* ---- Tracked message-passing objects ---- */
+
+int ic_mq_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode, long maxmsg, long msgsize)
+{
+	char name[80];
+	if (ic_object_name(ctx, object, name, sizeof(name)) != 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (!(oflag & O_CREAT))
+		return (int)mq_open(name, oflag);
+	if (ic_tracker_add(ctx->arena, IC_OBJ_MQ, name, 0) != 0)
+		return -1;
+	struct mq_attr attr = {.mq_maxmsg = maxmsg, .mq_msgsize = msgsize};
+	int mq = (int)mq_open(name, oflag, mode, &attr);
+	if (mq >= 0) {
+		mode_t mask = umask(0); /* roles are single-threaded: read it and put it back */
+		umask(mask);
+		ic_tracker_created(ctx->arena, name, mode & ~mask, oflag & O_EXCL);
+	}
+	return mq;
+}
+
+int ic_mq_unlink(ic_ctx *ctx, const char *object)
+{
+	char name[80];
+	if (ic_object_name(ctx, object, name, sizeof(name)) != 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	int rc = mq_unlink(name);
+	if (rc == 0)
+		ic_tracker_removed(ctx->arena, name);
+	return rc;
+}
+
+key_t ic_sysv_key(const ic_ctx *ctx, unsigned n)
+{
+	return ic_sysv_key_of(ctx->arena->runid, n);
+}
+
+int ic_msgget(ic_ctx *ctx, unsigned n, int mode)
+{
+	key_t key = ic_sysv_key(ctx, n);
+	char name[80];
+	snprintf(name, sizeof(name), "SysV message queue key 0x%lx", (long)key);
+	if (ic_tracker_add(ctx->arena, IC_OBJ_SYSV_MSG, name, key) != 0)
+		return -1;
+	int id = msgget(key, IPC_CREAT | IPC_EXCL | (mode & 0777));
+	if (id >= 0)
+		ic_tracker_created(ctx->arena, name, (unsigned)mode & 0777, true);
+	return id;
+}
+
+int ic_msg_remove(ic_ctx *ctx, int id)
+{
+	struct msqid_ds ds;
+	if (msgctl(id, IPC_STAT, &ds) != 0)
+		return -1;
+	int rc = msgctl(id, IPC_RMID, NULL);
+	if (rc == 0) {
+		char name[80];
+		snprintf(name, sizeof(name), "SysV message queue key 0x%lx", (long)ds.msg_perm.__key);
+		ic_tracker_removed(ctx->arena, name);
+	}
+	return rc;
+}

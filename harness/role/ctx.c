@@ -1,0 +1,448 @@
+/*
+ * ctx.c: what a process of a run calls: the event log, points, locks whose
+ * holder the arena records, tracked IPC objects, and what it knows of its run.
+ */
+#include "role/ctx.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void ic_ctx_init(ic_ctx *ctx, const ic_run_cfg *cfg, ic_arena *arena, unsigned slot,
+		 unsigned role, unsigned index)
+{
+	void *state = ctx->state; /* survives: setup's state is inherited by every role */
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->state = state;
+	ctx->cfg = cfg;
+	ctx->arena = arena;
+	ctx->slot = slot;
+	ctx->role = role;
+	ctx->index = index;
+	ctx->head.armed = cfg->ninj > 0;
+	ic_rng_stream(&ctx->rng, cfg->seed, role == IC_MAX_ROLES ? IC_STREAM_SUPERVISOR : role + 1,
+		      index);
+}
+
+/* ---- Event log ---- */
+
+static void log_event(ic_ctx *ctx, uint32_t kind, uint32_t op, uint64_t a, uint64_t b)
+{
+	ic_slot *s = &ctx->arena->slots[ctx->slot];
+	uint64_t n = atomic_load_explicit(&s->committed, memory_order_relaxed);
+	if (n >= s->cap) {
+		atomic_store_explicit(&s->overflow, 1, memory_order_relaxed);
+		return;
+	}
+	ic_event *e = ic_slot_events(ctx->arena, s) + n;
+	e->t_ns = ic_now_ns();
+	e->kind = kind;
+	e->op = op;
+	e->a = a;
+	e->b = b;
+	/* The record counts only once whole: a kill before this store loses just it. */
+	atomic_store_explicit(&s->committed, n + 1, memory_order_release);
+}
+
+void ic_invoke(ic_ctx *ctx, uint32_t op, uint64_t a, uint64_t b)
+{
+	log_event(ctx, IC_EV_INVOKE, op, a, b);
+}
+
+void ic_ok(ic_ctx *ctx, uint32_t op, uint64_t a, uint64_t b)
+{
+	log_event(ctx, IC_EV_OK, op, a, b);
+}
+
+void ic_fail(ic_ctx *ctx, uint32_t op, uint64_t err, uint64_t b)
+{
+	log_event(ctx, IC_EV_FAIL, op, err, b);
+}
+
+void ic_info(ic_ctx *ctx, uint32_t op, uint64_t a, uint64_t b)
+{
+	log_event(ctx, IC_EV_INFO, op, a, b);
+}
+
+/* ---- Points and injector bookkeeping ---- */
+
+static bool injectors_at(ic_ctx *ctx, const char *name, enum ic_site site)
+{
+	bool skip = false;
+	for (unsigned i = 0; i < ctx->cfg->ninj; i++) {
+		const ic_inj_inst *inst = &ctx->cfg->inj[i];
+		if (inst->inj->at(inst, ctx, name, site))
+			skip = true;
+	}
+	return skip;
+}
+
+void ic_point_hit(ic_ctx *ctx, const char *name)
+{
+	injectors_at(ctx, name, IC_SITE_POINT);
+}
+
+void ic_fired(ic_ctx *ctx, const ic_inj_inst *inst, const char *point)
+{
+	ic_slot *s = &ctx->arena->slots[ctx->slot];
+	for (uint32_t i = 0; i < s->nfires; i++) {
+		if (s->fires[i].inj == inst->index && strcmp(s->fires[i].point, point) == 0) {
+			s->fires[i].count++;
+			return;
+		}
+	}
+	if (s->nfires == IC_MAX_FIRES)
+		return; /* the report shows the first few points; counts elsewhere stay exact */
+	ic_fire *f = &s->fires[s->nfires];
+	snprintf(f->point, sizeof(f->point), "%s", point);
+	f->inj = inst->index;
+	f->count = 1;
+	s->nfires++;
+}
+
+void ic_inject_signal(ic_ctx *ctx, int sig, const char *point, uint64_t hit)
+{
+	ic_slot *s = &ctx->arena->slots[ctx->slot];
+	snprintf(s->injected_at, sizeof(s->injected_at), "%s", point);
+	s->injected_hit = hit;
+	/* Published before the signal, so the supervisor can tell ours from a crash. */
+	atomic_store_explicit(&s->injected_sig, sig, memory_order_release);
+	raise(sig);
+}
+
+void ic_stall_self(ic_ctx *ctx, uint64_t ns)
+{
+	atomic_store(&ctx->arena->slots[ctx->slot].stall_until, ic_now_ns() + ns);
+	raise(SIGSTOP);
+}
+
+uint64_t *ic_inj_scratch(ic_ctx *ctx, const ic_inj_inst *inst)
+{
+	return ctx->scratch[inst->index];
+}
+
+ic_rng *ic_ctx_rng(ic_ctx *ctx)
+{
+	return &ctx->rng;
+}
+
+unsigned ic_ctx_slot(const ic_ctx *ctx)
+{
+	return ctx->slot;
+}
+
+/* ---- Locks ---- */
+
+const char *ic_lock_kind_name(int kind)
+{
+	static const char *const names[] = {"none", "mutex", "robust mutex", "semaphore", "spinlock"};
+	return kind >= 0 && kind <= IC_LOCK_SPIN ? names[kind] : "?";
+}
+
+bool ic_lock_kind_recovers(int kind)
+{
+	return kind == IC_LOCK_ROBUST || kind == IC_LOCK_NONE;
+}
+
+static int mutex_init(pthread_mutex_t *m, bool robust)
+{
+	pthread_mutexattr_t attr;
+	int rc = pthread_mutexattr_init(&attr);
+	if (rc == 0)
+		rc = pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+	if (rc == 0 && robust)
+		rc = pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+	if (rc == 0)
+		rc = pthread_mutex_init(m, &attr);
+	pthread_mutexattr_destroy(&attr);
+	return rc;
+}
+
+int ic_lock_init(ic_ctx *ctx, ic_lock_t *lock, enum ic_lock_kind kind, const char *site)
+{
+	unsigned id = atomic_fetch_add(&ctx->arena->nlocks, 1);
+	if (id >= IC_MAX_LOCKS) {
+		errno = ENOSPC;
+		return -1;
+	}
+	ic_lockrec *rec = &ctx->arena->locks[id];
+	snprintf(rec->site, sizeof(rec->site), "%s", site);
+	rec->kind = kind;
+	atomic_store(&rec->holder, 0);
+	lock->kind = kind;
+	lock->id = (int)id;
+
+	int rc = 0;
+	switch (kind) {
+	case IC_LOCK_MUTEX:
+	case IC_LOCK_ROBUST:
+		rc = mutex_init(&lock->u.mutex, kind == IC_LOCK_ROBUST);
+		break;
+	case IC_LOCK_SEM:
+		rc = sem_init(&lock->u.sem, 1, 1) == 0 ? 0 : errno;
+		break;
+	case IC_LOCK_SPIN:
+		atomic_init(&lock->u.spin, 0);
+		break;
+	case IC_LOCK_NONE:
+		break;
+	}
+	if (rc != 0) {
+		errno = rc;
+		return -1;
+	}
+	return 0;
+}
+
+void ic_lock_destroy(ic_ctx *ctx, ic_lock_t *lock)
+{
+	(void)ctx;
+	if (lock->kind == IC_LOCK_MUTEX || lock->kind == IC_LOCK_ROBUST)
+		pthread_mutex_destroy(&lock->u.mutex);
+	else if (lock->kind == IC_LOCK_SEM)
+		sem_destroy(&lock->u.sem);
+}
+
+static void spin_acquire(atomic_int *spin)
+{
+	unsigned tries = 0;
+	while (atomic_exchange_explicit(spin, 1, memory_order_acquire)) {
+		while (atomic_load_explicit(spin, memory_order_relaxed)) {
+			/* Yield now and then: on 2 cores the holder may be waiting for ours. */
+			if (++tries % 128 == 0)
+				sched_yield();
+			else
+				ic_cpu_relax();
+		}
+	}
+}
+
+static int robust_acquire(ic_ctx *ctx, ic_lock_t *lock)
+{
+	ic_lockrec *rec = &ctx->arena->locks[lock->id];
+	int rc = pthread_mutex_lock(&lock->u.mutex);
+	if (rc == EOWNERDEAD) {
+		int dead = atomic_load(&rec->holder);
+		pthread_mutex_consistent(&lock->u.mutex);
+		ic_info(ctx, IC_OP_RECOVER, (uint64_t)lock->id, (uint64_t)(dead > 0 ? dead - 1 : -1));
+		return IC_LOCK_RECOVERED;
+	}
+	return rc == 0 ? 0 : (errno = rc, -1);
+}
+
+int ic_lock(ic_ctx *ctx, ic_lock_t *lock)
+{
+	ic_lockrec *rec = &ctx->arena->locks[lock->id];
+	if (ctx->head.armed && injectors_at(ctx, rec->site, IC_SITE_LOCK)) {
+		ctx->lock_skipped |= 1u << lock->id;
+		return 0;
+	}
+	int rc = 0;
+	switch (lock->kind) {
+	case IC_LOCK_MUTEX:
+		rc = pthread_mutex_lock(&lock->u.mutex);
+		if (rc != 0) {
+			errno = rc;
+			return -1;
+		}
+		break;
+	case IC_LOCK_ROBUST:
+		rc = robust_acquire(ctx, lock);
+		if (rc < 0)
+			return -1;
+		break;
+	case IC_LOCK_SEM:
+		while (sem_wait(&lock->u.sem) != 0)
+			if (errno != EINTR)
+				return -1;
+		break;
+	case IC_LOCK_SPIN:
+		spin_acquire(&lock->u.spin);
+		break;
+	case IC_LOCK_NONE:
+		return 0;
+	}
+	/* Recorded after the acquire: an injected kill (always at a point) sees it set. */
+	atomic_store_explicit(&rec->holder, (int)ctx->slot + 1, memory_order_release);
+	return rc;
+}
+
+int ic_cond_timedwait(ic_ctx *ctx, pthread_cond_t *cond, ic_lock_t *lock,
+		      const struct timespec *abs_timeout)
+{
+	ic_lockrec *rec = &ctx->arena->locks[lock->id];
+	atomic_store_explicit(&rec->holder, 0, memory_order_release);
+	int rc = abs_timeout ? pthread_cond_timedwait(cond, &lock->u.mutex, abs_timeout)
+			     : pthread_cond_wait(cond, &lock->u.mutex);
+	if (rc == EOWNERDEAD) {
+		pthread_mutex_consistent(&lock->u.mutex);
+		ic_info(ctx, IC_OP_RECOVER, (uint64_t)lock->id, 0);
+	}
+	atomic_store_explicit(&rec->holder, (int)ctx->slot + 1, memory_order_release);
+	return rc;
+}
+
+void ic_errorf(ic_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ctx->error, sizeof(ctx->error), fmt, ap);
+	va_end(ap);
+}
+
+void ic_unlock(ic_ctx *ctx, ic_lock_t *lock)
+{
+	uint32_t bit = 1u << lock->id;
+	if (ctx->lock_skipped & bit) {
+		ctx->lock_skipped &= ~bit;
+		return;
+	}
+	if (lock->kind == IC_LOCK_NONE)
+		return;
+	atomic_store_explicit(&ctx->arena->locks[lock->id].holder, 0, memory_order_release);
+	switch (lock->kind) {
+	case IC_LOCK_MUTEX:
+	case IC_LOCK_ROBUST:
+		pthread_mutex_unlock(&lock->u.mutex);
+		break;
+	case IC_LOCK_SEM:
+		sem_post(&lock->u.sem);
+		break;
+	case IC_LOCK_SPIN:
+		atomic_store_explicit(&lock->u.spin, 0, memory_order_release);
+		break;
+	}
+}
+
+/* ---- Tracked objects ---- */
+
+const char *ic_run_id(const ic_ctx *ctx)
+{
+	return ctx->arena->runid;
+}
+
+int ic_object_name(const ic_ctx *ctx, const char *object, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "/ipchaos.%s.%s", ctx->arena->runid, object);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+int ic_shm_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode)
+{
+	char name[80];
+	if (ic_object_name(ctx, object, name, sizeof(name)) != 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	/* Registered before it exists: a kill between create and register leaks nothing. */
+	if ((oflag & O_CREAT) && ic_tracker_add(ctx->arena, IC_OBJ_SHM, name, 0) != 0)
+		return -1;
+	int fd = shm_open(name, oflag, mode);
+	struct stat st;
+	if (fd >= 0 && (oflag & O_CREAT) && fstat(fd, &st) == 0)
+		ic_tracker_created(ctx->arena, name, st.st_mode, oflag & O_EXCL);
+	return fd;
+}
+
+void *ic_shm_attach(ic_ctx *ctx, const char *object)
+{
+	int fd = ic_shm_open(ctx, object, O_RDWR, 0);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	void *p = MAP_FAILED;
+	if (fstat(fd, &st) == 0)
+		p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int ic_shm_unlink(ic_ctx *ctx, const char *object)
+{
+	char name[80];
+	if (ic_object_name(ctx, object, name, sizeof(name)) != 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	int rc = shm_unlink(name);
+	if (rc == 0)
+		ic_tracker_removed(ctx->arena, name);
+	return rc;
+}
+
+/* ---- What a role knows ---- */
+
+const char *ic_variant(const ic_ctx *ctx, const char *key)
+{
+	const ic_key *keys = ctx->cfg->sc->keys;
+	for (unsigned i = 0; keys && keys[i].name; i++)
+		if (strcmp(keys[i].name, key) == 0)
+			return ctx->cfg->variant[i];
+	return NULL;
+}
+
+unsigned ic_role_count(const ic_ctx *ctx, unsigned role)
+{
+	return role < ctx->cfg->nroles ? ctx->cfg->counts[role] : 0;
+}
+
+unsigned ic_role(const ic_ctx *ctx)
+{
+	return ctx->role;
+}
+
+unsigned ic_index(const ic_ctx *ctx)
+{
+	return ctx->index;
+}
+
+uint64_t ic_ops(const ic_ctx *ctx)
+{
+	return ctx->cfg->ops;
+}
+
+uint64_t ic_rand(ic_ctx *ctx)
+{
+	return ic_rng_next(&ctx->rng);
+}
+
+unsigned ic_proc(const ic_ctx *ctx)
+{
+	return ctx->slot;
+}
+
+bool ic_peer_running(const ic_ctx *ctx, unsigned role, unsigned index)
+{
+	unsigned first = 0;
+	for (unsigned r = 0; r < role && r < ctx->cfg->nroles; r++)
+		first += ctx->cfg->counts[r];
+	return index < ic_role_count(ctx, role) &&
+	       !atomic_load_explicit(&ctx->arena->slots[first + index].finished, memory_order_acquire);
+}
+
+unsigned ic_role_running(const ic_ctx *ctx, unsigned role)
+{
+	unsigned running = 0;
+	for (unsigned i = 0; i < ic_role_count(ctx, role); i++)
+		running += ic_peer_running(ctx, role, i);
+	return running;
+}
+
+void *ic_state(const ic_ctx *ctx)
+{
+	return ctx->state;
+}
+
+void ic_set_state(ic_ctx *ctx, void *state)
+{
+	ctx->state = state;
+}

@@ -1,0 +1,435 @@
+/*
+ * msg.c: the self-describing message (header + seeded body + crc32), and the
+ * producer, consumer and drain loops every message scenario shares, so that
+ * each channel only says how to send and receive one message.
+ */
+#include "role/ctx.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#define IC_ROLE_PRODUCER 0
+#define IC_ROLE_CONSUMER 1
+#define WAIT_MS 20          /* a bounded wait, then liveness is checked again */
+#define MAX_CALL_ERRORS 1000 /* consecutive failures of one call: the role gives up */
+
+static uint32_t msg_crc(const ic_msg_hdr *h, const unsigned char *body, size_t body_len)
+{
+	ic_msg_hdr copy = *h;
+	copy.crc = 0;
+	uLong crc = crc32(0L, (const Bytef *)&copy, sizeof(copy));
+	return (uint32_t)crc32(crc, body, (uInt)body_len);
+}
+
+void ic_msg_fill(void *buf, uint32_t len, uint32_t producer, uint64_t seq, uint32_t lane,
+		 uint32_t body_seed)
+{
+	ic_msg_hdr h = {.magic = IC_MSG_MAGIC, .producer = producer, .seq = seq, .len = len,
+			.body_seed = body_seed, .lane = lane};
+	unsigned char *body = (unsigned char *)buf + sizeof(h);
+	uint64_t sm = body_seed;
+	for (size_t i = 0; i < len - sizeof(h); i += 8) {
+		uint64_t w = ic_splitmix64(&sm);
+		size_t n = len - sizeof(h) - i < 8 ? len - sizeof(h) - i : 8;
+		memcpy(body + i, &w, n);
+	}
+	h.crc = msg_crc(&h, body, len - sizeof(h));
+	memcpy(buf, &h, sizeof(h));
+}
+
+int ic_msg_check(const void *buf, size_t len, ic_msg_hdr *hdr)
+{
+	ic_msg_hdr h;
+	if (len < sizeof(h))
+		return IC_MSG_GARBLED;
+	memcpy(&h, buf, sizeof(h));
+	*hdr = h;
+	if (h.magic != IC_MSG_MAGIC)
+		return IC_MSG_GARBLED;
+	if (h.len != len)
+		return IC_MSG_CORRUPT;
+	return msg_crc(&h, (const unsigned char *)buf + sizeof(h), len - sizeof(h)) == h.crc
+		       ? IC_MSG_INTACT
+		       : IC_MSG_CORRUPT;
+}
+
+/* ---- Sizes ---- */
+
+static int parse_size(const char *s, char **end, uint64_t *out)
+{
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -1;
+	unsigned long long v = strtoull(s, end, 10);
+	if (errno)
+		return -1;
+	unsigned shift = **end == 'K' || **end == 'k' ? 10 : **end == 'M' || **end == 'm' ? 20 : 0;
+	if (shift) {
+		if (v > (UINT64_MAX >> shift))
+			return -1; /* would wrap into the valid range */
+		v <<= shift;
+		(*end)++;
+	}
+	*out = v;
+	return 0;
+}
+
+static int size_bounds(const char *value, uint64_t *lo, uint64_t *hi)
+{
+	char *end;
+	if (parse_size(value, &end, lo) != 0)
+		return -1;
+	*hi = *lo;
+	if (strncmp(end, "..", 2) == 0 && parse_size(end + 2, &end, hi) != 0)
+		return -1;
+	return *end || *lo > *hi ? -1 : 0;
+}
+
+#define IC_SIZE_MAX (64u << 20)
+
+const char *ic_size_check(const char *value)
+{
+	uint64_t lo, hi;
+	if (size_bounds(value, &lo, &hi) != 0)
+		return "a size in bytes (64, 8K, 1M) or a range A..B";
+	if (lo < IC_MSG_MIN)
+		return "at least 32 bytes, the message header";
+	if (hi > IC_SIZE_MAX)
+		return "at most 64M";
+	return NULL;
+}
+
+int ic_size_range(const ic_ctx *ctx, const char *key, uint64_t *lo, uint64_t *hi)
+{
+	const char *v = ic_variant(ctx, key);
+	return v ? size_bounds(v, lo, hi) : -1;
+}
+
+/* ---- Loops ---- */
+
+static uint32_t draw_len(ic_ctx *ctx, uint64_t lo, uint64_t hi)
+{
+	return (uint32_t)(lo + (hi > lo ? ic_rand(ctx) % (hi - lo + 1) : 0));
+}
+
+/* 0 sent; an errno for a send that failed for good (logged as such). */
+static int send_one(ic_ctx *ctx, const ic_channel *ch, const void *buf, uint32_t len,
+		    unsigned lane)
+{
+	for (unsigned interrupted = 0;;) {
+		int rc = ch->send(ctx, buf, len, lane);
+		if (rc == 0)
+			return 0;
+		/* Full: wait on, unless nobody is left to make room (then: not sent, stop). */
+		if ((rc == ETIMEDOUT || rc == EAGAIN) && ic_role_running(ctx, IC_ROLE_CONSUMER) == 0)
+			return ENOTCONN;
+		if (rc == EINTR && ++interrupted >= MAX_CALL_ERRORS)
+			return rc;
+		if (rc != EINTR && rc != EAGAIN && rc != ETIMEDOUT)
+			return rc;
+	}
+}
+
+int ic_producer_loop(ic_ctx *ctx, const ic_channel *ch)
+{
+	uint64_t lo, hi;
+	if (ic_size_range(ctx, "size", &lo, &hi) != 0)
+		return 2;
+	unsigned char *buf = malloc(hi);
+	if (!buf)
+		return 2;
+	unsigned me = ic_proc(ctx);
+	for (uint64_t seq = 0; seq < ic_ops(ctx); seq++) {
+		uint32_t len = draw_len(ctx, lo, hi);
+		unsigned lane = ch->lane ? ch->lane(ctx, seq) : 0;
+		uint64_t id = ic_msg_id(me, seq);
+		ic_msg_fill(buf, len, me, seq, lane, (uint32_t)ic_rand(ctx));
+		ic_point(ctx, "produce/begin");
+		ic_invoke(ctx, IC_OP_SEND, id, (uint64_t)len << 16 | lane << 8);
+		int rc = send_one(ctx, ch, buf, len, lane);
+		if (rc != 0) {
+			ic_fail(ctx, IC_OP_SEND, (uint64_t)rc, id);
+			if (rc == ENOTCONN)
+				break;
+			continue;
+		}
+		ic_ok(ctx, IC_OP_SEND, id, (uint64_t)len << 16 | lane << 8);
+		ic_point(ctx, "produce/sent");
+	}
+	if (ch->done)
+		ch->done(ctx);
+	free(buf);
+	return 0;
+}
+
+static void log_received(ic_ctx *ctx, const unsigned char *buf, long n)
+{
+	ic_msg_hdr h;
+	int status = ic_msg_check(buf, (size_t)n, &h);
+	uint64_t id = status == IC_MSG_GARBLED ? UINT64_MAX : ic_msg_id(h.producer, h.seq);
+	uint32_t lane = status == IC_MSG_GARBLED ? 0 : (h.lane & 0xff);
+	ic_ok(ctx, IC_OP_RECV, id, (uint64_t)n << 16 | lane << 8 | (uint64_t)status);
+}
+
+/* Receive one: >0 a length, 0 nothing more will come, <0 -errno that is not transient. */
+static long receive_one(ic_ctx *ctx, const ic_channel *ch, unsigned char *buf, size_t cap)
+{
+	for (unsigned errors = 0;;) {
+		/* Read before receiving: anything sent before the producers finished is there. */
+		bool finished = ic_role_running(ctx, IC_ROLE_PRODUCER) == 0;
+		long n = ch->recv(ctx, buf, cap, false, finished ? 0 : WAIT_MS);
+		if (n > 0)
+			return n;
+		if (n == 0 && finished)
+			return 0;
+		if (n < 0 && n != -EINTR && n != -EAGAIN && n != -ETIMEDOUT && n != -ENOMSG)
+			return n;
+		if (n < 0 && ++errors >= MAX_CALL_ERRORS)
+			return n;
+	}
+}
+
+int ic_consumer_loop(ic_ctx *ctx, const ic_channel *ch)
+{
+	uint64_t lo, hi;
+	if (ic_size_range(ctx, "size", &lo, &hi) != 0)
+		return 2;
+	unsigned char *buf = malloc(hi + 1);
+	if (!buf)
+		return 2;
+	for (;;) {
+		ic_point(ctx, "consume/begin");
+		ic_invoke(ctx, IC_OP_RECV, 0, 0);
+		long n = receive_one(ctx, ch, buf, hi + 1);
+		if (n <= 0) {
+			/* Closes the open receive: this one got nothing, it is not indeterminate. */
+			ic_fail(ctx, IC_OP_RECV, (uint64_t)-n, 0);
+			break;
+		}
+		log_received(ctx, buf, n);
+		ic_point(ctx, "consume/received");
+	}
+	free(buf);
+	return 0;
+}
+
+int ic_drain(ic_ctx *ctx, const ic_channel *ch)
+{
+	uint64_t lo, hi;
+	if (ic_size_range(ctx, "size", &lo, &hi) != 0)
+		return -1;
+	unsigned char *buf = malloc(hi + 1);
+	if (!buf)
+		return -1;
+	for (unsigned errors = 0; errors < MAX_CALL_ERRORS;) {
+		ic_invoke(ctx, IC_OP_RECV, 0, 0);
+		long n = ch->recv(ctx, buf, hi + 1, true, 0);
+		if (n > 0) {
+			log_received(ctx, buf, n);
+			continue;
+		}
+		ic_fail(ctx, IC_OP_RECV, (uint64_t)-n, 0);
+		if (n == 0 || (n != -EINTR && n != -EAGAIN))
+			break;
+		errors++;
+	}
+	free(buf);
+	return 0;
+}
+
+int ic_channel_producer(ic_ctx *ctx)
+{
+	return ic_producer_loop(ctx, ctx->cfg->sc->channel);
+}
+
+int ic_channel_consumer(ic_ctx *ctx)
+{
+	return ic_consumer_loop(ctx, ctx->cfg->sc->channel);
+}
+
+int ic_channel_drain(ic_ctx *ctx)
+{
+	return ic_drain(ctx, ctx->cfg->sc->channel);
+}
+
+/* ---- Endpoints partitioned among consumers ---- */
+
+/* Does this consumer read endpoint i now? Its own, and those of dead consumers. */
+static bool reads_endpoint(const ic_ctx *ctx, unsigned i)
+{
+	unsigned consumers = ic_role_count(ctx, IC_ROLE_CONSUMER), me = ic_index(ctx);
+	if (consumers == 0 || i % consumers == me)
+		return true;
+	if (ic_peer_running(ctx, IC_ROLE_CONSUMER, i % consumers))
+		return false;
+	for (unsigned j = 0; j < consumers; j++)
+		if (ic_peer_running(ctx, IC_ROLE_CONSUMER, j))
+			return j == me; /* the lowest running consumer takes it over */
+	return true;
+}
+
+long ic_endpoints_recv(ic_ctx *ctx, const ic_endpoints *ep, void *buf, size_t cap, bool drain,
+		       int wait_ms)
+{
+	struct pollfd fds[IC_MAX_PROCS];
+	unsigned nfds = 0;
+	for (unsigned i = 0; i < ep->n; i++) {
+		if (!drain && !reads_endpoint(ctx, i))
+			continue;
+		long n = ep->one(ctx, i, buf, cap, drain);
+		if (n != 0)
+			return n;
+		if (nfds < IC_MAX_PROCS)
+			fds[nfds++] = (struct pollfd){.fd = ep->fd(ctx, i), .events = POLLIN};
+	}
+	if (wait_ms > 0 && nfds && poll(fds, nfds, wait_ms) > 0)
+		return ic_endpoints_recv(ctx, ep, buf, cap, drain, 0);
+	return 0;
+}
+
+/* ---- Framed byte streams ---- */
+
+ic_stream *ic_stream_new(int fd, size_t max_msg)
+{
+	ic_stream *s = calloc(1, sizeof(*s) + max_msg + sizeof(ic_msg_hdr));
+	if (s) {
+		s->fd = fd;
+		s->max_msg = max_msg;
+	}
+	return s;
+}
+
+size_t ic_stream_discard(ic_stream *s)
+{
+	size_t n = s->have;
+	s->skipped += n;
+	s->have = 0;
+	return n;
+}
+
+void ic_stream_free(ic_stream *s)
+{
+	free(s);
+}
+
+static size_t stream_cap(const ic_stream *s)
+{
+	return s->max_msg + sizeof(ic_msg_hdr);
+}
+
+/*
+ * A whole intact message at the start of the buffer: its length; 0: need
+ * more bytes; -1: the start is not a message (drop a byte and look again).
+ */
+static long frame_at_start(const ic_stream *s, bool check_crc)
+{
+	ic_msg_hdr h;
+	if (s->have < sizeof(h))
+		return 0;
+	memcpy(&h, s->buf, sizeof(h));
+	if (h.magic != IC_MSG_MAGIC || h.len < sizeof(h) || h.len > s->max_msg)
+		return -1;
+	if (s->have < h.len)
+		return 0;
+	if (!check_crc)
+		return (long)h.len;
+	return ic_msg_check(s->buf, h.len, &h) == IC_MSG_INTACT ? (long)h.len : -1;
+}
+
+static void stream_consume(ic_stream *s, size_t n)
+{
+	memmove(s->buf, s->buf + n, s->have - n);
+	s->have -= n;
+}
+
+/*
+ * How many bytes complete the frame at the start. Never more: bytes read
+ * ahead into a reader's private buffer would die with it, while a receive
+ * that was not even open, and so be lost beyond any excuse.
+ */
+static size_t stream_need(const ic_stream *s)
+{
+	ic_msg_hdr h;
+	if (s->have < sizeof(h))
+		return sizeof(h) - s->have;
+	memcpy(&h, s->buf, sizeof(h));
+	return h.len > s->have ? h.len - s->have : 0;
+}
+
+/* Read up to what the current frame needs, waiting up to wait_ms for the first byte. */
+static long stream_fill(ic_ctx *ctx, ic_stream *s, size_t cap, int wait_ms)
+{
+	size_t need = stream_need(s);
+	if (s->eof || need == 0 || s->have + need > cap)
+		return 0;
+	if (wait_ms > 0) {
+		struct pollfd p = {.fd = s->fd, .events = POLLIN};
+		if (poll(&p, 1, wait_ms) == 0)
+			return 0;
+	}
+	ssize_t n = ic_read(ctx, s->fd, s->buf + s->have, need);
+	if (n > 0)
+		s->have += (size_t)n;
+	else if (n == 0)
+		s->eof = true;
+	else if (errno != EAGAIN)
+		return -errno;
+	return n > 0 ? n : 0;
+}
+
+long ic_stream_recv(ic_ctx *ctx, ic_stream *s, void *out, size_t out_cap, int wait_ms)
+{
+	size_t cap = stream_cap(s);
+	/* A bench measures the channel: its messages carry no crc, and no kill tears them. */
+	bool check_crc = ctx->cfg->bench == NULL;
+	for (int round = 0;; round++) {
+		long len;
+		while ((len = frame_at_start(s, check_crc)) < 0) {
+			/* Torn by a killed peer: skip to the next header that proves whole. */
+			stream_consume(s, 1);
+			s->skipped++;
+		}
+		if (len > 0) {
+			if ((size_t)len > out_cap)
+				return -EMSGSIZE;
+			memcpy(out, s->buf, (size_t)len);
+			stream_consume(s, (size_t)len);
+			return len;
+		}
+		long got = stream_fill(ctx, s, cap, round == 0 ? wait_ms : 0);
+		if (got < 0)
+			return got;
+		if (got == 0)
+			return 0;
+	}
+}
+
+int ic_stream_send(ic_ctx *ctx, int fd, const void *msg, size_t len)
+{
+	const unsigned char *p = msg;
+	size_t off = 0;
+	unsigned errors = 0;
+	while (off < len) {
+		ssize_t n = ic_write(ctx, fd, p + off, len - off);
+		if (n > 0) {
+			off += (size_t)n;
+			errors = 0; /* the limit is on consecutive interruptions */
+			continue;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return errno;
+		if (n < 0 && errno == EINTR) {
+			if (++errors >= MAX_CALL_ERRORS)
+				return EINTR;
+			continue;
+		}
+		/* Full: wait for room, but give up mid-frame only if no reader is left. */
+		struct pollfd pf = {.fd = fd, .events = POLLOUT};
+		if (poll(&pf, 1, WAIT_MS) == 0 && ic_role_running(ctx, IC_ROLE_CONSUMER) == 0)
+			return ENOTCONN;
+	}
+	return 0;
+}

@@ -6,7 +6,8 @@
  *
  * usage: ipchaos-bench-runs [ROUNDS [RUNS_PER_ROUND]]
  */
-#include "cli/cli.h"
+#include "core/run.h"
+#include "core/spec.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -46,9 +47,8 @@ static int bare_once(const char *name)
 static int harness_cfg(ic_run_cfg *cfg, const char *spec)
 {
 	char err[256];
-	ic_opts o = {0};
 	memset(cfg, 0, sizeof(*cfg));
-	if (ic_cli_parse_spec(&o, cfg, spec, err, sizeof(err)) != 0) {
+	if (ic_spec_parse(NULL, cfg, spec, err, sizeof(err)) != 0) {
 		fprintf(stderr, "runrate: %s\n", err);
 		return -1;
 	}

@@ -13,6 +13,7 @@ run_ctest() { # DIR [CTEST_ARGS...]
 	ctest --test-dir "$dir" --output-on-failure "$@"
 }
 
+ci/layers.sh
 ci/build.sh gcc-debug -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Debug
 ci/build.sh gcc-release -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Release
 ci/build.sh clang-debug -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug

@@ -109,20 +109,6 @@ typedef struct ic_arena {
 	ic_slot slots[];
 } ic_arena;
 
-typedef struct ic_arena_handle {
-	ic_arena *arena;
-	int fd; /* holds the flock that marks the run alive */
-	char name[80];
-	size_t size;
-} ic_arena_handle;
-
-/* 0, or -1 with a message in err. */
-int ic_arena_create(ic_arena_handle *h, const char *runid, unsigned nslots, uint64_t cap,
-		    char *err, size_t errsize);
-void ic_arena_destroy(ic_arena_handle *h, bool keep);
-/* A role started by exec: maps a live run's arena by name, taking no lock. 0, or -1 with err. */
-int ic_arena_attach(ic_arena_handle *h, const char *name, char *err, size_t errsize);
-void ic_runid_new(char out[17]);
 ic_event *ic_slot_events(ic_arena *arena, const ic_slot *slot);
 
 /* ---- Resource tracker: what a run created, by name ---- */
@@ -133,16 +119,6 @@ int ic_tracker_add(ic_arena *arena, int kind, const char *name, key_t key);
 void ic_tracker_created(ic_arena *arena, const char *name, unsigned mode, bool excl);
 /* Its owner removed it in normal flow. */
 void ic_tracker_removed(ic_arena *arena, const char *name);
-/* Remove every tracked object still registered (after the roles ended or died). */
-void ic_tracker_sweep(ic_arena *arena);
-/*
- * Objects of run `runid` still present, by name alone (never a global diff),
- * the arena aside; removed too when `remove`. `mqueues`: list POSIX queues
- * too (costs a process where no mqueue filesystem is mounted). Returns how
- * many (up to max listed).
- */
-unsigned ic_tracker_leftovers(const char *runid, bool remove, bool mqueues, char (*out)[272],
-			      unsigned max);
 /* The SysV key of object n (0..255) of run `runid`. */
 key_t ic_sysv_key_of(const char *runid, unsigned n);
 
@@ -304,42 +280,14 @@ extern const ic_checker *const ic_checkers[];
 const ic_injector *ic_injector_find(const char *name);
 const ic_checker *ic_checker_find(const char *name);
 
-/* ---- Backtraces ------------------------------------------------------ */
-
-/* Frames below a role's entry are the harness's own: stacks stop there. */
-bool ic_bt_is_last_frame(const char *frame);
-/* In a role: on a fault, unwind into slot->crash_bt, then die of the same signal. */
-void ic_bt_install_fault_handler(ic_slot *slot);
-/*
- * From the supervisor: the stack of a running child, one frame a line. 0, -1
- * (buf says why), or 1: it exited meanwhile and *exit_status is its wait status.
- */
-int ic_bt_ptrace(pid_t pid, char *buf, size_t size, int *exit_status);
-
-/* ---- Spec strings ---- */
-
-/*
- * Copies "name[:k=v,...]" into buf and splits it: buf holds the name, *args
- * the rest or NULL. -1 (with a message about the `what`) when too long.
- */
-int ic_spec_split(const char *spec, char *buf, size_t size, char **args, const char *what,
-		  char *err, size_t errsize);
-/* "a, b, c" from a NULL-terminated run of strings `stride` bytes apart. */
-void ic_join_names(char *buf, size_t size, const void *first, size_t stride);
-
 /* ---- Misc ------------------------------------------------------------ */
+
+/* Exit codes of every command (DESIGN.md): findings beat harness failures beat success. */
+enum { IC_EXIT_OK = 0, IC_EXIT_FINDING = 1, IC_EXIT_USAGE = 2, IC_EXIT_BROKEN = 3,
+       IC_EXIT_INTERRUPTED = 130 };
 
 uint64_t ic_now_ns(void);
 
-/* One spin-wait step: tells the CPU (and a hyperthread sibling) we are waiting. */
-static inline void ic_cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
-}
 #define IC_VALGRIND_SLOWDOWN 30 /* memcheck runs code 20-50x slower */
 double ic_timeout_factor(void); /* IPCHAOS_TIMEOUT_FACTOR, times more under valgrind */
 /* "0.2", "200ms", "2s", "5m", "1h": seconds, or -1. */

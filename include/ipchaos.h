@@ -392,6 +392,7 @@ static inline ssize_t ic_msgrcv(ic_ctx *ctx, int id, void *msg, size_t len, long
 /* The same with and without the harness: built on the calls above. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -420,6 +421,56 @@ static inline void *ic_shm_create(ic_ctx *ctx, const char *object, size_t size, 
 	close(fd);
 	errno = saved;
 	return p == MAP_FAILED ? NULL : p;
+}
+
+/* One spin-wait step: tells the CPU (and a hyperthread sibling) we are waiting. */
+static inline void ic_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/*
+ * Waiting for a peer with nothing to block on (a ring's index, a queue polled
+ * with IPC_NOWAIT): spin first, as the peer is likely running on the other
+ * core and a yield would give ours away for a time slice; then yield; then
+ * sleep briefly. Start with the three phases set and the rest zero, e.g.
+ * (ic_backoff){.spins = 256, .yields = 1000, .sleep_us = 50}; set n = 0 to
+ * start over once the peer moved.
+ */
+typedef struct ic_backoff {
+	unsigned spins;    /* pause steps first */
+	unsigned yields;   /* then sched_yield() steps */
+	unsigned sleep_us; /* then sleeps of this long */
+	unsigned n;        /* steps taken */
+	uint64_t since_ns; /* CLOCK_MONOTONIC when the spinning ended */
+} ic_backoff;
+
+/* One step of waiting; false, without waiting, once about `ms` have passed since the spinning ended. */
+static inline bool ic_backoff_wait(ic_backoff *b, int ms)
+{
+	if (b->n < b->spins) {
+		b->n++;
+		ic_cpu_relax();
+		return true;
+	}
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	uint64_t t = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+	if (b->n == b->spins)
+		b->since_ns = t;
+	if (t - b->since_ns >= (uint64_t)ms * 1000000ull)
+		return false;
+	if (b->n++ < b->spins + b->yields) {
+		sched_yield();
+	} else {
+		struct timespec ts = {0, (long)b->sleep_us * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return true;
 }
 
 /* ==== Part 2: harness only (not declared under IPCHAOS_DISABLE) ======== */

@@ -163,49 +163,8 @@ static int ring_setup(ic_ctx *ctx)
 	return init_sync(ctx, r);
 }
 
-static void pause_briefly(void)
-{
-	struct timespec ts = {0, 50 * 1000};
-	nanosleep(&ts, NULL);
-}
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
-}
-
-#define SPIN_CHECKS 256 /* about 5-30 us of pause: a peer on the other core acts sooner */
-
-/*
- * A lock-free side waits by spinning first (the peer is likely running on
- * the other core, and a yield would give our core away to anyone else for a
- * time slice), then by yielding, then by short sleeps. False once about `ms`
- * have passed.
- */
-static bool backoff(uint64_t *since_ns, unsigned *n, int ms)
-{
-	if (*n < SPIN_CHECKS) {
-		(*n)++;
-		cpu_relax();
-		return true;
-	}
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	uint64_t t = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
-	if (*n == SPIN_CHECKS)
-		*since_ns = t;
-	if (t - *since_ns >= (uint64_t)ms * 1000000ull)
-		return false;
-	if ((*n)++ < SPIN_CHECKS + 1000)
-		sched_yield();
-	else
-		pause_briefly();
-	return true;
-}
+/* A lock-free side waits by ic_backoff_wait: about 5-30 us of spinning, then yields, then short sleeps. */
+#define RING_BACKOFF ((ic_backoff){.spins = 256, .yields = 1000, .sleep_us = 50})
 
 /* ---- mutex_cond (and its planted bugs) ---- */
 
@@ -237,7 +196,7 @@ static long mc_recv(ic_ctx *ctx, ring *r, void *buf, size_t cap, int wait_ms)
 		uint64_t t = r->tail; /* checked without the lock: the planted race */
 		if (t == r->head) {
 			if (wait_ms > 0)
-				pause_briefly();
+				nanosleep(&(struct timespec){0, 50 * 1000}, NULL);
 			return 0;
 		}
 		ic_point(ctx, "ring/pop/checked");
@@ -364,16 +323,15 @@ static long take_streaming(ring *r, uint64_t pos, unsigned char *buf, size_t cap
 	memcpy(&n, s, sizeof(n));
 	if (n > r->slot_size - sizeof(n) || n > cap)
 		n = (uint32_t)(cap < r->slot_size - sizeof(n) ? cap : r->slot_size - sizeof(n));
-	uint64_t since = 0;
-	unsigned spins = 0;
+	ic_backoff wait = RING_BACKOFF;
 	for (size_t copied = 0; copied < n;) {
 		size_t avail = filled(r, pos, n);
 		avail = avail < n ? avail : n;
 		if (avail > copied) {
 			memcpy(buf + copied, s + sizeof(n) + copied, avail - copied);
 			copied = avail;
-			spins = 0;
-		} else if (wait_ms == 0 || !backoff(&since, &spins, wait_ms)) {
+			wait.n = 0;
+		} else if (wait_ms == 0 || !ic_backoff_wait(&wait, wait_ms)) {
 			return 0; /* a producer killed mid-message: never delivered */
 		}
 	}
@@ -384,7 +342,7 @@ static int spsc_send(ring *r, const void *msg, size_t len)
 {
 	memory_order acq = r->bug == BUG_NONE_SYNC ? memory_order_relaxed : memory_order_acquire;
 	memory_order rel = r->bug == BUG_NONE_SYNC ? memory_order_relaxed : memory_order_release;
-	uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed), since = 0;
+	uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
 	/*
 	 * The correct ring trusts its last look at tail while that says there is
 	 * room (tail only grows, and that look was an acquire): one cache-line
@@ -393,8 +351,9 @@ static int spsc_send(ring *r, const void *msg, size_t len)
 	if (r->bug == BUG_NONE && h - r->tail_seen < r->cap)
 		goto room;
 	/* Signed: under none_sync a racing tail can pass head, and must not read as "full". */
-	for (unsigned n = 0; (int64_t)(h - last_look(r, &r->tail_seen, &r->tail, acq)) >= (int64_t)r->cap;)
-		if (!backoff(&since, &n, 20))
+	for (ic_backoff wait = RING_BACKOFF;
+	     (int64_t)(h - last_look(r, &r->tail_seen, &r->tail, acq)) >= (int64_t)r->cap;)
+		if (!ic_backoff_wait(&wait, 20))
 			return ETIMEDOUT;
 room:
 	if (streams(r, len))
@@ -409,19 +368,19 @@ static long spsc_recv(ring *r, void *buf, size_t cap, int wait_ms)
 {
 	memory_order acq = r->bug == BUG_NONE_SYNC ? memory_order_relaxed : memory_order_acquire;
 	memory_order rel = r->bug == BUG_NONE_SYNC ? memory_order_relaxed : memory_order_release;
-	uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed), since = 0;
+	uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
 	long n;
 	if (r->bug == BUG_NONE && r->head_seen > t)
 		goto ready; /* as in spsc_send: the last look at head still holds messages */
 	/* <=, not ==: under none_sync a tail past head is "empty", not a ring to read for ever. */
-	for (unsigned k = 0; (int64_t)(last_look(r, &r->head_seen, &r->head, acq) - t) <= 0;) {
+	for (ic_backoff wait = RING_BACKOFF; (int64_t)(last_look(r, &r->head_seen, &r->head, acq) - t) <= 0;) {
 		if (r->bug == BUG_NONE && filled(r, t, 1) > 0) {
 			/* A large message is being written: copy it out as it comes. */
 			if ((n = take_streaming(r, t, buf, cap, wait_ms)) == 0)
 				return 0;
 			goto advance;
 		}
-		if (wait_ms == 0 || !backoff(&since, &k, wait_ms))
+		if (wait_ms == 0 || !ic_backoff_wait(&wait, wait_ms))
 			return 0;
 	}
 ready:

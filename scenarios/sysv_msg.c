@@ -87,14 +87,7 @@ static int sysv_attach(ic_ctx *ctx)
 }
 
 /* No descriptor to wait on: yield first (the peer is likely about to act), then sleep. */
-static void brief_pause(int attempt)
-{
-	struct timespec ts = {0, 200 * 1000};
-	if (attempt < 50)
-		sched_yield();
-	else
-		nanosleep(&ts, NULL);
-}
+#define SYSV_BACKOFF ((ic_backoff){.yields = 50, .sleep_us = 200})
 
 static int sysv_send(ic_ctx *ctx, const void *msg, size_t len, unsigned lane)
 {
@@ -103,21 +96,21 @@ static int sysv_send(ic_ctx *ctx, const void *msg, size_t len, unsigned lane)
 	st->buf->mtype = (long)ic_proc(ctx) + 1;
 	memcpy(st->buf->text, msg, len);
 	/* Retry for about 20 ms, then let the loop check that a reader is left. */
-	for (int i = 0; i < 150; i++) {
+	for (ic_backoff wait = SYSV_BACKOFF;;) {
 		if (ic_msgsnd(ctx, st->id, st->buf, len, IPC_NOWAIT) == 0)
 			return 0;
 		if (errno != EAGAIN)
 			return errno;
-		brief_pause(i);
+		if (!ic_backoff_wait(&wait, 20))
+			return ETIMEDOUT;
 	}
-	return ETIMEDOUT;
 }
 
 static long sysv_recv(ic_ctx *ctx, void *buf, size_t cap, bool drain, int wait_ms)
 {
 	(void)drain;
 	const sysv_state *st = ic_state(ctx);
-	for (int i = 0;; i++) {
+	for (ic_backoff wait = SYSV_BACKOFF;;) {
 		ssize_t n = ic_msgrcv(ctx, st->id, st->buf, cap, 0, IPC_NOWAIT);
 		if (n >= 0) {
 			memcpy(buf, st->buf->text, (size_t)n);
@@ -125,9 +118,8 @@ static long sysv_recv(ic_ctx *ctx, void *buf, size_t cap, bool drain, int wait_m
 		}
 		if (errno != ENOMSG)
 			return -errno;
-		if (wait_ms == 0 || i >= 50 + wait_ms * 5)
+		if (wait_ms == 0 || !ic_backoff_wait(&wait, wait_ms))
 			return 0;
-		brief_pause(i);
 	}
 }
 

@@ -9,7 +9,7 @@
  * the host's namespace and counts only what appeared during the run.
  */
 #include "audit/audit.h"
-#include "cli/cli.h"
+#include "core/args.h"
 #include "internal.h"
 #include "core/ipcsnap.h"
 #include "core/sweep.h"
@@ -93,32 +93,32 @@ int ic_audit_parse(ic_audit_opts *o, int argc, char **argv, char *err, size_t er
 		if (strcmp(a, "--") == 0) {
 			o->cmd = argv + i + 1;
 			break;
-		} else if ((v = ic_cli_opt("--kill-after", argc, argv, &i, &missing))) {
+		} else if ((v = ic_arg_opt("--kill-after", argc, argv, &i, &missing))) {
 			snprintf(bad, sizeof(bad), "--kill-after %s", v);
 			if (parse_range(v, &o->kill_lo, &o->kill_hi) != 0)
 				goto bad_duration;
 			o->kill = true;
-		} else if ((v = ic_cli_opt("--grace", argc, argv, &i, &missing))) {
+		} else if ((v = ic_arg_opt("--grace", argc, argv, &i, &missing))) {
 			snprintf(bad, sizeof(bad), "--grace %s", v);
 			if ((o->grace = ic_parse_duration(v)) < 0)
 				goto bad_duration;
-		} else if ((v = ic_cli_opt("--timeout", argc, argv, &i, &missing))) {
+		} else if ((v = ic_arg_opt("--timeout", argc, argv, &i, &missing))) {
 			snprintf(bad, sizeof(bad), "--timeout %s", v);
 			if ((o->timeout = ic_parse_duration(v)) <= 0)
 				goto bad_duration;
-		} else if ((v = ic_cli_opt("--signal", argc, argv, &i, &missing))) {
+		} else if ((v = ic_arg_opt("--signal", argc, argv, &i, &missing))) {
 			if ((o->sig = parse_signal(v)) < 0) {
 				snprintf(err, errsize, "--signal %s: not a signal (valid: TERM, INT, HUP, QUIT, USR1, USR2, KILL)", v);
 				return -1;
 			}
-		} else if ((v = ic_cli_opt("--seeds", argc, argv, &i, &missing))) {
+		} else if ((v = ic_arg_opt("--seeds", argc, argv, &i, &missing))) {
 			char *end;
 			o->seeds = strtoull(v, &end, 10);
 			if (end == v || *end || o->seeds < 1 || o->seeds > 100000 || *v == '-') {
 				snprintf(err, errsize, "--seeds %s: expected a whole number from 1 to 100000", v);
 				return -1;
 			}
-		} else if ((v = ic_cli_opt("--seed", argc, argv, &i, &missing))) {
+		} else if ((v = ic_arg_opt("--seed", argc, argv, &i, &missing))) {
 			char *end;
 			errno = 0;
 			o->seed = strtoull(v, &end, 0);
@@ -126,7 +126,7 @@ int ic_audit_parse(ic_audit_opts *o, int argc, char **argv, char *err, size_t er
 				snprintf(err, errsize, "--seed %s: expected a 64-bit number (decimal or 0x hex)", v);
 				return -1;
 			}
-		} else if ((v = ic_cli_opt("--paths", argc, argv, &i, &missing))) {
+		} else if ((v = ic_arg_opt("--paths", argc, argv, &i, &missing))) {
 			if (o->npaths == IC_AUDIT_MAX_PATHS || !*v) {
 				snprintf(err, errsize, "--paths %s: a directory, at most %d of them", v, IC_AUDIT_MAX_PATHS);
 				return -1;

@@ -8,6 +8,7 @@
  * columns: the run loops with logging and checksums, and points enabled.
  */
 #include "bench/bench.h"
+#include "core/args.h"
 #include "core/sweep.h"
 
 #include <errno.h>
@@ -79,7 +80,7 @@ static int size_key_of(const ic_scenario *sc)
 	return -1;
 }
 
-static void channel_names(const ic_opts *o, char *buf, size_t size)
+static void channel_names(const ic_scenario *const *extra, char *buf, size_t size)
 {
 	size_t len = 0;
 	buf[0] = '\0';
@@ -87,12 +88,12 @@ static void channel_names(const ic_opts *o, char *buf, size_t size)
 		if (ic_builtin_scenarios[i]->channel && len < size)
 			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
 						ic_builtin_scenarios[i]->name);
-	for (unsigned i = 0; o->extra && o->extra[i]; i++)
-		if (o->extra[i]->channel && len < size)
-			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? ", " : "", o->extra[i]->name);
+	for (unsigned i = 0; extra && extra[i]; i++)
+		if (extra[i]->channel && len < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? ", " : "", extra[i]->name);
 }
 
-static int add_channel(ic_bench *b, const ic_opts *o, const char *spec, char *err, size_t errsize)
+static int add_channel(ic_bench *b, const ic_scenario *const *extra, const char *spec, char *err, size_t errsize)
 {
 	if (b->nchannels == IC_BENCH_MAX_CHANNELS) {
 		snprintf(err, errsize, "--channels: at most %d channels", IC_BENCH_MAX_CHANNELS);
@@ -101,15 +102,15 @@ static int add_channel(ic_bench *b, const ic_opts *o, const char *spec, char *er
 	ic_bench_channel *c = &b->ch[b->nchannels];
 	char name[64], names[512];
 	snprintf(name, sizeof(name), "%.*s", (int)strcspn(spec, ":"), spec);
-	const ic_scenario *sc = ic_cli_find_scenario(o, name);
+	const ic_scenario *sc = ic_spec_find_scenario(extra, name);
 	if (!sc || !sc->channel || size_key_of(sc) < 0) {
-		channel_names(o, names, sizeof(names));
+		channel_names(extra, names, sizeof(names));
 		snprintf(err, errsize, "--channels: %s is %s (valid: %s)", name,
 			 sc ? "not a message channel" : "no channel", names);
 		return -1;
 	}
 	memset(c, 0, sizeof(*c));
-	if (ic_cli_parse_spec(o, &c->cfg, spec, err, errsize) != 0) {
+	if (ic_spec_parse(extra, &c->cfg, spec, err, errsize) != 0) {
 		char copy[1024];
 		snprintf(copy, sizeof(copy), "--channels: %s", err);
 		snprintf(err, errsize, "%s", copy);
@@ -123,7 +124,7 @@ static int add_channel(ic_bench *b, const ic_opts *o, const char *spec, char *er
 }
 
 /* "shm_ring:sync=spsc_atomic,mq,pipe": a token with ':' or without '=' starts a channel. */
-static int parse_channels(ic_bench *b, const ic_opts *o, const char *list, char *err, size_t errsize)
+static int parse_channels(ic_bench *b, const ic_scenario *const *extra, const char *list, char *err, size_t errsize)
 {
 	char copy[1024], spec[256] = "";
 	if (strlen(list) >= sizeof(copy) || !*list) {
@@ -137,7 +138,7 @@ static int parse_channels(ic_bench *b, const ic_opts *o, const char *list, char 
 			return -1;
 		}
 		bool starts = strchr(tok, ':') || !strchr(tok, '=');
-		if (starts && spec[0] && add_channel(b, o, spec, err, errsize) != 0)
+		if (starts && spec[0] && add_channel(b, extra, spec, err, errsize) != 0)
 			return -1;
 		if (starts)
 			snprintf(spec, sizeof(spec), "%s", tok);
@@ -149,7 +150,7 @@ static int parse_channels(ic_bench *b, const ic_opts *o, const char *list, char 
 			snprintf(spec + n, sizeof(spec) - n, "%s%s", strchr(spec, ':') ? "," : ":", tok);
 		}
 	}
-	return spec[0] ? add_channel(b, o, spec, err, errsize) : 0;
+	return spec[0] ? add_channel(b, extra, spec, err, errsize) : 0;
 }
 
 static int parse_one_size(const char *tok, uint32_t *out)
@@ -245,20 +246,20 @@ static int parse_args(ic_bench *b, bench_args *a, int argc, char **argv, char *e
 	for (int i = 0; i < argc; i++) {
 		const char *v;
 		bool known = false;
-		if ((v = ic_cli_opt("--channels", argc, argv, &i, &missing)))
+		if ((v = ic_arg_opt("--channels", argc, argv, &i, &missing)))
 			a->channels = v, known = true;
-		else if ((v = ic_cli_opt("--sizes", argc, argv, &i, &missing)))
+		else if ((v = ic_arg_opt("--sizes", argc, argv, &i, &missing)))
 			a->sizes = v, known = true;
-		else if ((v = ic_cli_opt("--procs", argc, argv, &i, &missing)))
+		else if ((v = ic_arg_opt("--procs", argc, argv, &i, &missing)))
 			a->procs = v, known = true;
-		else if ((v = ic_cli_opt("--reps", argc, argv, &i, &missing)))
+		else if ((v = ic_arg_opt("--reps", argc, argv, &i, &missing)))
 			a->reps = v, known = true;
-		else if ((v = ic_cli_opt("--time", argc, argv, &i, &missing)))
+		else if ((v = ic_arg_opt("--time", argc, argv, &i, &missing)))
 			a->time = v, known = true;
 		else if (strcmp(argv[i], "--quick") == 0)
 			b->quick = known = true;
 		for (unsigned f = 0; !known && !missing && f < 3; f++)
-			if ((v = ic_cli_opt(files[f], argc, argv, &i, &missing))) {
+			if ((v = ic_arg_opt(files[f], argc, argv, &i, &missing))) {
 				if (check_writable(files[f], v, err, errsize) != 0)
 					return -1;
 				*targets[f] = v;
@@ -278,7 +279,7 @@ static int parse_args(ic_bench *b, bench_args *a, int argc, char **argv, char *e
 }
 
 /* The options, resolved and checked whole before anything runs. */
-static int configure(ic_bench *b, const ic_opts *o, int argc, char **argv, char *err, size_t errsize)
+static int configure(ic_bench *b, const ic_scenario *const *extra, int argc, char **argv, char *err, size_t errsize)
 {
 	bench_args a = {0};
 	double v;
@@ -299,11 +300,11 @@ static int configure(ic_bench *b, const ic_opts *o, int argc, char **argv, char 
 		return -1;
 	b->warmup_s = b->time_s / 5;
 	if (a.channels) {
-		if (parse_channels(b, o, a.channels, err, errsize) != 0)
+		if (parse_channels(b, extra, a.channels, err, errsize) != 0)
 			return -1;
 	} else {
 		for (unsigned i = 0; default_channels[i]; i++)
-			if (add_channel(b, o, default_channels[i], err, errsize) != 0)
+			if (add_channel(b, extra, default_channels[i], err, errsize) != 0)
 				return -1;
 	}
 	if (a.sizes) {
@@ -316,7 +317,7 @@ static int configure(ic_bench *b, const ic_opts *o, int argc, char **argv, char 
 	snprintf(b->procs, sizeof(b->procs), "%s", a.procs ? a.procs : "1:1");
 	for (unsigned c = 0; c < b->nchannels; c++) {
 		ic_run_cfg *cfg = &b->ch[c].cfg;
-		if (ic_cli_parse_procs(cfg, b->procs, err, errsize) != 0)
+		if (ic_spec_parse_procs(cfg, b->procs, err, errsize) != 0)
 			return -1;
 		cfg->nprocs = 0;
 		for (unsigned r = 0; r < cfg->nroles; r++)
@@ -362,7 +363,7 @@ static void why_not(const ic_bench_channel *c, uint32_t size, bool one_to_one, c
 	}
 	set_size(&cfg, c->size_key, size);
 	char err[768];
-	if (ic_cli_validate(&cfg, err, sizeof(err)) != 0) {
+	if (ic_spec_validate(&cfg, err, sizeof(err)) != 0) {
 		/* Without the "spec: " prefix: the row already names the channel. */
 		const char *why = strstr(err, ": ");
 		snprintf(buf, n, "%.*s", (int)n - 1, why ? why + 2 : err);
@@ -904,7 +905,7 @@ static int point_loop_main(const char *arg)
 	return IC_EXIT_OK;
 }
 
-int ic_bench_main(const ic_opts *o, int argc, char **argv)
+int ic_bench_main(const ic_scenario *const *extra, int argc, char **argv)
 {
 	char err[1024];
 	for (int i = 0; i < argc; i++)
@@ -921,7 +922,7 @@ int ic_bench_main(const ic_opts *o, int argc, char **argv)
 		return IC_EXIT_BROKEN;
 	}
 	int code = IC_EXIT_USAGE;
-	if (configure(b, o, argc, argv, err, sizeof(err)) != 0)
+	if (configure(b, extra, argc, argv, err, sizeof(err)) != 0)
 		goto bad;
 	plan_cells(b);
 	if (runnable(b, err, sizeof(err)) != 0)

@@ -8,7 +8,8 @@
 #ifndef IC_BENCH_H
 #define IC_BENCH_H
 
-#include "cli/cli.h"
+#include "core/run.h"
+#include "core/spec.h"
 
 enum ic_bench_mode {
 	IC_BENCH_STREAM,   /* producers send for a time, consumers count */
@@ -114,6 +115,6 @@ int ic_bench_write_json(const ic_bench *b, const char *path);
 int ic_bench_write_svg(const ic_bench *b, const char *path);
 
 /* `ipchaos bench ARGS...` (argv after "bench"): an exit code. */
-int ic_bench_main(const ic_opts *o, int argc, char **argv);
+int ic_bench_main(const ic_scenario *const *extra, int argc, char **argv);
 
 #endif

@@ -3,6 +3,7 @@
  * declared expectation of every scenario, a planted bug that goes unfound
  * being a failure of the tool itself.
  */
+#include "campaign/campaign.h"
 #include "campaign/cases.h"
 #include "campaign/pool.h"
 #include "campaign/progress.h"
@@ -101,7 +102,7 @@ static void progress_run(campaign *c, const ic_run_cfg *cfg, const ic_run_result
 {
 	if (c->o->verbosity == IC_VERBOSE) {
 		char spec[256];
-		ic_cli_spec_text(cfg, spec, sizeof(spec));
+		ic_spec_text(cfg, spec, sizeof(spec));
 		say(c, "  run   %-34s seed 0x%" PRIx64 " %s (%.3f s)\n", spec, cfg->seed, ic_run_verdict(res),
 		    res->seconds);
 	}
@@ -223,9 +224,9 @@ static int expectation_cfg(const campaign *c, const ic_scenario *sc, const ic_ex
 	char spec[256], inject[256];
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(spec, sizeof(spec), "%s%s%s", sc->name, e->variant[0] ? ":" : "", e->variant);
-	if (ic_cli_parse_spec(c->o, cfg, spec, err, errsize) != 0)
+	if (ic_spec_parse(c->o->extra, cfg, spec, err, errsize) != 0)
 		return -1;
-	if (e->procs && ic_cli_parse_procs(cfg, e->procs, err, errsize) != 0)
+	if (e->procs && ic_spec_parse_procs(cfg, e->procs, err, errsize) != 0)
 		return -1;
 	cfg->nprocs = 0;
 	for (unsigned r = 0; r < cfg->nroles; r++)
@@ -242,7 +243,7 @@ static int expectation_cfg(const campaign *c, const ic_scenario *sc, const ic_ex
 	cfg->timeout_s = c->o->timeout;
 	cfg->keep = c->o->keep;
 	snprintf(cfg->runid, sizeof(cfg->runid), "%s", c->o->runid);
-	return ic_cli_validate(cfg, err, errsize);
+	return ic_spec_validate(cfg, err, errsize);
 }
 
 /* Runs seeds until the expectation is decided; true when it was met. */
@@ -300,7 +301,7 @@ static bool check_expectation(campaign *c, const ic_scenario *sc, const ic_expec
 		c->broken = true;
 		return true;
 	}
-	ic_cli_spec_text(&cfg, spec, sizeof(spec));
+	ic_spec_text(&cfg, spec, sizeof(spec));
 	ic_case *k = ic_case_begin(&c->cases, &cfg, e->verdict);
 	bool met = decide_expectation(c, e, &cfg, spec, want_pass, k);
 	if (k)

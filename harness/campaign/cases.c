@@ -32,7 +32,7 @@ ic_case *ic_case_begin_named(ic_cases *cs, const char *scenario, const char *spe
 ic_case *ic_case_begin(ic_cases *cs, const ic_run_cfg *cfg, const char *expected)
 {
 	char spec[256], inj[256] = "", one[128];
-	ic_cli_spec_text(cfg, spec, sizeof(spec));
+	ic_spec_text(cfg, spec, sizeof(spec));
 	for (unsigned i = 0; i < cfg->ninj; i++) {
 		ic_inj_format(&cfg->inj[i], one, sizeof(one));
 		size_t len = strlen(inj);
@@ -71,7 +71,7 @@ void ic_case_run(ic_case *k, const ic_run_cfg *cfg, const ic_run_result *res)
 		return;
 	char replay[1024], *detail = NULL;
 	size_t size = 0;
-	ic_cli_replay_line(cfg, replay, sizeof(replay));
+	ic_spec_replay_line(cfg, replay, sizeof(replay));
 	FILE *f = open_memstream(&detail, &size);
 	if (f) {
 		ic_report_run(f, cfg, res, 0, 0);

@@ -21,6 +21,7 @@
 #include "campaign/merge.h"
 #include "campaign/cases.h"
 #include "campaign/report.h"
+#include "core/args.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -65,9 +66,9 @@ static int parse_args(merge *m, int argc, char **argv, char *err, size_t errsize
 			m->paths[m->npaths++] = argv[i];
 		else if (strcmp(argv[i], "--") == 0)
 			files_only = true;
-		else if ((v = ic_cli_opt("--json", argc, argv, &i, &missing)))
+		else if ((v = ic_arg_opt("--json", argc, argv, &i, &missing)))
 			m->json = v;
-		else if ((v = ic_cli_opt("--junit", argc, argv, &i, &missing)))
+		else if ((v = ic_arg_opt("--junit", argc, argv, &i, &missing)))
 			m->junit = v;
 		else {
 			if (missing)
@@ -81,9 +82,9 @@ static int parse_args(merge *m, int argc, char **argv, char *err, size_t errsize
 		snprintf(err, errsize, "no results files to merge (usage: ipchaos merge FILE... [--json OUT] [--junit OUT])");
 		return -1;
 	}
-	if (m->json && ic_cli_check_writable("--json", m->json, err, errsize) != 0)
+	if (m->json && ic_arg_check_writable("--json", m->json, err, errsize) != 0)
 		return -1;
-	if (m->junit && ic_cli_check_writable("--junit", m->junit, err, errsize) != 0)
+	if (m->junit && ic_arg_check_writable("--junit", m->junit, err, errsize) != 0)
 		return -1;
 	return 0;
 }

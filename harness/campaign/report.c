@@ -57,9 +57,9 @@ void ic_report_run(FILE *out, const ic_run_cfg *cfg, const ic_run_result *res, u
 		   unsigned reproduced)
 {
 	char spec[256], inj[512], replay[1024];
-	ic_cli_spec_text(cfg, spec, sizeof(spec));
+	ic_spec_text(cfg, spec, sizeof(spec));
 	inject_text(cfg, inj, sizeof(inj));
-	ic_cli_replay_line(cfg, replay, sizeof(replay));
+	ic_spec_replay_line(cfg, replay, sizeof(replay));
 	ic_run_view v = {.spec = spec, .inject = inj, .runid = res->runid, .seed = cfg->seed,
 			 .seconds = res->seconds, .broken = res->status == IC_RUN_BROKEN ? res->broken : NULL,
 			 .nfindings = res->nfindings, .evidence = res->evidence, .kept = res->kept,
@@ -249,8 +249,8 @@ void ic_json_run(ic_json *j, const ic_run_cfg *cfg, const ic_run_result *res, co
 		return;
 	FILE *f = j->f;
 	char spec[256], inj[256], replay[1024];
-	ic_cli_spec_text(cfg, spec, sizeof(spec));
-	ic_cli_replay_line(cfg, replay, sizeof(replay));
+	ic_spec_text(cfg, spec, sizeof(spec));
+	ic_spec_replay_line(cfg, replay, sizeof(replay));
 	fprintf(f, "%s\n{\"scenario\":", j->first ? "" : ",");
 	j->first = false;
 	json_str(f, cfg->sc->name);

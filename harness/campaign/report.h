@@ -4,7 +4,8 @@
 #ifndef IC_REPORT_H
 #define IC_REPORT_H
 
-#include "cli/cli.h"
+#include "core/run.h"
+#include "core/spec.h"
 #include "campaign/json_read.h"
 
 typedef struct ic_tally {

@@ -235,7 +235,7 @@ int ic_main(int argc, char **argv, const ic_scenario *const *extra)
 	} else if (strcmp(cmd, "audit") == 0) {
 		code = cmd_audit(argc - 2, argv + 2);
 	} else if (strcmp(cmd, "bench") == 0) {
-		code = ic_bench_main(o, argc - 2, argv + 2);
+		code = ic_bench_main(o->extra, argc - 2, argv + 2);
 	} else if (strcmp(cmd, "list") == 0 && argc == 2) {
 		ic_cli_list(stdout, o);
 		code = IC_EXIT_OK;

@@ -5,6 +5,7 @@
  * sweeper can tell a dead run's leftovers from a live run's without trusting pids.
  */
 #include "internal.h"
+#include "core/arena.h"
 
 #include <errno.h>
 #include <fcntl.h>

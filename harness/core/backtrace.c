@@ -5,6 +5,7 @@
  * unwinder, which needs no cooperation from it.
  */
 #include "internal.h"
+#include "core/backtrace.h"
 
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>

@@ -3,7 +3,7 @@
  * each injector's parameter table, validated against the scenario, and
  * printed back whole for replay lines.
  */
-#include "internal.h"
+#include "core/spec.h"
 
 #include <errno.h>
 #include <fnmatch.h>

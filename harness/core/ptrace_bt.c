@@ -4,6 +4,7 @@
  * one are different libunwind flavours.
  */
 #include "internal.h"
+#include "core/backtrace.h"
 
 #include <libunwind-ptrace.h>
 

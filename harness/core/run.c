@@ -4,6 +4,9 @@
  * leftover scan, then the checkers over the facts.
  */
 #include "core/run.h"
+#include "core/backtrace.h"
+#include "core/tracker.h"
+#include "core/arena.h"
 #include "core/under.h"
 
 #include <dirent.h>

@@ -6,6 +6,7 @@
  * run being set up, or to someone squatting a name: not ours to remove).
  */
 #include "internal.h"
+#include "core/tracker.h"
 #include "core/ipcsnap.h"
 #include "core/sweep.h"
 

@@ -4,6 +4,7 @@
  * and afterwards a scan by run id finds what was made behind its back.
  */
 #include "internal.h"
+#include "core/tracker.h"
 #include "core/ipcsnap.h"
 
 #include <dirent.h>

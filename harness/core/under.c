@@ -10,6 +10,7 @@
  * disk to clean); its first error and stack become the crash finding's evidence.
  */
 #include "core/under.h"
+#include "core/spec.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -72,15 +73,15 @@ static void append_name(char *buf, size_t size, const ic_scenario *sc)
 		snprintf(buf + len, size - len, "%s%s", len ? ", " : "", sc->name);
 }
 
-int ic_under_validate(const ic_opts *o, const ic_scenario *sc, char *err, size_t errsize)
+int ic_under_validate(const ic_scenario *const *extra, const ic_scenario *sc, char *err, size_t errsize)
 {
 	if (can_exec(sc))
 		return 0;
 	char valid[512] = "";
 	for (unsigned i = 0; ic_builtin_scenarios[i]; i++)
 		append_name(valid, sizeof(valid), ic_builtin_scenarios[i]);
-	for (unsigned i = 0; o->extra && o->extra[i]; i++)
-		append_name(valid, sizeof(valid), o->extra[i]);
+	for (unsigned i = 0; extra && extra[i]; i++)
+		append_name(valid, sizeof(valid), extra[i]);
 	snprintf(err, errsize,
 		 "--under: scenario %s cannot start its roles by exec: they inherit what its setup "
 		 "made through fork (valid: %s)", sc->name, valid);
@@ -90,7 +91,7 @@ int ic_under_validate(const ic_opts *o, const ic_scenario *sc, char *err, size_t
 int ic_under_role_args(const ic_run_cfg *cfg, char *buf, size_t size)
 {
 	char line[4096];
-	ic_cli_replay_line(cfg, line, sizeof(line));
+	ic_spec_replay_line(cfg, line, sizeof(line));
 	/* What follows "PROGRAM run ": the program is ipchaos or a user's (ic_main). */
 	size_t skip = strlen(ic_program_name()) + strlen(RUN_WORD);
 	size_t len = strlen(line);
@@ -200,46 +201,4 @@ bool ic_under_tool_failed(const char *log, char *why, size_t size)
 		}
 	}
 	return false;
-}
-
-/* ---- The exec'd role ---- */
-
-int ic_under_role_main(int argc, char **argv, const ic_scenario *const *extra)
-{
-	char err[1024], args[sizeof(((ic_arena *)0)->role_args)], *words[64];
-	char *end;
-	if (argc != 2) {
-		fprintf(stderr, "ipchaos __role: expects ARENA SLOT (run --under starts it)\n");
-		return IC_EXIT_USAGE;
-	}
-	unsigned long slot = strtoul(argv[1], &end, 10);
-	if (*end || end == argv[1] || slot >= IC_MAX_PROCS) {
-		fprintf(stderr, "ipchaos __role: SLOT %s: expected a process index below %d\n", argv[1],
-			IC_MAX_PROCS);
-		return IC_EXIT_ROLE_START;
-	}
-	ic_arena_handle h;
-	if (ic_arena_attach(&h, argv[0], err, sizeof(err)) != 0) {
-		fprintf(stderr, "ipchaos __role: %s\n", err);
-		return IC_EXIT_ROLE_START;
-	}
-	snprintf(args, sizeof(args), "%s", h.arena->role_args);
-	int n = 0;
-	for (char *save = NULL, *w = strtok_r(args, " ", &save); w && n < 64; w = strtok_r(NULL, " ", &save))
-		words[n++] = w;
-	ic_opts *o = calloc(1, sizeof(*o));
-	snprintf(err, sizeof(err), "out of memory");
-	if (o) {
-		o->extra = extra;
-		if (ic_cli_parse_run(o, n, words, err, sizeof(err)) == 0) {
-			ic_run_cfg cfg = o->runs[0];
-			cfg.seed = o->seed;
-			/* Returns only when the slot does not fit the run. */
-			ic_run_role(&cfg, h.arena, (unsigned)slot, err, sizeof(err));
-		}
-	}
-	fprintf(stderr, "ipchaos __role: %s\n", err);
-	free(o);
-	ic_arena_destroy(&h, true);
-	return IC_EXIT_ROLE_START;
 }

@@ -85,32 +85,6 @@ void ic_block_run_signals(void)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
-int ic_spec_split(const char *spec, char *buf, size_t size, char **args, const char *what,
-		  char *err, size_t errsize)
-{
-	if (strlen(spec) >= size) {
-		snprintf(err, errsize, "%s spec too long: %.40s...", what, spec);
-		return -1;
-	}
-	snprintf(buf, size, "%s", spec);
-	*args = strchr(buf, ':');
-	if (*args)
-		*(*args)++ = '\0';
-	return 0;
-}
-
-void ic_join_names(char *buf, size_t size, const void *first, size_t stride)
-{
-	size_t len = 0;
-	buf[0] = '\0';
-	for (const char *const *n = first; *n; n = (const char *const *)((const char *)n + stride)) {
-		int w = snprintf(buf + len, size - len, "%s%s", len ? ", " : "", *n);
-		if (w < 0 || (size_t)w >= size - len)
-			break;
-		len += (size_t)w;
-	}
-}
-
 double ic_parse_duration(const char *s)
 {
 	char *end;

@@ -110,8 +110,8 @@ static void test_defaults(void **state)
 	assert_int_equal(o->nruns, 1);
 	assert_false(o->all);
 	const ic_run_cfg *r = &o->runs[0];
-	assert_ptr_equal(r->sc, ic_cli_find_scenario(o, "shm_counter"));
-	ic_cli_spec_text(r, spec, sizeof(spec));
+	assert_ptr_equal(r->sc, ic_spec_find_scenario(o->extra, "shm_counter"));
+	ic_spec_text(r, spec, sizeof(spec));
 	assert_string_equal(spec, "shm_counter:lock=robust,bug=none");
 	assert_int_equal(r->nroles, 1);
 	assert_int_equal(r->counts[0], 2);
@@ -132,7 +132,7 @@ static void test_variant(void **state)
 	fixture *x = *state;
 	char spec[256];
 	parse_ok(x, "shm_counter:bug=leak,lock=none");
-	ic_cli_spec_text(&x->o->runs[0], spec, sizeof(spec));
+	ic_spec_text(&x->o->runs[0], spec, sizeof(spec));
 	assert_string_equal(spec, "shm_counter:lock=none,bug=leak");
 }
 
@@ -312,7 +312,7 @@ static void test_extra_scenario_found(void **state)
 	x->o->extra = extra;
 	parse_ok(x, "keyless");
 	assert_ptr_equal(x->o->runs[0].sc, &keyless);
-	ic_cli_spec_text(&x->o->runs[0], spec, sizeof(spec));
+	ic_spec_text(&x->o->runs[0], spec, sizeof(spec));
 	assert_string_equal(spec, "keyless");
 	expect_error(x, "nosuch", "shm_counter", "keyless", NULL);
 }
@@ -379,7 +379,7 @@ static void round_trip(fixture *x, const char *text)
 	cmd c;
 	parse_ok(x, text);
 	ic_run_cfg *a = first_run(x->o);
-	ic_cli_replay_line(a, line, sizeof(line));
+	ic_spec_replay_line(a, line, sizeof(line));
 
 	ic_opts *o2 = calloc(1, sizeof(*o2));
 	assert_non_null(o2);
@@ -394,7 +394,7 @@ static void round_trip(fixture *x, const char *text)
 	ic_run_cfg *b = first_run(o2);
 	assert_same_run(a, b);
 	/* And the replay of the replay is the same line. */
-	ic_cli_replay_line(b, again, sizeof(again));
+	ic_spec_replay_line(b, again, sizeof(again));
 	free(o2);
 	assert_string_equal(line, again);
 }
@@ -415,7 +415,7 @@ static void test_replay_line_text(void **state)
 	fixture *x = *state;
 	char line[1024];
 	parse_ok(x, "--inject delay:p=0.5,max=7 --seed 42 --procs 3 --ops 10 shm_counter:lock=sem");
-	ic_cli_replay_line(first_run(x->o), line, sizeof(line));
+	ic_spec_replay_line(first_run(x->o), line, sizeof(line));
 	static const char want[] = "ipchaos run shm_counter:lock=sem,bug=none --inject delay:p=0.5,max=7 "
 				   "--seed 0x2a --procs 3 --ops 10 --made-by ";
 	assert_memory_equal(line, want, sizeof(want) - 1);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "unit.h"
+#include "cli/cli.h"
 #include "core/under.h"
 
 static const char uninit_log[] =
@@ -135,12 +136,10 @@ static void test_scenarios_without_attach_refused(void **state)
 {
 	(void)state;
 	char err[1024];
-	ic_opts o;
-	memset(&o, 0, sizeof(o));
 	for (unsigned i = 0; ic_builtin_scenarios[i]; i++) {
 		const ic_scenario *sc = ic_builtin_scenarios[i];
 		bool pipes = strcmp(sc->name, "pipe") == 0 || strcmp(sc->name, "unix") == 0;
-		int rc = ic_under_validate(&o, sc, err, sizeof(err));
+		int rc = ic_under_validate(NULL, sc, err, sizeof(err));
 		if (rc != (pipes ? -1 : 0))
 			fail_msg("scenario %s: ic_under_validate gave %d", sc->name, rc);
 	}
@@ -149,7 +148,7 @@ static void test_scenarios_without_attach_refused(void **state)
 		if (strcmp(ic_builtin_scenarios[i]->name, "pipe") == 0)
 			pipe = ic_builtin_scenarios[i];
 	assert_non_null(pipe);
-	assert_int_equal(ic_under_validate(&o, pipe, err, sizeof(err)), -1);
+	assert_int_equal(ic_under_validate(NULL, pipe, err, sizeof(err)), -1);
 	assert_contains(err, "scenario pipe cannot start its roles by exec");
 	assert_contains(err, "valid: shm_counter, mq, sysv_msg, shm_ring, hybrid, perms, cleanup)");
 }
@@ -167,7 +166,7 @@ static void test_role_args_round_trip(void **state)
 	ic_run_cfg cfg = a->runs[0];
 	cfg.seed = a->seed;
 	assert_string_equal(cfg.under, "memcheck");
-	ic_cli_replay_line(&cfg, line, sizeof(line));
+	ic_spec_replay_line(&cfg, line, sizeof(line));
 	assert_contains(line, " --under memcheck");
 	assert_int_equal(ic_under_role_args(&cfg, args, sizeof(args)), 0);
 	assert_string_equal(args, line + strlen("ipchaos run "));

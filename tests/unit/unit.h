@@ -5,6 +5,8 @@
 #define IC_UNIT_H
 
 #include "internal.h"
+#include "core/arena.h"
+#include "core/tracker.h"
 
 #include <string.h>
 

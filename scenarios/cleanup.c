@@ -34,21 +34,22 @@ static const ic_key cleanup_keys[] = {
 
 static const char *const cleanup_points[] = {"cleanup/ready", "cleanup/used", "cleanup/finishing", NULL};
 
-/* The names of this process's objects: the run id for attribution, a pid for owner_pid. */
+/* The names of this process's objects: the run's names, and a pid after them for owner_pid. */
 typedef struct names {
 	char seg[128], queue[128], sem[128];
 } names;
 
 static void make_names(const ic_ctx *ctx, names *n, int style, pid_t pid)
 {
-	char suffix[32] = "";
+	char suffix[32] = "", seg[80], queue[80], sem[80];
 	if (style == STYLE_OWNER_PID)
 		snprintf(suffix, sizeof(suffix), ".%d", (int)pid);
-	char base[80];
-	ic_object_name(ctx, "", base, sizeof(base));
-	snprintf(n->seg, sizeof(n->seg), "%.80sseg%.20s", base, suffix);
-	snprintf(n->queue, sizeof(n->queue), "%.80squeue%.20s", base, suffix);
-	snprintf(n->sem, sizeof(n->sem), "%.80ssem%.20s", base, suffix);
+	ic_object_name(ctx, "seg", seg, sizeof(seg));
+	ic_object_name(ctx, "queue", queue, sizeof(queue));
+	ic_object_name(ctx, "sem", sem, sizeof(sem));
+	snprintf(n->seg, sizeof(n->seg), "%s%s", seg, suffix);
+	snprintf(n->queue, sizeof(n->queue), "%s%s", queue, suffix);
+	snprintf(n->sem, sizeof(n->sem), "%s%s", sem, suffix);
 }
 
 static void unlink_all(const names *n)
@@ -115,19 +116,30 @@ static int service(ic_ctx *ctx)
 	return 0;
 }
 
-/* "<base><kind>.<pid>" in /dev/shm (segments, sem.<...>) and the queue: a dead owner's go. */
+/* The pid after `prefix` in `name`, or 0 if `name` is not prefix + a number. */
+static pid_t owner_of(const char *name, const char *prefix)
+{
+	size_t len = strlen(prefix);
+	if (strncmp(name, prefix, len) != 0 || name[len] == '\0' ||
+	    strspn(name + len, "0123456789") != strlen(name + len))
+		return 0;
+	return (pid_t)atoi(name + len);
+}
+
+/* "<seg name>.<pid>" and "sem.<sem name>.<pid>" in /dev/shm: a dead owner's go, queue too. */
 static void remove_dead_owners(ic_ctx *ctx)
 {
-	char base[80];
-	ic_object_name(ctx, "", base, sizeof(base));
+	names mine;
+	char seg[160], sem[160];
+	make_names(ctx, &mine, STYLE_NONE, 0);
+	snprintf(seg, sizeof(seg), "%s.", mine.seg + 1);
+	snprintf(sem, sizeof(sem), "sem.%s.", mine.sem + 1);
 	DIR *d = opendir("/dev/shm");
 	for (struct dirent *e; d && (e = readdir(d));) {
-		const char *name = strncmp(e->d_name, "sem.", 4) == 0 ? e->d_name + 4 : e->d_name;
-		if (strncmp(name, base + 1, strlen(base + 1)) != 0)
-			continue;
-		const char *dot = strrchr(name, '.');
-		pid_t owner = dot ? (pid_t)atoi(dot + 1) : 0;
-		if (owner <= 0 || (kill(owner, 0) != 0 && errno == ESRCH)) {
+		pid_t owner = owner_of(e->d_name, seg);
+		if (owner <= 0)
+			owner = owner_of(e->d_name, sem);
+		if (owner > 0 && kill(owner, 0) != 0 && errno == ESRCH) {
 			names n;
 			make_names(ctx, &n, STYLE_OWNER_PID, owner);
 			unlink_all(&n);

@@ -1,13 +1,14 @@
 /*
  * cleanup: a service creates a segment, a message queue and a named
- * semaphore as ordinary code would (plain shm_open, mq_open, sem_open: the
- * harness does not track them), uses them, and removes them, in one of four
- * styles: none (never: the planted leak), atexit (an exit handler, which a
- * SIGKILL never runs), unlink_early (removed as soon as opened, used through
- * the descriptors: nothing to leak), owner_pid (names carry the creator's
- * pid; the next start, the supervisor's observe step here, removes objects
- * whose owner is dead, as long-running services do). The leaks checker finds
- * what remains by the run id in the names.
+ * semaphore as ordinary code would (plain shm_open and mq_open, and the
+ * semaphore's file in /dev/shm as sem_open makes it: the harness does not
+ * track them), uses them, and removes them, in one of four styles: none
+ * (never: the planted leak), atexit (an exit handler, which a SIGKILL never
+ * runs), unlink_early (removed as soon as opened, used through the
+ * descriptors: nothing to leak), owner_pid (names carry the creator's pid;
+ * the next start, the supervisor's observe step here, removes objects whose
+ * owner is dead, as long-running services do). The leaks checker finds what
+ * remains by the run id in the names.
  * Checkers: leaks, crash, hang. Injectors: kill (at each point), delay.
  */
 #include "ipchaos.h"
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum style { STYLE_NONE, STYLE_ATEXIT, STYLE_UNLINK_EARLY, STYLE_OWNER_PID };
@@ -50,6 +52,38 @@ static void make_names(const ic_ctx *ctx, names *n, int style, pid_t pid)
 	snprintf(n->seg, sizeof(n->seg), "%s%s", seg, suffix);
 	snprintf(n->queue, sizeof(n->queue), "%s%s", queue, suffix);
 	snprintf(n->sem, sizeof(n->sem), "%s%s", sem, suffix);
+}
+
+/*
+ * A new named semaphore, made as glibc's sem_open(O_CREAT) makes one but
+ * without its temporary: glibc writes /dev/shm/sem.XXXXXX, links it to
+ * sem.NAME and unlinks the temporary, so a kill in between leaves a file
+ * that carries no run id and no one can attribute. Here the only file ever
+ * made is sem.NAME itself, exclusively. sem_unlink(NAME) removes it; the
+ * mapping goes with sem_forget, not sem_close (which knows only sem_open's).
+ */
+static sem_t *sem_create(const char *name, unsigned value)
+{
+	char path[160];
+	snprintf(path, sizeof(path), "/dev/shm/sem.%s", name + 1);
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return SEM_FAILED;
+	void *p = MAP_FAILED;
+	if (ftruncate(fd, sizeof(sem_t)) == 0)
+		p = mmap(NULL, sizeof(sem_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p != MAP_FAILED && sem_init(p, 1, value) == 0)
+		return p;
+	if (p != MAP_FAILED)
+		munmap(p, sizeof(sem_t));
+	unlink(path);
+	return SEM_FAILED;
+}
+
+static void sem_forget(sem_t *sem)
+{
+	munmap(sem, sizeof(*sem));
 }
 
 static void unlink_all(const names *n)
@@ -83,7 +117,7 @@ static int service(ic_ctx *ctx)
 	struct mq_attr attr = {.mq_maxmsg = 4, .mq_msgsize = 16};
 	int fd = shm_open(n.seg, O_RDWR | O_CREAT | O_EXCL, 0600);
 	mqd_t q = mq_open(n.queue, O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
-	sem_t *sem = sem_open(n.sem, O_CREAT | O_EXCL, 0600, 1);
+	sem_t *sem = sem_create(n.sem, 1);
 	if (fd < 0 || q == (mqd_t)-1 || sem == SEM_FAILED)
 		return 1;
 	if (style == STYLE_UNLINK_EARLY)
@@ -108,7 +142,7 @@ static int service(ic_ctx *ctx)
 	ic_point(ctx, "cleanup/finishing");
 	close(fd);
 	mq_close(q);
-	sem_close(sem);
+	sem_forget(sem);
 	if (style == STYLE_OWNER_PID)
 		unlink_all(&n);
 	if (style == STYLE_ATEXIT)

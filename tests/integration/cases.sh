@@ -941,6 +941,37 @@ EOF
 	ok "uid $OTHER_UID's $junk: the run passes, says interference (report and JSON), the file is left"
 }
 
+# A role killed inside the creation of a named semaphore leaves nothing that
+# carries no run id (glibc's sem_open would leave its sem.XXXXXX temporary).
+case_sem_open_killed() {
+	command -v strace >/dev/null || skip "strace is not installed"
+	strace -f -qq -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
+	local new
+	# LeakSanitizer cannot work under ptrace: an ASan build's leak check is off here.
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+	ls -A /dev/shm | LC_ALL=C sort >"$T/shm.before"
+	# Where glibc's sem_open links its temporary to the name.
+	strace -f -qq -o /dev/null -e trace=link -e inject=link:signal=KILL \
+		"$IC" run cleanup:style=unlink_early >"$T/out" 2>"$T/err"
+	RC=$?
+	expect_rc 0 run cleanup:style=unlink_early with every link killed
+	ic audit --stale --clean
+	new=$(ls -A /dev/shm | LC_ALL=C sort | LC_ALL=C comm -13 "$T/shm.before" -)
+	[ -z "$new" ] || { rm -f -- $(sed 's|^|/dev/shm/|' <<<"$new"); fail "left in /dev/shm: $new"; }
+	ok "no link is made: a kill there cannot leave a temporary"
+	# Inside the creation: the semaphore's file exists, not yet sized.
+	strace -f -qq -o /dev/null -e trace=ftruncate -e inject=ftruncate:signal=KILL \
+		"$IC" run cleanup:style=unlink_early >"$T/out" 2>"$T/err"
+	RC=$?
+	expect_rc 1 run cleanup:style=unlink_early with the service killed creating its semaphore
+	grep -qE '^    /dev/shm/sem\.ipchaos\.[0-9a-f]{16}\.sem\.[0-9a-f]{16}$' "$T/out" ||
+		{ show_output; fail "the kill did not hit the semaphore's creation"; }
+	ic audit --stale --clean
+	new=$(ls -A /dev/shm | LC_ALL=C sort | LC_ALL=C comm -13 "$T/shm.before" -)
+	[ -z "$new" ] || { rm -f -- $(sed 's|^|/dev/shm/|' <<<"$new"); fail "left in /dev/shm: $new"; }
+	ok "killed inside the semaphore's creation: its file carried the run id, was found and removed"
+}
+
 # --keep keeps every object, still judges what was made untracked, lists it all.
 case_keep_untracked() {
 	[ "$(id -u)" = 0 ] || skip "needs root to mount the mqueue filesystem (to remove the kept queue)"

@@ -84,6 +84,9 @@ typedef struct ic_lock {
 
 #define IC_LOCK_RECOVERED 1 /* ic_lock(): took over from a dead holder */
 
+/* The longest object name (ic_shm_open, ic_mq_open, ic_object_name) the harness takes. */
+#define IC_OBJECT_MAX 32
+
 #ifndef IPCHAOS_DISABLE
 
 /* ---- Injection points ------------------------------------------------ */
@@ -189,7 +192,6 @@ int ic_cond_timedwait(ic_ctx *ctx, pthread_cond_t *cond, ic_lock_t *lock,
  * itself, untracked); -1 if the object is too long or the name does not fit
  * (80 bytes always do).
  */
-#define IC_OBJECT_MAX 32
 int ic_shm_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode);
 int ic_shm_unlink(ic_ctx *ctx, const char *object);
 int ic_object_name(const ic_ctx *ctx, const char *object, char *buf, size_t size);

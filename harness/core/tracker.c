@@ -236,8 +236,7 @@ static void scan_sysv_msg(ic_scan *s)
 	if (!f)
 		return;
 	key_t keys[IC_SYSV_KEYS];
-	for (unsigned n = 0; n < IC_SYSV_KEYS; n++)
-		keys[n] = ic_sysv_key_of(s->runid, s->secret, n);
+	bool derived = false;
 	char line[512];
 	while (fgets(line, sizeof(line), f)) {
 		long key, id;
@@ -245,6 +244,12 @@ static void scan_sysv_msg(ic_scan *s)
 		/* key msqid perms cbytes qnum lspid lrpid uid gid cuid ... */
 		if (sscanf(line, "%ld %ld %*o %*u %*u %*d %*d %u %*u %u", &key, &id, &uid, &cuid) != 4)
 			continue;
+		/* Only once a queue exists: most runs meet none, and need not pay for 512 hashes. */
+		if (!derived) {
+			for (unsigned n = 0; n < IC_SYSV_KEYS; n++)
+				keys[n] = ic_sysv_key_of(s->runid, s->secret, n);
+			derived = true;
+		}
 		bool mine = false;
 		for (unsigned n = 0; n < IC_SYSV_KEYS && !mine; n++)
 			mine = keys[n] == (key_t)key;

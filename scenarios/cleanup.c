@@ -166,8 +166,8 @@ static void remove_dead_owners(ic_ctx *ctx)
 	names mine;
 	char seg[160], sem[160];
 	make_names(ctx, &mine, STYLE_NONE, 0);
-	snprintf(seg, sizeof(seg), "%s.", mine.seg + 1);
-	snprintf(sem, sizeof(sem), "sem.%s.", mine.sem + 1);
+	snprintf(seg, sizeof(seg), "%.127s.", mine.seg + 1);
+	snprintf(sem, sizeof(sem), "sem.%.127s.", mine.sem + 1);
 	DIR *d = opendir("/dev/shm");
 	for (struct dirent *e; d && (e = readdir(d));) {
 		pid_t owner = owner_of(e->d_name, seg);

@@ -41,6 +41,11 @@ double ic_rng_unit(ic_rng *rng);                /* uniform in [0, 1) */
 
 enum { IC_STREAM_PLAN = 0x504c414e, IC_STREAM_SUPERVISOR = 0x53555056 };
 
+/* ---- Keyed PRF: SipHash-2-4 (Aumasson, Bernstein), for names no one else can derive ---- */
+
+#define IC_SECRET_BYTES 16
+uint64_t ic_siphash24(const uint8_t key[IC_SECRET_BYTES], const void *data, size_t len);
+
 /* ---- Run arena: one shared region per run ---------------------------- */
 
 typedef struct ic_event {
@@ -83,7 +88,9 @@ typedef struct ic_lockrec {
 enum ic_obj_kind { IC_OBJ_SHM = 1, IC_OBJ_MQ, IC_OBJ_SYSV_MSG };
 
 typedef struct ic_tracked {
-	atomic_int state; /* 0 free, 1 claimed, 2 named, 3 removed by its owner */
+	/* 0 free, 1 claimed, 2 named, 3 removed by its owner, 4 never ours: its
+	 * create failed (a squatter's name) or it was another user's: never swept */
+	atomic_int state;
 	int kind;         /* enum ic_obj_kind */
 	char name[80];    /* POSIX objects */
 	key_t key;        /* SysV objects */
@@ -97,6 +104,9 @@ typedef struct ic_arena {
 	uint64_t magic;
 	uint64_t size;
 	char runid[24];
+	/* Per run, from getrandom, never shown: object names and SysV keys are
+	 * derived from it, so no one who sees the run id can create them first. */
+	uint8_t secret[IC_SECRET_BYTES];
 	atomic_int kept; /* --keep: a sweeper must leave this run's objects alone */
 	atomic_uint ready; /* roles waiting at the start barrier */
 	atomic_uint go;    /* the start barrier's release (a futex word) */
@@ -119,8 +129,18 @@ int ic_tracker_add(ic_arena *arena, int kind, const char *name, key_t key);
 void ic_tracker_created(ic_arena *arena, const char *name, unsigned mode, bool excl);
 /* Its owner removed it in normal flow. */
 void ic_tracker_removed(ic_arena *arena, const char *name);
-/* The SysV key of object n (0..255) of run `runid`. */
-key_t ic_sysv_key_of(const char *runid, unsigned n);
+/* Its creation made nothing of ours (EEXIST: someone else's object): never sweep it. */
+void ic_tracker_not_ours(ic_arena *arena, const char *name);
+
+/*
+ * SysV keys of a run: n in 0..255 for its objects, n + 256 for bench's second
+ * channel instance. Each is 31 bits of SipHash keyed by the run's secret over
+ * (run id, n): positive, never IPC_PRIVATE, and unknowable without the secret.
+ */
+#define IC_SYSV_KEYS 512
+key_t ic_sysv_key_of(const char *runid, const uint8_t secret[IC_SECRET_BYTES], unsigned n);
+/* Is `key` one of ic_sysv_key_of(runid, secret, 0 .. IC_SYSV_KEYS-1)? */
+bool ic_sysv_key_is_run(const char *runid, const uint8_t secret[IC_SECRET_BYTES], key_t key);
 
 /* ---- Injectors ------------------------------------------------------- */
 
@@ -250,9 +270,9 @@ typedef struct ic_facts {
 		bool excl;
 	} objects[IC_MAX_TRACKED];
 	unsigned allowed_mode; /* the widest mode the scenario declares (0600 unless it says) */
-	bool leaks_checked;   /* false with --keep */
-	unsigned nleaks;
-	char leaks[16][272];  /* "/dev/shm/ipchaos.<runid>.counter" */
+	bool kept;            /* --keep: tracked objects stay on purpose; untracked ones are leaks still */
+	unsigned nleaks;      /* this run's untracked objects, by name and owner (another user's are not) */
+	char leaks[16][272];  /* "/dev/shm/ipchaos.<runid>.untracked.<tag>" */
 } ic_facts;
 
 typedef struct ic_finding {

@@ -84,6 +84,9 @@ typedef struct ic_lock {
 
 #define IC_LOCK_RECOVERED 1 /* ic_lock(): took over from a dead holder */
 
+/* The longest object name (ic_shm_open, ic_mq_open, ic_object_name) the harness takes. */
+#define IC_OBJECT_MAX 32
+
 #ifndef IPCHAOS_DISABLE
 
 /* ---- Injection points ------------------------------------------------ */
@@ -164,24 +167,37 @@ int ic_cond_timedwait(ic_ctx *ctx, pthread_cond_t *cond, ic_lock_t *lock,
 /* ---- IPC objects the harness tracks ----------------------------------- */
 
 /*
- * ic_shm_open: shm_open() of "/ipchaos.<runid>.<object>". With O_CREAT the
+ * Object names. Under the harness, object "counter" of a run is named
+ * "/ipchaos.<runid>.counter.<tag>": the run id (16 hex digits) makes it
+ * attributable to its run, and the tag (16 hex digits, a keyed hash of the
+ * rest of the name under a secret that only the run's user can read) makes it
+ * impossible for another user, who can see the run id in /dev/shm, to create
+ * it first or to guess the name of the next object from one he sees. Every
+ * process of the run computes the same name. An object is at most
+ * IC_OBJECT_MAX bytes (ENAMETOOLONG beyond). Under IPCHAOS_DISABLE the name
+ * is "/" + object.
+ *
+ * ic_shm_open: shm_open() of the object's name. With O_CREAT the
  * name is registered with the run's tracker before it exists, so the harness
  * removes it whatever happens to the caller, and the perms and leaks
- * checkers judge it. Not a point; logs nothing. A descriptor, or -1 with
- * errno: ENAMETOOLONG (object too long), ENOSPC (tracker full), or
+ * checkers judge it; a create that finds someone else's object (EEXIST) is
+ * never removed by the harness. Not a point; logs nothing. A descriptor, or
+ * -1 with errno: ENAMETOOLONG (object too long), ENOSPC (tracker full), or
  * shm_open's.
  * ic_shm_unlink: shm_unlink() of the same name; the tracker forgets it.
  * ic_shm_create: ic_shm_open(object, O_RDWR | oflag, mode), ftruncate to
  * `size`, mmap MAP_SHARED; the descriptor is closed. The mapping, or NULL
  * with errno.
- * ic_object_name: writes the full name into buf; -1 if it does not fit.
+ * ic_object_name: writes the full name into buf (for objects the code makes
+ * itself, untracked); -1 if the object is too long or the name does not fit
+ * (80 bytes always do).
  */
 int ic_shm_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode);
 int ic_shm_unlink(ic_ctx *ctx, const char *object);
 int ic_object_name(const ic_ctx *ctx, const char *object, char *buf, size_t size);
 
 /*
- * ic_mq_open: mq_open() of "/ipchaos.<runid>.<object>" with mq_maxmsg and
+ * ic_mq_open: mq_open() of the object's name (above) with mq_maxmsg and
  * mq_msgsize as given (used only with O_CREAT); tracked as ic_shm_open is.
  * Returns the mqd_t, or -1 with errno. ic_mq_unlink: mq_unlink() of it.
  */
@@ -584,7 +600,7 @@ long ic_endpoints_recv(ic_ctx *ctx, const ic_endpoints *ep, void *buf, size_t ca
 
 /* ---- System V objects of this run ------------------------------------- */
 
-/* A SysV key derived from the run id and `n` (0..255): this run's, and nobody else's. */
+/* A SysV key derived from the run's secret and `n` (0..255): this run's, and nobody else can know it. */
 key_t ic_sysv_key(const ic_ctx *ctx, unsigned n);
 /* msgget(key, IPC_CREAT | IPC_EXCL | mode), registered before it exists. */
 int ic_msgget(ic_ctx *ctx, unsigned n, int mode);

@@ -1,13 +1,14 @@
 /*
  * cleanup: a service creates a segment, a message queue and a named
- * semaphore as ordinary code would (plain shm_open, mq_open, sem_open: the
- * harness does not track them), uses them, and removes them, in one of four
- * styles: none (never: the planted leak), atexit (an exit handler, which a
- * SIGKILL never runs), unlink_early (removed as soon as opened, used through
- * the descriptors: nothing to leak), owner_pid (names carry the creator's
- * pid; the next start, the supervisor's observe step here, removes objects
- * whose owner is dead, as long-running services do). The leaks checker finds
- * what remains by the run id in the names.
+ * semaphore as ordinary code would (plain shm_open and mq_open, and the
+ * semaphore's file in /dev/shm as sem_open makes it: the harness does not
+ * track them), uses them, and removes them, in one of four styles: none
+ * (never: the planted leak), atexit (an exit handler, which a SIGKILL never
+ * runs), unlink_early (removed as soon as opened, used through the
+ * descriptors: nothing to leak), owner_pid (names carry the creator's pid;
+ * the next start, the supervisor's observe step here, removes objects whose
+ * owner is dead, as long-running services do). The leaks checker finds what
+ * remains by the run id in the names.
  * Checkers: leaks, crash, hang. Injectors: kill (at each point), delay.
  */
 #include "ipchaos.h"
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum style { STYLE_NONE, STYLE_ATEXIT, STYLE_UNLINK_EARLY, STYLE_OWNER_PID };
@@ -34,21 +36,54 @@ static const ic_key cleanup_keys[] = {
 
 static const char *const cleanup_points[] = {"cleanup/ready", "cleanup/used", "cleanup/finishing", NULL};
 
-/* The names of this process's objects: the run id for attribution, a pid for owner_pid. */
+/* The names of this process's objects: the run's names, and a pid after them for owner_pid. */
 typedef struct names {
 	char seg[128], queue[128], sem[128];
 } names;
 
 static void make_names(const ic_ctx *ctx, names *n, int style, pid_t pid)
 {
-	char suffix[32] = "";
+	char suffix[32] = "", seg[80], queue[80], sem[80];
 	if (style == STYLE_OWNER_PID)
 		snprintf(suffix, sizeof(suffix), ".%d", (int)pid);
-	char base[80];
-	ic_object_name(ctx, "", base, sizeof(base));
-	snprintf(n->seg, sizeof(n->seg), "%.80sseg%.20s", base, suffix);
-	snprintf(n->queue, sizeof(n->queue), "%.80squeue%.20s", base, suffix);
-	snprintf(n->sem, sizeof(n->sem), "%.80ssem%.20s", base, suffix);
+	ic_object_name(ctx, "seg", seg, sizeof(seg));
+	ic_object_name(ctx, "queue", queue, sizeof(queue));
+	ic_object_name(ctx, "sem", sem, sizeof(sem));
+	snprintf(n->seg, sizeof(n->seg), "%s%s", seg, suffix);
+	snprintf(n->queue, sizeof(n->queue), "%s%s", queue, suffix);
+	snprintf(n->sem, sizeof(n->sem), "%s%s", sem, suffix);
+}
+
+/*
+ * A new named semaphore, made as glibc's sem_open(O_CREAT) makes one but
+ * without its temporary: glibc writes /dev/shm/sem.XXXXXX, links it to
+ * sem.NAME and unlinks the temporary, so a kill in between leaves a file
+ * that carries no run id and no one can attribute. Here the only file ever
+ * made is sem.NAME itself, exclusively. sem_unlink(NAME) removes it; the
+ * mapping goes with sem_forget, not sem_close (which knows only sem_open's).
+ */
+static sem_t *sem_create(const char *name, unsigned value)
+{
+	char path[160];
+	snprintf(path, sizeof(path), "/dev/shm/sem.%s", name + 1);
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return SEM_FAILED;
+	void *p = MAP_FAILED;
+	if (ftruncate(fd, sizeof(sem_t)) == 0)
+		p = mmap(NULL, sizeof(sem_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p != MAP_FAILED && sem_init(p, 1, value) == 0)
+		return p;
+	if (p != MAP_FAILED)
+		munmap(p, sizeof(sem_t));
+	unlink(path);
+	return SEM_FAILED;
+}
+
+static void sem_forget(sem_t *sem)
+{
+	munmap(sem, sizeof(*sem));
 }
 
 static void unlink_all(const names *n)
@@ -82,7 +117,7 @@ static int service(ic_ctx *ctx)
 	struct mq_attr attr = {.mq_maxmsg = 4, .mq_msgsize = 16};
 	int fd = shm_open(n.seg, O_RDWR | O_CREAT | O_EXCL, 0600);
 	mqd_t q = mq_open(n.queue, O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
-	sem_t *sem = sem_open(n.sem, O_CREAT | O_EXCL, 0600, 1);
+	sem_t *sem = sem_create(n.sem, 1);
 	if (fd < 0 || q == (mqd_t)-1 || sem == SEM_FAILED)
 		return 1;
 	if (style == STYLE_UNLINK_EARLY)
@@ -107,7 +142,7 @@ static int service(ic_ctx *ctx)
 	ic_point(ctx, "cleanup/finishing");
 	close(fd);
 	mq_close(q);
-	sem_close(sem);
+	sem_forget(sem);
 	if (style == STYLE_OWNER_PID)
 		unlink_all(&n);
 	if (style == STYLE_ATEXIT)
@@ -115,19 +150,30 @@ static int service(ic_ctx *ctx)
 	return 0;
 }
 
-/* "<base><kind>.<pid>" in /dev/shm (segments, sem.<...>) and the queue: a dead owner's go. */
+/* The pid after `prefix` in `name`, or 0 if `name` is not prefix + a number. */
+static pid_t owner_of(const char *name, const char *prefix)
+{
+	size_t len = strlen(prefix);
+	if (strncmp(name, prefix, len) != 0 || name[len] == '\0' ||
+	    strspn(name + len, "0123456789") != strlen(name + len))
+		return 0;
+	return (pid_t)atoi(name + len);
+}
+
+/* "<seg name>.<pid>" and "sem.<sem name>.<pid>" in /dev/shm: a dead owner's go, queue too. */
 static void remove_dead_owners(ic_ctx *ctx)
 {
-	char base[80];
-	ic_object_name(ctx, "", base, sizeof(base));
+	names mine;
+	char seg[160], sem[160];
+	make_names(ctx, &mine, STYLE_NONE, 0);
+	snprintf(seg, sizeof(seg), "%.127s.", mine.seg + 1);
+	snprintf(sem, sizeof(sem), "sem.%.127s.", mine.sem + 1);
 	DIR *d = opendir("/dev/shm");
 	for (struct dirent *e; d && (e = readdir(d));) {
-		const char *name = strncmp(e->d_name, "sem.", 4) == 0 ? e->d_name + 4 : e->d_name;
-		if (strncmp(name, base + 1, strlen(base + 1)) != 0)
-			continue;
-		const char *dot = strrchr(name, '.');
-		pid_t owner = dot ? (pid_t)atoi(dot + 1) : 0;
-		if (owner <= 0 || (kill(owner, 0) != 0 && errno == ESRCH)) {
+		pid_t owner = owner_of(e->d_name, seg);
+		if (owner <= 0)
+			owner = owner_of(e->d_name, sem);
+		if (owner > 0 && kill(owner, 0) != 0 && errno == ESRCH) {
 			names n;
 			make_names(ctx, &n, STYLE_OWNER_PID, owner);
 			unlink_all(&n);

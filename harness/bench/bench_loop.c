@@ -227,18 +227,14 @@ typedef struct bench_pair {
 
 /*
  * The reply path is a second instance of the channel, set up by the
- * scenario's own setup. Its objects get ".b" after the run id in their
- * names ("/ipchaos.<runid>.b.ring"), so the two never collide, and the
- * leftover scan, which matches the run id prefix, still covers them.
+ * scenario's own setup. Its objects are named "b.<object>" after the run id
+ * ("/ipchaos.<runid>.b.ring.<tag>") and its SysV keys are others of the
+ * run's, so the two never collide, and the leftover scan, which matches the
+ * run id prefix and every key of the run, still covers them.
  */
 static void second_instance(ic_ctx *ctx, bool on)
 {
-	char *id = ctx->arena->runid;
-	size_t n = strlen(id);
-	if (on && n + 3 <= sizeof(ctx->arena->runid))
-		memcpy(id + n, ".b", 3);
-	else if (!on && n > 2 && strcmp(id + n - 2, ".b") == 0)
-		id[n - 2] = '\0';
+	ctx->instance = on;
 }
 
 int ic_bench_setup(ic_ctx *ctx)

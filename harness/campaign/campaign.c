@@ -203,7 +203,8 @@ static void sweep(campaign *c, ic_run_cfg cfg)
 	while (feed_next(c, &f, &cfg)) {
 		if (k)
 			ic_case_run(k, &cfg, c->res);
-		if (c->res->status == IC_RUN_PASS && !c->res->kept[0])
+		/* A pass is shown only when something was kept or interfered with. */
+		if (c->res->status == IC_RUN_PASS && !c->res->kept[0] && !c->res->ninterference)
 			continue;
 		show_run(c, &cfg, c->res);
 		c->finding |= c->res->status == IC_RUN_FAIL;

@@ -460,6 +460,27 @@ static void warn_environments(const merge *m)
 
 /* ---- judging: cases, expectations, the report ---- */
 
+/* A uid as the run wrote it (an integer, or null when unknown): -1 for anything else. */
+static long uid_of(const ic_jval *uid)
+{
+	if (!uid || uid->type != IC_JNUMBER || uid->num < 0 || uid->num >= 4294967296.0)
+		return -1;
+	return (long)uid->num;
+}
+
+/* Optional, shown as the run showed it: entries that are not {object, uid} are passed over. */
+static void view_interference(const mrun *r, ic_run_view *v)
+{
+	const ic_jval *in = ic_jget(r->v, "interference");
+	for (size_t i = 0; in && in->type == IC_JARRAY && i < in->n; i++) {
+		const char *object = ic_jget_str(&in->items[i], "object");
+		if (!object || v->ninterference == IC_MAX_INTERFERENCE)
+			continue;
+		v->interference[v->ninterference] = object;
+		v->interference_uid[v->ninterference++] = uid_of(ic_jget(&in->items[i], "uid"));
+	}
+}
+
 static void run_view(const mrun *r, ic_run_view *v)
 {
 	memset(v, 0, sizeof(*v));
@@ -477,6 +498,7 @@ static void run_view(const mrun *r, ic_run_view *v)
 	v->evidence = r->evidence ? r->evidence : "";
 	v->kept = "";
 	v->replay = r->replay;
+	view_interference(r, v);
 }
 
 /* What the report says of a run that did not pass: verdict lines, replay line last. */

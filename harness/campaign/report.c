@@ -46,8 +46,19 @@ void ic_report_view(FILE *out, const ic_run_view *v, unsigned replays, unsigned 
 		}
 	}
 	fputs(v->evidence, out);
-	if (v->kept[0])
+	/* Not the program's doing, so not a finding; but a user reading "pass" should know. */
+	for (unsigned i = 0; i < v->ninterference; i++) {
+		fprintf(out, "  interference: another user's object carries this run's id (");
+		if (v->interference_uid[i] >= 0)
+			fprintf(out, "uid %ld", v->interference_uid[i]);
+		else
+			fprintf(out, "owner unknown");
+		fprintf(out, "): %s; not judged\n", v->interference[i]);
+	}
+	if (v->kept[0]) {
 		fprintf(out, "  kept for inspection: %s\n", v->kept);
+		fprintf(out, "  remove with: ipchaos audit --remove-run %s\n", v->runid);
+	}
 	if (replays)
 		fprintf(out, "  reproduced %u/%u replays\n", reproduced, replays);
 	fprintf(out, "  replay: %s\n", v->replay);
@@ -67,6 +78,11 @@ void ic_report_run(FILE *out, const ic_run_cfg *cfg, const ic_run_result *res, u
 	for (unsigned i = 0; i < res->nfindings; i++) {
 		v.checker[i] = res->findings[i].checker;
 		v.text[i] = res->findings[i].text;
+	}
+	for (unsigned i = 0; i < res->ninterference && i < IC_MAX_INTERFERENCE; i++) {
+		v.interference[i] = res->interference[i].what;
+		v.interference_uid[i] = res->interference[i].uid;
+		v.ninterference++;
 	}
 	ic_report_view(out, &v, replays, reproduced);
 }
@@ -283,6 +299,19 @@ void ic_json_run(ic_json *j, const ic_run_cfg *cfg, const ic_run_result *res, co
 		fputc('}', f);
 	}
 	fprintf(f, "]");
+	if (res->ninterference) {
+		fprintf(f, ",\"interference\":[");
+		for (unsigned i = 0; i < res->ninterference && i < IC_MAX_INTERFERENCE; i++) {
+			fprintf(f, "%s{\"object\":", i ? "," : "");
+			json_str(f, res->interference[i].what);
+			fprintf(f, ",\"uid\":");
+			if (res->interference[i].uid >= 0)
+				fprintf(f, "%ld}", res->interference[i].uid);
+			else
+				fprintf(f, "null}");
+		}
+		fprintf(f, "]");
+	}
 	if (res->status == IC_RUN_BROKEN) {
 		fprintf(f, ",\"broken\":");
 		json_str(f, res->broken);

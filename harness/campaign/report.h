@@ -24,6 +24,9 @@ typedef struct ic_run_view {
 	unsigned nfindings;
 	const char *checker[IC_MAX_FINDINGS], *text[IC_MAX_FINDINGS];
 	const char *evidence, *kept, *replay; /* "" when there is none */
+	unsigned ninterference; /* another user's objects carrying the run's id (as many as listed) */
+	const char *interference[IC_MAX_INTERFERENCE];
+	long interference_uid[IC_MAX_INTERFERENCE]; /* -1: unknown */
 } ic_run_view;
 
 /* The finding (or broken run) as a block that ends with its replay line. */

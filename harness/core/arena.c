@@ -3,6 +3,8 @@
  * unguessable name, space reserved up front so a full /dev/shm is an error
  * here rather than a SIGBUS in a role, and flock'ed for the run's lifetime so a
  * sweeper can tell a dead run's leftovers from a live run's without trusting pids.
+ * It holds the run's secret, from which object names and SysV keys are derived:
+ * only the run's user can read it (0600), so only the run can make its objects.
  */
 #include "internal.h"
 #include "core/arena.h"
@@ -29,6 +31,39 @@ void ic_runid_new(char out[17])
 	for (int i = 0; i < 16; i++)
 		out[i] = hex[(r >> (60 - 4 * i)) & 0xf];
 	out[16] = '\0';
+}
+
+/*
+ * Unpredictable bytes, or -1: a secret drawn from the clock would let another
+ * user derive the run's names, so there is no weak fallback here.
+ */
+static int random_bytes(uint8_t *out, size_t len)
+{
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = getrandom(out + got, len - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got == len)
+		return 0;
+	/* A kernel before getrandom(2): the same pool through its device. */
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	got = 0;
+	while (fd >= 0 && got < len) {
+		ssize_t n = read(fd, out + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (fd >= 0)
+		close(fd);
+	return got == len ? 0 : -1;
 }
 
 ic_event *ic_slot_events(ic_arena *arena, const ic_slot *slot)
@@ -83,6 +118,12 @@ int ic_arena_create(ic_arena_handle *h, const char *runid, unsigned nslots, uint
 	a->magic = IC_ARENA_MAGIC;
 	a->size = size;
 	snprintf(a->runid, sizeof(a->runid), "%s", runid);
+	if (random_bytes(a->secret, sizeof(a->secret)) != 0) {
+		snprintf(err, errsize, "cannot draw the run's secret from the kernel: %s", strerror(errno));
+		munmap(p, size);
+		h->arena = NULL;
+		goto fail_unlink;
+	}
 	a->nslots = nslots;
 	for (unsigned i = 0; i < nslots; i++) {
 		a->slots[i].cap = cap;

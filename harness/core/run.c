@@ -58,6 +58,7 @@ typedef struct run {
 	char reports[IC_MAX_PROCS][2048]; /* --under: each role's first error, from its log */
 	char self[PATH_MAX];              /* --under: this binary, for the tool to start */
 	ic_facts facts;
+	unsigned nleftovers; /* untracked objects of this run the scan found (facts list the first) */
 } run;
 
 static void make_labels(run *r)
@@ -368,11 +369,24 @@ static bool uses_mqueues(const run *r)
 	return false;
 }
 
-static void scan_leftovers(run *r)
+/*
+ * This run's objects that the tracker did not remove: leaks, removed unless
+ * --keep (which keeps them, and what the tracker holds, for inspection).
+ * Another user's objects that carry the run's id are interference: reported,
+ * never judged, never touched.
+ */
+static void scan_leftovers(run *r, ic_run_result *res)
 {
 	ic_facts *f = &r->facts;
-	f->nleaks = ic_tracker_leftovers(r->ah.arena->runid, !r->cfg.keep, uses_mqueues(r), f->leaks,
-					 sizeof(f->leaks) / sizeof(f->leaks[0]));
+	ic_scan s = {.runid = r->ah.arena->runid, .secret = r->ah.arena->secret,
+		     .tracked = r->cfg.keep ? r->ah.arena : NULL, .remove = !r->cfg.keep,
+		     .mqueues = uses_mqueues(r), .found = f->leaks,
+		     .max = sizeof(f->leaks) / sizeof(f->leaks[0]), .foreign = res->interference,
+		     .max_foreign = IC_MAX_INTERFERENCE};
+	ic_tracker_scan(&s);
+	f->nleaks = s.n < s.max ? s.n : s.max;
+	r->nleftovers = s.n;
+	res->ninterference = s.nforeign;
 }
 
 /* ---- Facts and verdicts ---- */
@@ -430,7 +444,7 @@ static void build_facts(run *r)
 		f->objects[f->nobjects].excl = a->tracked[i].excl;
 		f->nobjects++;
 	}
-	f->leaks_checked = !r->cfg.keep;
+	f->kept = r->cfg.keep;
 }
 
 static bool checker_applies(const ic_scenario *sc, const char *name)
@@ -532,17 +546,43 @@ static void describe_ends(run *r, ic_run_result *res)
 #undef ADD
 }
 
+/* Appends ", what" to the kept listing; says how many did not fit rather than cut one in half. */
+static void kept_add(ic_run_result *res, size_t *len, unsigned *left_out, const char *what)
+{
+	size_t room = sizeof(res->kept) - *len;
+	size_t need = strlen(what) + (*len ? 2 : 0);
+	if (*left_out || need + 32 >= room) { /* 32: room for the count of the rest */
+		(*left_out)++;
+		return;
+	}
+	*len += (size_t)snprintf(res->kept + *len, room, "%s%s", *len ? ", " : "", what);
+}
+
+/*
+ * Every object --keep left: the arena, what the tracker holds, and this
+ * run's untracked objects the scan found (leaks, judged all the same).
+ */
 static void describe_kept(run *r, ic_run_result *res)
 {
 	static const char *const where[] = {[IC_OBJ_SHM] = "/dev/shm", [IC_OBJ_MQ] = "mqueue ",
 					    [IC_OBJ_SYSV_MSG] = ""};
 	ic_arena *a = r->ah.arena;
-	size_t len = (size_t)snprintf(res->kept, sizeof(res->kept), "/dev/shm%s", r->ah.name);
+	char what[400];
+	size_t len = 0;
+	unsigned left_out = 0;
+	snprintf(what, sizeof(what), "/dev/shm%s", r->ah.name);
+	kept_add(res, &len, &left_out, what);
 	unsigned n = atomic_load(&a->ntracked);
-	for (unsigned i = 0; i < n && i < IC_MAX_TRACKED && len < sizeof(res->kept); i++)
-		if (atomic_load(&a->tracked[i].state) == 2)
-			len += (size_t)snprintf(res->kept + len, sizeof(res->kept) - len, ", %s%s",
-						where[a->tracked[i].kind], a->tracked[i].name);
+	for (unsigned i = 0; i < n && i < IC_MAX_TRACKED; i++)
+		if (atomic_load(&a->tracked[i].state) == 2) {
+			snprintf(what, sizeof(what), "%s%s", where[a->tracked[i].kind], a->tracked[i].name);
+			kept_add(res, &len, &left_out, what);
+		}
+	for (unsigned i = 0; i < r->facts.nleaks; i++)
+		kept_add(res, &len, &left_out, r->facts.leaks[i]);
+	left_out += r->nleftovers - r->facts.nleaks; /* found, but more than the facts list */
+	if (left_out)
+		snprintf(res->kept + len, sizeof(res->kept) - len, ", and %u more", left_out);
 }
 
 static bool log_overflowed(run *r, ic_run_result *res)
@@ -619,13 +659,14 @@ static void finish(run *r, ic_run_result *res)
 			 r->sup.error[0] ? r->sup.error : strerror(errno));
 	if (r->cfg.keep) {
 		atomic_store(&r->ah.arena->kept, 1); /* a sweeper leaves kept runs alone */
-		describe_kept(r, res);
 	} else {
 		if (sc->teardown)
 			sc->teardown(&r->sup);
 		ic_tracker_sweep(r->ah.arena);
 	}
-	scan_leftovers(r);
+	scan_leftovers(r, res);
+	if (r->cfg.keep)
+		describe_kept(r, res);
 	if (r->interrupted) {
 		res->status = IC_RUN_INTERRUPTED;
 		return;
@@ -689,6 +730,12 @@ void ic_run_one(const ic_run_cfg *cfg, ic_run_result *res)
 			cfg->sc->teardown(&r->sup);
 		if (r->ah.arena && !cfg->keep)
 			ic_tracker_sweep(r->ah.arena);
+		if (r->ah.arena && cfg->keep)
+			atomic_store(&r->ah.arena->kept, 1);
+		if (r->ah.arena)
+			scan_leftovers(r, res); /* what setup made untracked, and any interference */
+		if (r->ah.arena && cfg->keep)
+			describe_kept(r, res);
 	} else {
 		if (fork_roles(r) != 0) {
 			snprintf(res->broken, sizeof(res->broken), "fork failed: %s", strerror(errno));

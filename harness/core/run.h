@@ -5,10 +5,12 @@
 #define IC_RUN_H
 
 #include "role/ctx.h"
+#include "core/tracker.h"
 
 enum ic_run_status { IC_RUN_PASS, IC_RUN_FAIL, IC_RUN_BROKEN, IC_RUN_INTERRUPTED };
 
 #define IC_MAX_FINDINGS 5
+#define IC_MAX_INTERFERENCE 8
 
 typedef struct ic_run_result {
 	enum ic_run_status status;
@@ -17,7 +19,9 @@ typedef struct ic_run_result {
 	ic_finding findings[IC_MAX_FINDINGS];
 	char broken[512];    /* why the harness could not judge the run */
 	char evidence[4096]; /* roles' ends, the plan, what fired: shown with any finding */
-	char kept[1024];     /* with --keep: the objects left for inspection */
+	char kept[2048];     /* with --keep: the objects left for inspection, ", "-separated */
+	unsigned ninterference; /* another user's objects carrying this run's id (may be more than listed) */
+	ic_foreign interference[IC_MAX_INTERFERENCE]; /* never judged, never removed */
 	uint64_t recoveries; /* robust locks taken over from dead holders */
 	uint64_t messages;   /* received intact, by consumers and the drain */
 	uint64_t bytes;      /* their total length */

@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <mqueue.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +176,15 @@ static bool orphan_old_enough(const char *id)
 	return old;
 }
 
+/* The dead run's secret, to know its SysV keys; false when its arena cannot say. */
+static bool arena_secret(int fd, uint8_t secret[IC_SECRET_BYTES])
+{
+	uint64_t magic = 0;
+	return fd >= 0 && pread(fd, &magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
+	       magic == IC_ARENA_MAGIC &&
+	       pread(fd, secret, IC_SECRET_BYTES, offsetof(ic_arena, secret)) == IC_SECRET_BYTES;
+}
+
 static const char *const state_names[] = {"live", "kept (--keep)", "dead", "too young to judge"};
 
 static unsigned sweep_run(const run_entry *r, bool clean, FILE *out)
@@ -187,7 +197,9 @@ static unsigned sweep_run(const run_entry *r, bool clean, FILE *out)
 	if (state == RUN_DEAD) {
 		if (clean && fd >= 0)
 			removed += remove_tracked(fd);
-		removed += ic_tracker_leftovers(r->id, clean, true, leftovers, 16);
+		uint8_t secret[IC_SECRET_BYTES];
+		removed += ic_tracker_leftovers(r->id, arena_secret(fd, secret) ? secret : NULL, clean, true,
+						leftovers, 16);
 		if (clean && r->has_arena) {
 			char name[64];
 			snprintf(name, sizeof(name), "/ipchaos.%.16s.arena", r->id);

@@ -117,11 +117,18 @@ int ic_mq_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode, long max
 		return -1;
 	struct mq_attr attr = {.mq_maxmsg = maxmsg, .mq_msgsize = msgsize};
 	int mq = (int)mq_open(name, oflag, mode, &attr);
-	if (mq >= 0) {
+	int saved = errno;
+	struct stat st; /* an mqd_t is a descriptor on Linux: fstat gives the queue's owner */
+	/* Nothing of ours was made (EEXIST, or another user's queue opened without
+	 * O_EXCL): the harness must never remove it. */
+	if (mq < 0 || (fstat(mq, &st) == 0 && st.st_uid != geteuid())) {
+		ic_tracker_not_ours(ctx->arena, name);
+	} else {
 		mode_t mask = umask(0); /* roles are single-threaded: read it and put it back */
 		umask(mask);
 		ic_tracker_created(ctx->arena, name, mode & ~mask, oflag & O_EXCL);
 	}
+	errno = saved;
 	return mq;
 }
 
@@ -138,21 +145,33 @@ int ic_mq_unlink(ic_ctx *ctx, const char *object)
 	return rc;
 }
 
+/* From the run's secret: a key no other user can create first (see ic_sysv_key_of). */
 key_t ic_sysv_key(const ic_ctx *ctx, unsigned n)
 {
-	return ic_sysv_key_of(ctx->arena->runid, n);
+	return ic_sysv_key_of(ctx->arena->runid, ctx->arena->secret,
+			      (n & 0xff) + (ctx->instance ? 256 : 0));
+}
+
+/* How the tracker, the leftover scan and the kept listing name a queue. */
+static void sysv_msg_name(key_t key, char *buf, size_t size)
+{
+	snprintf(buf, size, "SysV message queue key 0x%08x", (unsigned)key);
 }
 
 int ic_msgget(ic_ctx *ctx, unsigned n, int mode)
 {
 	key_t key = ic_sysv_key(ctx, n);
 	char name[80];
-	snprintf(name, sizeof(name), "SysV message queue key 0x%lx", (long)key);
+	sysv_msg_name(key, name, sizeof(name));
 	if (ic_tracker_add(ctx->arena, IC_OBJ_SYSV_MSG, name, key) != 0)
 		return -1;
 	int id = msgget(key, IPC_CREAT | IPC_EXCL | (mode & 0777));
+	int saved = errno;
 	if (id >= 0)
 		ic_tracker_created(ctx->arena, name, (unsigned)mode & 0777, true);
+	else
+		ic_tracker_not_ours(ctx->arena, name); /* EEXIST: not ours to remove */
+	errno = saved;
 	return id;
 }
 
@@ -164,7 +183,7 @@ int ic_msg_remove(ic_ctx *ctx, int id)
 	int rc = msgctl(id, IPC_RMID, NULL);
 	if (rc == 0) {
 		char name[80];
-		snprintf(name, sizeof(name), "SysV message queue key 0x%lx", (long)ds.msg_perm.__key);
+		sysv_msg_name(ds.msg_perm.__key, name, sizeof(name));
 		ic_tracker_removed(ctx->arena, name);
 	}
 	return rc;

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -328,9 +329,21 @@ const char *ic_run_id(const ic_ctx *ctx)
 	return ctx->arena->runid;
 }
 
+/*
+ * "/ipchaos.<runid>.<object>.<tag>": the prefix says whose run it is, the tag
+ * (SipHash of the rest under the run's secret) makes it underivable by anyone
+ * who can only see the run id.
+ */
 int ic_object_name(const ic_ctx *ctx, const char *object, char *buf, size_t size)
 {
-	int n = snprintf(buf, size, "/ipchaos.%s.%s", ctx->arena->runid, object);
+	const ic_arena *a = ctx->arena;
+	char plain[80];
+	if (strlen(object) > IC_OBJECT_MAX)
+		return -1;
+	int n = snprintf(plain, sizeof(plain), "/ipchaos.%.16s.%s%s", a->runid,
+			 ctx->instance ? "b." : "", object);
+	uint64_t tag = ic_siphash24(a->secret, plain, (size_t)n);
+	n = snprintf(buf, size, "%s.%016" PRIx64, plain, tag);
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
@@ -345,9 +358,18 @@ int ic_shm_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode)
 	if ((oflag & O_CREAT) && ic_tracker_add(ctx->arena, IC_OBJ_SHM, name, 0) != 0)
 		return -1;
 	int fd = shm_open(name, oflag, mode);
+	if (!(oflag & O_CREAT))
+		return fd;
+	int saved = errno;
 	struct stat st;
-	if (fd >= 0 && (oflag & O_CREAT) && fstat(fd, &st) == 0)
+	bool statted = fd >= 0 && fstat(fd, &st) == 0;
+	/* Nothing of ours was made (EEXIST, or another user's object opened without
+	 * O_EXCL): the harness must never remove it. */
+	if (fd < 0 || (statted && st.st_uid != geteuid()))
+		ic_tracker_not_ours(ctx->arena, name);
+	else if (statted)
 		ic_tracker_created(ctx->arena, name, st.st_mode, oflag & O_EXCL);
+	errno = saved;
 	return fd;
 }
 

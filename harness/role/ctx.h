@@ -35,6 +35,9 @@ struct ic_ctx {
 	void *state;
 	uint32_t lock_skipped; /* bit per lock id: this process skipped its acquire */
 	uint64_t scratch[IC_MAX_INJ][4];
+	/* bench's second channel instance (1): its objects are named "b.<object>"
+	 * and its SysV keys are n + 256, so the two never collide; else 0 */
+	unsigned instance;
 	char error[256]; /* ic_errorf(): why setup or observe failed */
 };
 

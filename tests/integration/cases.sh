@@ -119,6 +119,14 @@ $code
 EOF
 }
 
+# Another user, who needs no account: objects he makes carry his uid.
+OTHER_UID=4242
+as_other_user() { setpriv --reuid=$OTHER_UID --regid=$OTHER_UID --clear-groups "$@"; }
+need_other_user() {
+	[ "$(id -u)" = 0 ] || skip "needs root to act as another user"
+	command -v setpriv >/dev/null || skip "needs setpriv (util-linux) to act as another user"
+}
+
 # The replay line printed in $T/out (the last one), without its indentation.
 replay_line() {
 	grep -E '^  replay: ipchaos run ' "$T/out" | tail -n 1 | sed 's/^  replay: //'
@@ -294,9 +302,9 @@ case_leaks() {
 	obj=$(py "$T/l.json" <<'EOF'
 r = runs[0]
 if r["verdict"] != "leaks": bad("verdict %r, expected leaks" % r["verdict"])
-want = "/dev/shm/ipchaos.%s.untracked" % r["run_id"]
-if want not in r["findings"][0]["text"]: bad("finding %r does not name %s" % (r["findings"][0]["text"], want))
-print(want)
+m = re.search(r"/dev/shm/ipchaos\.%s\.untracked\.[0-9a-f]{16}\n" % r["run_id"], r["findings"][0]["text"])
+if not m: bad("finding %r does not name /dev/shm/ipchaos.%s.untracked.<tag>" % (r["findings"][0]["text"], r["run_id"]))
+print(m.group(0).strip())
 EOF
 	) || fail "$obj"
 	grep -qF "    $obj" "$T/out" || { show_output; fail "the report does not list $obj"; }
@@ -371,7 +379,10 @@ case_keep() {
 		n=$((n + 1))
 	done
 	printf '%s\n' "${paths[@]}" | grep -q '\.arena$' || { rm -f -- "${paths[@]}"; fail "the arena is not among the kept paths"; }
-	ok "exit 0; kept $n path(s) that exist: ${paths[*]}"
+	printf '%s\n' "${paths[@]}" | grep -qE "\.counter\.[0-9a-f]{16}$" || { rm -f -- "${paths[@]}"; fail "the segment is not among the kept paths"; }
+	grep -A1 '^  kept for inspection: ' "$T/out" | grep -qx "  remove with: ipchaos audit --remove-run $runid" ||
+		{ rm -f -- "${paths[@]}"; show_output; fail "no 'remove with: ipchaos audit --remove-run $runid' after the listing"; }
+	ok "exit 0; kept $n path(s) that exist: ${paths[*]}; then the command that removes them"
 	rm -f -- "${paths[@]}"
 	ok "removed them"
 }
@@ -895,12 +906,98 @@ case_squatted_names() {
 	rm -f /dev/shm/ipchaos.$id.arena
 	expect_rc 3 run --run-id squatted arena
 	grep -q 'refusing to use an object someone else created' "$T/out" || { show_output; fail "no clear message"; }
-	: >/dev/shm/ipchaos.$id.counter
+	ok "a squatted arena name: exit 3, the object left as found"
+	# Object names were the run id and the object's: anyone who saw the arena could
+	# make one first. Now a tag from the run's secret follows, which no one can derive.
+	need_other_user
+	as_other_user touch /dev/shm/ipchaos.$id.counter || fail "cannot create a file as uid $OTHER_UID"
 	ic run shm_counter --run-id $id
+	local owner
+	owner=$(stat -c %u /dev/shm/ipchaos.$id.counter 2>/dev/null)
 	rm -f /dev/shm/ipchaos.$id.counter
-	expect_rc 3 run --run-id squatted segment
-	grep -q 'setup failed: File exists' "$T/out" || { show_output; fail "no clear message"; }
-	ok "a squatted arena or segment name: exit 3, the object left as found"
+	expect_rc 0 run --run-id with the old name of its segment squatted by another user
+	[ "$owner" = "$OTHER_UID" ] || fail "the squatter's /dev/shm/ipchaos.$id.counter was removed"
+	ok "the segment's old name squatted by uid $OTHER_UID: the run passes, his file left"
+}
+
+# Another user's object that carries the run's id is interference, not the
+# run's leak: never judged, never removed, reported.
+case_foreign_object() {
+	need_other_user
+	local id=0123456789abcdef junk=/dev/shm/ipchaos.0123456789abcdef.junk owner
+	as_other_user touch "$junk" || fail "cannot create a file as uid $OTHER_UID"
+	ic run shm_counter --run-id $id --json "$T/f.json"
+	owner=$(stat -c %u "$junk" 2>/dev/null)
+	rm -f "$junk"
+	expect_rc 0 run --run-id with a foreign object carrying the run id
+	grep -qxF "  interference: another user's object carries this run's id (uid $OTHER_UID): $junk; not judged" "$T/out" ||
+		{ show_output; fail "no interference line naming $junk"; }
+	[ "$owner" = "$OTHER_UID" ] || fail "$junk was removed"
+	py "$T/f.json" "$junk" "$OTHER_UID" <<'EOF' || exit 1
+r = runs[0]
+if r["verdict"] != "pass": bad("verdict %r" % r["verdict"])
+if r.get("interference") != [{"object": argv[0], "uid": int(argv[1])}]: bad("interference %r" % r.get("interference"))
+EOF
+	ok "uid $OTHER_UID's $junk: the run passes, says interference (report and JSON), the file is left"
+}
+
+# A role killed inside the creation of a named semaphore leaves nothing that
+# carries no run id (glibc's sem_open would leave its sem.XXXXXX temporary).
+case_sem_open_killed() {
+	command -v strace >/dev/null || skip "strace is not installed"
+	strace -f -qq -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
+	local new
+	# LeakSanitizer cannot work under ptrace: an ASan build's leak check is off here.
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+	ls -A /dev/shm | LC_ALL=C sort >"$T/shm.before"
+	# Where glibc's sem_open links its temporary to the name.
+	strace -f -qq -o /dev/null -e trace=link -e inject=link:signal=KILL \
+		"$IC" run cleanup:style=unlink_early >"$T/out" 2>"$T/err"
+	RC=$?
+	expect_rc 0 run cleanup:style=unlink_early with every link killed
+	ic audit --stale --clean
+	new=$(ls -A /dev/shm | LC_ALL=C sort | LC_ALL=C comm -13 "$T/shm.before" -)
+	[ -z "$new" ] || { rm -f -- $(sed 's|^|/dev/shm/|' <<<"$new"); fail "left in /dev/shm: $new"; }
+	ok "no link is made: a kill there cannot leave a temporary"
+	# Inside the creation: the semaphore's file exists, not yet sized.
+	strace -f -qq -o /dev/null -e trace=ftruncate -e inject=ftruncate:signal=KILL \
+		"$IC" run cleanup:style=unlink_early >"$T/out" 2>"$T/err"
+	RC=$?
+	expect_rc 1 run cleanup:style=unlink_early with the service killed creating its semaphore
+	grep -qE '^    /dev/shm/sem\.ipchaos\.[0-9a-f]{16}\.sem\.[0-9a-f]{16}$' "$T/out" ||
+		{ show_output; fail "the kill did not hit the semaphore's creation"; }
+	ic audit --stale --clean
+	new=$(ls -A /dev/shm | LC_ALL=C sort | LC_ALL=C comm -13 "$T/shm.before" -)
+	[ -z "$new" ] || { rm -f -- $(sed 's|^|/dev/shm/|' <<<"$new"); fail "left in /dev/shm: $new"; }
+	ok "killed inside the semaphore's creation: its file carried the run id, was found and removed"
+}
+
+# --keep keeps every object, still judges what was made untracked, lists it all.
+case_keep_untracked() {
+	[ "$(id -u)" = 0 ] || skip "needs root to mount the mqueue filesystem (to remove the kept queue)"
+	mkdir -p "$T/mq"
+	mount -t mqueue none "$T/mq" || skip "cannot mount the mqueue filesystem"
+	ic run cleanup:style=none --keep
+	local runid line next p missing="" present
+	runid=$(grep -m1 -oE '\(run [0-9a-f]+,' "$T/out" | sed -E 's/\(run ([0-9a-f]+),/\1/')
+	line=$(grep -m1 '^  kept for inspection: ' "$T/out")
+	next=$(grep -A1 '^  kept for inspection: ' "$T/out" | sed -n 2p)
+	for p in "/dev/shm/ipchaos.$runid.arena" "/dev/shm/ipchaos.$runid.seg.*" "/dev/shm/sem.ipchaos.$runid.sem.*" \
+		"mqueue /ipchaos.$runid.queue.*"; do
+		# shellcheck disable=SC2053
+		[[ ", ${line#  kept for inspection: }, " == *", "$p", "* ]] || missing+=" $p"
+	done
+	present=$(ls /dev/shm/ipchaos."$runid".* /dev/shm/sem.ipchaos."$runid".* "$T"/mq/ipchaos."$runid".* 2>/dev/null | wc -l)
+	rm -f /dev/shm/ipchaos."$runid".* /dev/shm/sem.ipchaos."$runid".* "$T"/mq/ipchaos."$runid".*
+	umount "$T/mq"
+	[ -n "$runid" ] || { show_output; fail "no run id in the report"; }
+	expect_rc 1 run cleanup:style=none --keep
+	grep -q '^  FAIL leaks: 3 objects of this run were created untracked' "$T/out" ||
+		{ show_output; fail "no leaks finding for the 3 untracked objects"; }
+	[ -z "$missing" ] || { show_output; fail "the kept listing misses:$missing"; }
+	[ "$next" = "  remove with: ipchaos audit --remove-run $runid" ] || { show_output; fail "no 'remove with' line after the listing"; }
+	[ "$present" = 4 ] || fail "$present of the 4 kept objects existed"
+	ok "exit 1, leaks of the 3 untracked objects; all 4 kept, listed, and the command to remove them"
 }
 
 # SIGKILL to the harness: its roles die with it, and the next run removes the rest.

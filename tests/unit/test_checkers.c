@@ -47,7 +47,6 @@ static int setup(void **state)
 		p->crash_bt[0] = NULL;
 	}
 	f->observer = x->obs;
-	f->leaks_checked = true;
 	f->hang_seconds = 2.0;
 	*state = x;
 	return 0;
@@ -393,14 +392,19 @@ static void test_leaks_silent_when_none(void **state)
 	assert_false(check(x, "leaks"));
 }
 
-/* --keep leaves objects on purpose: they are not leaks. */
-static void test_leaks_silent_when_not_checked(void **state)
+/*
+ * --keep leaves the run's objects on purpose, but the scan lists only what
+ * was made untracked: those are leaks still, and say that they were kept.
+ */
+static void test_leaks_judged_when_kept(void **state)
 {
 	fixture *x = *state;
-	x->facts.leaks_checked = false;
+	x->facts.kept = true;
 	x->facts.nleaks = 1;
-	snprintf(x->facts.leaks[0], sizeof(x->facts.leaks[0]), "/dev/shm/ipchaos.0123456789abcdef.counter");
-	assert_false(check(x, "leaks"));
+	snprintf(x->facts.leaks[0], sizeof(x->facts.leaks[0]), "/dev/shm/ipchaos.0123456789abcdef.seg.0011223344556677");
+	assert_true(check(x, "leaks"));
+	assert_contains(x->out.text, "1 object of this run was created untracked: cleanup would leave it (kept with --keep)\n");
+	assert_contains(x->out.text, "  /dev/shm/ipchaos.0123456789abcdef.seg.0011223344556677\n");
 }
 
 /* ---- perms ---- */
@@ -475,7 +479,7 @@ int main(void)
 		T(test_crash_silent_for_harness_kill),
 		T(test_leaks_lists_objects),
 		T(test_leaks_silent_when_none),
-		T(test_leaks_silent_when_not_checked),
+		T(test_leaks_judged_when_kept),
 		T(test_perms_catches_wide_mode),
 		T(test_perms_catches_missing_excl),
 		T(test_perms_silent_within_declared_mode),

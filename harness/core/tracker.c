@@ -58,17 +58,12 @@ void ic_tracker_removed(ic_arena *arena, const char *name)
 	}
 }
 
+/* Never another user's object, even under a name the run registered: someone may have squatted it. */
 static void remove_object(int kind, const char *name, key_t key)
 {
-	if (kind == IC_OBJ_SHM) {
-		shm_unlink(name);
-	} else if (kind == IC_OBJ_MQ) {
-		mq_unlink(name);
-	} else if (kind == IC_OBJ_SYSV_MSG) {
-		int id = msgget(key, 0);
-		if (id >= 0)
-			msgctl(id, IPC_RMID, NULL);
-	}
+	int as = kind == IC_OBJ_MQ ? IC_IPC_MQ : kind == IC_OBJ_SYSV_MSG ? IC_IPC_SYSV_MSG : IC_IPC_SHM;
+	if (kind == IC_OBJ_SHM || kind == IC_OBJ_MQ || kind == IC_OBJ_SYSV_MSG)
+		ic_ipc_owned(as, name, key, true, NULL);
 }
 
 void ic_tracker_sweep(ic_arena *arena)
@@ -129,7 +124,7 @@ static void scan_dir(leftovers *l, const char *dir, const char *runid, bool mque
 		snprintf(path, sizeof(path), "%.100s/%.255s", dir, e->d_name);
 		note(l, path);
 		if (l->remove)
-			unlinkat(dirfd(d), e->d_name, 0);
+			ic_file_owned_at(dirfd(d), e->d_name, true, NULL);
 	}
 	closedir(d);
 }
@@ -150,7 +145,7 @@ static void scan_sysv_msg(leftovers *l, const char *runid)
 		snprintf(what, sizeof(what), "SysV message queue key 0x%lx", key);
 		note(l, what);
 		if (l->remove)
-			msgctl((int)id, IPC_RMID, NULL);
+			ic_ipc_owned(IC_IPC_SYSV_MSG, NULL, key, true, NULL);
 	}
 	fclose(f);
 }
@@ -158,19 +153,18 @@ static void scan_sysv_msg(leftovers *l, const char *runid)
 /* Queues of this run, listed by name (a private mqueue mount if need be). */
 static void scan_mqueues(leftovers *l, const char *runid)
 {
-	char (*names)[256] = calloc(512, sizeof(*names));
+	ic_ipc_snap q = {0};
 	char mine[64];
-	unsigned n = 0;
 	snprintf(mine, sizeof(mine), "/ipchaos.%.16s.", runid);
-	if (names && ic_list_mqueues(names, 512, &n) == 0)
-		for (unsigned i = 0; i < n; i++) {
-			if (!starts_with(names[i], mine))
-				continue;
-			note(l, names[i]);
-			if (l->remove)
-				mq_unlink(names[i]);
-		}
-	free(names);
+	ic_mqueue_list(&q);
+	for (unsigned i = 0; i < q.n; i++) {
+		if (!starts_with(q.objs[i].name, mine))
+			continue;
+		note(l, q.objs[i].name);
+		if (l->remove)
+			ic_ipc_owned(IC_IPC_MQ, q.objs[i].name, 0, true, NULL);
+	}
+	ic_ipc_snap_free(&q);
 }
 
 unsigned ic_tracker_leftovers(const char *runid, bool remove, bool mqueues, char (*out)[272],

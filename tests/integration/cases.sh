@@ -949,6 +949,190 @@ case_kept_not_swept() {
 	ok "kept objects survive the next run's sweep and show as kept"
 }
 
+# ------------------------------------------------------------- the sweeper --
+
+# The sweeper cases' tool (sweeptool.c), built beside the binary.
+sweeptool() {
+	local p
+	p=$(dirname "$IC")/tests/integration/sweeptool
+	[ -x "$p" ] || fail "no sweeptool at $p"
+	printf '%s' "$p"
+}
+
+# A second user, uid 4242 (no account needed), runs copies of the binary and
+# the tool from a directory it can reach ($T is 0700).
+OTHER_UID=4242
+need_other_user() {
+	[ "$(id -u)" = 0 ] || skip "acting as a second user needs root"
+	command -v setpriv >/dev/null || skip "acting as a second user needs setpriv"
+	local tool
+	tool=$(sweeptool) || exit 1
+	chmod 711 "$T" && mkdir -m 755 "$T/pub" && cp "$IC" "$T/pub/ipchaos" && cp "$tool" "$T/pub/sweeptool" ||
+		fail "cannot copy the binary and the tool where uid $OTHER_UID can run them"
+}
+as_other() { setpriv --reuid=$OTHER_UID --regid=$OTHER_UID --clear-groups "$@"; }
+
+# A SysV key of this case's own (cases may share the host's namespace when not isolated).
+case_key() { printf '%x' $((0x1c000000 + ($$ & 0xfffff) * 16 + $1)); }
+
+# The count ipchaos audit --stale [--clean] ends with.
+stale_count() { sed -nE 's/^([0-9]+) objects? (of dead runs|removed).*/\1/p' "$T/out"; }
+
+# Another user's arena that lists root's own mqueue and SysV queue: the
+# sweeper believes no word of it, in audit --stale --clean and in the sweep
+# every run starts with; the forger's file is left as found.
+case_sweep_forged_arena() {
+	need_other_user
+	local tool="$T/pub/sweeptool" id=00000000deadbeef mq=/ic-sweep-root.$$ key mq_kept=0 msg_kept=0 arena_kept=0
+	key=$(case_key 1)
+	"$tool" mq-make "$mq" || fail "cannot make root's mqueue $mq"
+	"$tool" msg-make "$key" || { "$tool" mq-rm "$mq"; fail "cannot make root's SysV queue 0x$key"; }
+	as_other "$tool" forge $id "$mq" "$key" || { "$tool" mq-rm "$mq"; "$tool" msg-rm "$key"; fail "uid $OTHER_UID could not forge"; }
+	ic audit --stale
+	cp "$T/out" "$T/dry.out"
+	ic audit --stale --clean
+	cp "$T/out" "$T/clean.out"
+	ic run shm_counter
+	"$tool" mq-exists "$mq" && mq_kept=1
+	"$tool" msg-exists "$key" && msg_kept=1
+	[ -f /dev/shm/ipchaos.$id.arena ] && arena_kept=1
+	"$tool" mq-rm "$mq"
+	"$tool" msg-rm "$key"
+	rm -f /dev/shm/ipchaos.$id.arena
+	[ $mq_kept = 1 ] || fail "root's mqueue $mq was removed on the word of uid $OTHER_UID's arena"
+	[ $msg_kept = 1 ] || fail "root's SysV queue 0x$key was removed on the word of uid $OTHER_UID's arena"
+	[ $arena_kept = 1 ] || fail "the forger's file was removed"
+	local f
+	for f in dry clean; do
+		grep -q "^  run $id: not yours (uid $OTHER_UID), left alone" "$T/$f.out" ||
+			{ cat "$T/$f.out"; fail "audit --stale ($f) does not say the arena is not yours"; }
+	done
+	ok "root's mqueue and SysV queue survive --stale --clean and a run's sweep; listed: $(grep "run $id" "$T/clean.out")"
+}
+
+# An arena of the sweeping user's that is rewritten and truncated in a loop
+# while audit --stale reads it: it is read with pread, never mapped, so no
+# SIGBUS (exit 135) however the sizes race.
+case_sweep_truncated_arena() {
+	local tool i rc bus=0 other=0 pids=()
+	tool=$(sweeptool) || exit 1
+	for i in 1 2; do
+		"$tool" truncate 333333333333333$i &
+		pids+=($!)
+	done
+	for i in $(seq 150); do
+		"$IC" audit --stale >"$T/out" 2>"$T/err"
+		rc=$?
+		[ $rc = 135 ] && bus=$((bus + 1))
+		[ $rc = 0 ] || [ $rc = 135 ] || other=$rc
+	done
+	kill "${pids[@]}"
+	wait "${pids[@]}" 2>/dev/null
+	rm -f /dev/shm/ipchaos.333333333333333[12].arena
+	[ $bus = 0 ] || fail "audit --stale died of SIGBUS $bus times in 150"
+	[ $other = 0 ] || { show_output audit --stale; fail "audit --stale exited $other"; }
+	ok "150 audit --stale beside 2 arenas truncated in a loop: no SIGBUS"
+}
+
+# 300 decoy names do not hide a real dead run, whose 20 extra objects are
+# all counted; the dry run counts exactly what --clean removes, the SysV
+# queue included.
+case_sweep_decoys() {
+	local tool R=1111111111111111 i key dry clean decoy
+	tool=$(sweeptool) || exit 1
+	ic run sysv_msg --keep --run-id $R
+	expect_rc 0 run sysv_msg --keep --run-id $R
+	key=$(grep -oE 'SysV message queue key 0x[0-9a-f]+' "$T/out" | sed 's/.*0x//')
+	[ -n "$key" ] || { show_output run sysv_msg --keep; fail "the kept run lists no SysV queue"; }
+	"$tool" unkeep $R || fail "cannot clear the kept flag of run $R"
+	for i in $(seq 20); do : >/dev/shm/ipchaos.$R.extra$i; done
+	for i in $(seq 300); do
+		printf -v decoy '%016x' $((0x2000000000000000 + i))
+		: >"/dev/shm/ipchaos.$decoy.decoy"
+	done
+	ic audit --stale
+	dry=$(stale_count)
+	cp "$T/out" "$T/dry.out"
+	ic audit --stale --clean
+	clean=$(stale_count)
+	rm -f /dev/shm/ipchaos.2000*.decoy
+	local left=""
+	[ -e /dev/shm/ipchaos.$R.arena ] && left="$left arena"
+	"$tool" msg-exists "$key" && left="$left SysV-queue"
+	[ -e /dev/shm/ipchaos.$R.extra20 ] && left="$left extras"
+	if [ -n "$left" ]; then
+		"$tool" msg-rm "$key"
+		rm -f /dev/shm/ipchaos.$R.*
+		show_output audit --stale --clean
+		fail "behind 300 decoys, --clean left the dead run's:$left"
+	fi
+	grep -q "^  run $R: dead, 22 objects$" "$T/dry.out" || { cat "$T/dry.out" | grep -v 2000; fail "the dry run does not list 22 objects of run $R"; }
+	grep -q "^    SysV message queue key 0x$key$" "$T/dry.out" || fail "the dry run does not list the SysV queue"
+	[ "$dry" = 22 ] && [ "$clean" = 22 ] || fail "the dry run counts $dry, --clean $clean, expected 22 and 22"
+	ok "behind 300 decoys: run $R's arena, SysV queue and 20 extras: 22 listed, 22 removed"
+}
+
+# Root's dead run seen by another user: "not yours", never "too young", and
+# nothing of it touched; --remove-run refuses it to that user, root removes it.
+case_sweep_not_yours() {
+	need_other_user
+	local R=4444444444444444
+	ic run shm_counter --keep --run-id $R
+	expect_rc 0 run shm_counter --keep --run-id $R
+	"$T/pub/sweeptool" unkeep $R || fail "cannot clear the kept flag of run $R"
+	as_other "$T/pub/ipchaos" audit --stale >"$T/out" 2>"$T/err"
+	RC=$?
+	cp "$T/out" "$T/dry.out"
+	as_other "$T/pub/ipchaos" audit --stale --clean >"$T/out" 2>"$T/err"
+	cp "$T/out" "$T/clean.out"
+	as_other "$T/pub/ipchaos" audit --remove-run $R >"$T/out" 2>"$T/err"
+	RC=$?
+	cp "$T/err" "$T/remove.err"
+	local stayed=0 removed=0
+	[ -e /dev/shm/ipchaos.$R.arena ] && [ -e /dev/shm/ipchaos.$R.counter ] && stayed=1
+	ic audit --remove-run $R
+	[ "$RC" = 0 ] && [ ! -e /dev/shm/ipchaos.$R.arena ] && removed=1
+	rm -f /dev/shm/ipchaos.$R.*
+	[ $stayed = 1 ] || fail "another user's sweep removed root's objects"
+	local f
+	for f in dry clean; do
+		grep -q "^  run $R: not yours (uid 0), left alone" "$T/$f.out" ||
+			{ cat "$T/$f.out"; fail "uid $OTHER_UID's audit --stale ($f) does not say root's run is not yours"; }
+	done
+	grep -q 'too young' "$T/dry.out" && fail "root's dead run called too young"
+	[ "$(wc -l <"$T/remove.err")" = 1 ] && grep -q "not yours" "$T/remove.err" ||
+		{ cat "$T/remove.err"; fail "uid $OTHER_UID's --remove-run: not one 'not yours' line"; }
+	[ $removed = 1 ] || { show_output audit --remove-run $R; fail "root's --remove-run did not remove its own run"; }
+	ok "to uid $OTHER_UID: $(grep "run $R" "$T/dry.out"); --remove-run: $(cat "$T/remove.err")"
+}
+
+# --remove-run: a bad id, a run that is not here, a live run and a misuse
+# are refused (exit 2, one line); a kept run is removed whole.
+case_remove_run() {
+	local tool R=5555555555555555 J="$T/never.json" pid i key
+	tool=$(sweeptool) || exit 1
+	bad_one "--remove-run xyz: expected a run id" "$J" audit --remove-run xyz
+	bad_one "--remove-run 5555555555555555X" "$J" audit --remove-run 5555555555555555X
+	bad_one "no object of run 0123456789abcdef" "$J" audit --remove-run 0123456789abcdef
+	bad_one "--remove-run goes alone" "$J" audit --stale --remove-run $R
+	bad_one "--remove-run takes no command" "$J" audit --remove-run $R -- true
+	ic run sysv_msg --keep --run-id $R
+	expect_rc 0 run sysv_msg --keep --run-id $R
+	key=$(grep -oE 'SysV message queue key 0x[0-9a-f]+' "$T/out" | sed 's/.*0x//')
+	"$tool" hold $R >"$T/hold" &
+	pid=$!
+	for i in $(seq 200); do grep -q held "$T/hold" && break; sleep 0.05; done
+	bad_one "run $R is live" "$J" audit --remove-run $R
+	kill $pid
+	wait $pid 2>/dev/null
+	ic audit --remove-run $R
+	expect_rc 0 audit --remove-run $R
+	grep -q "^  run $R: dead, 2 objects removed$" "$T/out" || { show_output audit --remove-run; fail "not listed as 2 objects removed"; }
+	[ ! -e /dev/shm/ipchaos.$R.arena ] || fail "the arena is left"
+	! "$tool" msg-exists "$key" || fail "the SysV queue 0x$key is left"
+	ok "a kept run removed whole: $(tail -n 1 "$T/out")"
+}
+
 # A role that ends with exit() (atexit handlers) must not flush a copy of the
 # harness's own buffers: the JSON stays valid, one record per run.
 case_json_roles_exit() {

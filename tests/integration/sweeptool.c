@@ -7,6 +7,10 @@
  *   truncate ID           rewrite a whole unlocked arena and truncate it to
  *                         0, over and over until killed
  *   unkeep ID             clear a kept run's --keep flag: it is then dead
+ *   run ID dead|kept      a run as a supervisor killed after set-up leaves
+ *                         it (kept: as --keep leaves it): its arena, a
+ *                         segment and a SysV queue, both tracked; prints the
+ *                         queue's key in hex
  *   hold ID               flock the arena as its supervisor would, say
  *                         "held", and wait to be killed
  *   mq-make NAME | mq-exists NAME | mq-rm NAME
@@ -14,6 +18,7 @@
  * Exit 0 done (exists), 1 not (does not exist), 2 bad usage.
  */
 #include "internal.h"
+#include "core/arena.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -104,6 +109,29 @@ static int unkeep(const char *id)
 	return ok ? 0 : 1;
 }
 
+static int make_run(const char *id, const char *how)
+{
+	ic_arena_handle h;
+	char err[256], seg[96];
+	key_t key = ic_sysv_key_of(id, 0);
+	if (ic_arena_create(&h, id, 1, 8, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	snprintf(seg, sizeof(seg), "/ipchaos.%s.seg", id);
+	int fd = -1;
+	bool ok = ic_tracker_add(h.arena, IC_OBJ_SHM, seg, 0) == 0 &&
+		  (fd = shm_open(seg, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) >= 0 &&
+		  ic_tracker_add(h.arena, IC_OBJ_SYSV_MSG, "sysv", key) == 0 &&
+		  msgget(key, IPC_CREAT | IPC_EXCL | 0600) >= 0;
+	if (fd >= 0)
+		close(fd);
+	atomic_store(&h.arena->kept, strcmp(how, "kept") == 0);
+	printf("%x\n", (unsigned)key);
+	/* Exit holding nothing: the flock goes with the process, the objects stay. */
+	return ok ? 0 : 1;
+}
+
 static int hold(const char *id)
 {
 	char path[128];
@@ -154,13 +182,15 @@ int main(int argc, char **argv)
 		return truncate_loop(argv[2]);
 	if (argc == 3 && strcmp(op, "unkeep") == 0)
 		return unkeep(argv[2]);
+	if (argc == 4 && strcmp(op, "run") == 0 && (strcmp(argv[3], "dead") == 0 || strcmp(argv[3], "kept") == 0))
+		return make_run(argv[2], argv[3]);
 	if (argc == 3 && strcmp(op, "hold") == 0)
 		return hold(argv[2]);
 	if (argc == 3 && strncmp(op, "mq-", 3) == 0)
 		return mq(op, argv[2]);
 	if (argc == 3 && strncmp(op, "msg-", 4) == 0)
 		return msg(op, argv[2]);
-	fprintf(stderr, "usage: sweeptool forge ID MQNAME KEY | truncate ID | unkeep ID | hold ID | "
+	fprintf(stderr, "usage: sweeptool forge ID MQNAME KEY | truncate ID | unkeep ID | run ID dead|kept | hold ID | "
 			"mq-make|mq-exists|mq-rm NAME | msg-make|msg-exists|msg-rm KEY\n");
 	return 2;
 }

@@ -1069,6 +1069,37 @@ case_sweep_decoys() {
 	ok "behind 300 decoys: run $R's arena, segment, SysV queue and 20 extras: 23 listed, 23 removed"
 }
 
+# Objects with a run id and no arena: another user's are never swept (an
+# mqueue alone was removed at once: only /dev/shm ages were looked at), the
+# user's own are swept once old.
+case_sweep_foreign_orphans() {
+	need_other_user
+	local tool="$T/pub/sweeptool" mq=/ipchaos.2222222222222222.squat shm=/dev/shm/ipchaos.2222222222222223.squat
+	local mine=/dev/shm/ipchaos.2222222222222224.left mq_kept=0 shm_kept=0 mine_gone=0
+	as_other "$tool" mq-make $mq || fail "uid $OTHER_UID could not make $mq"
+	as_other touch -d '-2 min' $shm || { "$tool" mq-rm $mq; fail "uid $OTHER_UID could not make $shm"; }
+	touch -d '-2 min' $mine
+	ic audit --stale
+	cp "$T/out" "$T/dry.out"
+	ic audit --stale --clean
+	cp "$T/out" "$T/clean.out"
+	"$tool" mq-exists $mq && mq_kept=1
+	[ -e $shm ] && shm_kept=1
+	[ -e $mine ] || mine_gone=1
+	"$tool" mq-rm $mq
+	rm -f $shm $mine
+	[ $mq_kept = 1 ] || { cat "$T/clean.out"; fail "uid $OTHER_UID's mqueue $mq was swept"; }
+	[ $shm_kept = 1 ] || { cat "$T/clean.out"; fail "uid $OTHER_UID's old $shm was swept"; }
+	[ $mine_gone = 1 ] || { cat "$T/clean.out"; fail "root's own old orphan $mine was not swept"; }
+	local id
+	for id in 2222222222222222 2222222222222223; do
+		grep -q "^  run $id: not yours (uid $OTHER_UID) (no arena), left alone, 1 object$" "$T/dry.out" ||
+			{ cat "$T/dry.out"; fail "run $id is not listed as not yours"; }
+	done
+	grep -q "^  run 2222222222222224: dead (no arena), 1 object$" "$T/dry.out" || { cat "$T/dry.out"; fail "root's orphan not listed as dead"; }
+	ok "another user's orphan mqueue and old segment left alone, root's old orphan swept"
+}
+
 # Root's dead run seen by another user: "not yours", never "too young", and
 # nothing of it touched; --remove-run refuses it to that user, root removes it.
 case_sweep_not_yours() {

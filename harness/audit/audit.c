@@ -574,7 +574,7 @@ static void print_left_alone(const ic_sweep_tally *t)
 	if (t->left_alone)
 		printf("; %u left alone (not yours, or not what ipchaos makes)", t->left_alone);
 	if (t->failed)
-		printf("; %u could not be %s", t->failed, "removed or checked");
+		printf("; %u could not be checked or removed", t->failed);
 	printf("\n");
 }
 

@@ -40,18 +40,21 @@ static bool older_than(time_t mtime, time_t seconds)
 
 /* ---- The arena reader ---- */
 
-/* Size aside, what ic_arena_file_check says; 0 bytes is an arena whose set-up died. */
-static int judge_file(const struct stat *st, ic_sweep_arena *r)
+/*
+ * Whether the file may be opened and read as one of the user's arenas (an
+ * empty one is an arena whose set-up died); otherwise r->state says why not.
+ */
+static bool file_may_be_arena(const struct stat *st, ic_sweep_arena *r)
 {
 	r->owner = st->st_uid;
 	int verdict = ic_arena_file_check(st, r->why, sizeof(r->why));
-	if (verdict == IC_ARENA_FILE_NOT_YOURS)
-		return r->state = IC_SWEEP_NOT_YOURS;
 	if (verdict == IC_ARENA_FILE_OK && st->st_size != 0 && !ic_arena_size_ok((uint64_t)st->st_size)) {
 		snprintf(r->why, sizeof(r->why), "%lld bytes, no whole header", (long long)st->st_size);
 		verdict = IC_ARENA_FILE_NOT_ARENA;
 	}
-	return r->state = verdict == IC_ARENA_FILE_OK ? IC_SWEEP_DEAD : IC_SWEEP_NOT_ARENA;
+	if (verdict != IC_ARENA_FILE_OK)
+		r->state = verdict == IC_ARENA_FILE_NOT_YOURS ? IC_SWEEP_NOT_YOURS : IC_SWEEP_NOT_ARENA;
+	return verdict == IC_ARENA_FILE_OK;
 }
 
 /*
@@ -102,7 +105,7 @@ int ic_sweep_read_arena(int dirfd, const char *runid, ic_sweep_arena *r)
 		r->state = IC_SWEEP_GONE;
 		goto out;
 	}
-	if (judge_file(&st, r) != IC_SWEEP_DEAD)
+	if (!file_may_be_arena(&st, r))
 		goto out;
 	/* Then the file we hold, which no rename can change any more. */
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
@@ -111,7 +114,12 @@ int ic_sweep_read_arena(int dirfd, const char *runid, ic_sweep_arena *r)
 		snprintf(r->why, sizeof(r->why), "cannot open it: %s", strerror(errno));
 		goto out;
 	}
-	if (fstat(fd, &st) != 0 || judge_file(&st, r) != IC_SWEEP_DEAD)
+	if (fstat(fd, &st) != 0) {
+		r->state = IC_SWEEP_NOT_ARENA;
+		snprintf(r->why, sizeof(r->why), "cannot fstat it: %s", strerror(errno));
+		goto out;
+	}
+	if (!file_may_be_arena(&st, r))
 		goto out;
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		r->state = errno == EWOULDBLOCK ? IC_SWEEP_LIVE : IC_SWEEP_NOT_ARENA;

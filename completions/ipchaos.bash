@@ -51,9 +51,19 @@ _ipchaos() {
 		fi
 		;;
 	audit)
+		if [[ $prev == --remove-run ]]; then
+			# The run ids of the arenas in /dev/shm.
+			local a
+			COMPREPLY=()
+			while IFS= read -r a; do
+				a=${a#/dev/shm/ipchaos.}
+				COMPREPLY+=("${a%.arena}")
+			done < <(compgen -G "/dev/shm/ipchaos.$cur*.arena")
+			return
+		fi
 		if [[ $cur == -* ]]; then
 			mapfile -t COMPREPLY < <(compgen -W "--kill-after --signal --grace --timeout --seed --seeds
-				--paths --no-isolate --keep --list --stale --clean --help" -- "$cur")
+				--paths --no-isolate --keep --list --stale --clean --remove-run --help" -- "$cur")
 		fi
 		;;
 	esac

@@ -132,6 +132,13 @@ int ic_audit_parse(ic_audit_opts *o, int argc, char **argv, char *err, size_t er
 				return -1;
 			}
 			o->paths[o->npaths++] = v;
+		} else if ((v = ic_arg_opt("--remove-run", argc, argv, &i, &missing))) {
+			if (strlen(v) != 16 || strspn(v, "0123456789abcdef") != 16) {
+				snprintf(err, errsize, "--remove-run %s: expected a run id, 16 lowercase hex digits "
+					 "(as in /dev/shm/ipchaos.<id>.arena)", v);
+				return -1;
+			}
+			o->remove_run = v;
 		} else if (missing) {
 			break;
 		} else if (strcmp(a, "--no-isolate") == 0) {
@@ -147,7 +154,7 @@ int ic_audit_parse(ic_audit_opts *o, int argc, char **argv, char *err, size_t er
 		} else {
 			snprintf(err, errsize,
 				 "unknown option '%s' (valid: --kill-after, --seeds, --seed, --signal, --grace, --timeout, "
-				 "--paths, --no-isolate, --keep, --list, --stale [--clean]; then -- COMMAND...)", a);
+				 "--paths, --no-isolate, --keep, --list, --stale [--clean], --remove-run ID; then -- COMMAND...)", a);
 			return -1;
 		}
 	}
@@ -155,9 +162,15 @@ int ic_audit_parse(ic_audit_opts *o, int argc, char **argv, char *err, size_t er
 		snprintf(err, errsize, "%s needs a value", argv[argc - 1]);
 		return -1;
 	}
-	if (o->list || o->stale) {
+	if (o->remove_run && (o->list || o->stale || o->clean)) {
+		snprintf(err, errsize, "--remove-run goes alone (not with %s)",
+			 o->list ? "--list" : o->stale ? "--stale" : "--clean");
+		return -1;
+	}
+	if (o->list || o->stale || o->remove_run) {
 		if (o->cmd) {
-			snprintf(err, errsize, "%s takes no command", o->list ? "--list" : "--stale");
+			snprintf(err, errsize, "%s takes no command",
+				 o->list ? "--list" : o->stale ? "--stale" : "--remove-run");
 			return -1;
 		}
 		return 0;
@@ -556,20 +569,50 @@ static int audit_list(void)
 	return 0;
 }
 
+static void print_left_alone(const ic_sweep_tally *t)
+{
+	if (t->left_alone)
+		printf("; %u left alone (not yours, or not what ipchaos makes)", t->left_alone);
+	if (t->failed)
+		printf("; %u could not be checked or removed", t->failed);
+	printf("\n");
+}
+
+/* The dry run lists and counts exactly what --clean removes. */
+static int audit_stale(bool clean)
+{
+	ic_sweep_tally t;
+	printf("ipchaos runs with objects in /dev/shm%s:\n", clean ? " (dead ones removed)" : "");
+	ic_sweep_report(clean, stdout, &t);
+	if (clean)
+		printf("%u object%s removed", t.objects, t.objects == 1 ? "" : "s");
+	else
+		printf("%u object%s of dead runs (--clean removes them)", t.objects, t.objects == 1 ? "" : "s");
+	print_left_alone(&t);
+	return t.failed && clean ? IC_EXIT_BROKEN : IC_EXIT_OK;
+}
+
+static int audit_remove_run(const char *runid)
+{
+	ic_sweep_tally t;
+	char err[256];
+	if (ic_sweep_remove_run(runid, stdout, &t, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ipchaos audit: --remove-run %s: %s; nothing removed\n", runid, err);
+		return IC_EXIT_USAGE;
+	}
+	printf("%u object%s removed", t.objects, t.objects == 1 ? "" : "s");
+	print_left_alone(&t);
+	return t.failed ? IC_EXIT_BROKEN : IC_EXIT_OK;
+}
+
 int ic_audit(const ic_audit_opts *o)
 {
 	if (o->list)
 		return audit_list();
-	if (o->stale) {
-		unsigned removed = 0;
-		printf("ipchaos runs with objects in /dev/shm%s:\n", o->clean ? " (dead ones removed)" : "");
-		ic_sweep_stale(o->clean, stdout, &removed);
-		if (o->clean)
-			printf("%u object%s removed\n", removed, removed == 1 ? "" : "s");
-		else
-			printf("%u object%s of dead runs (--clean removes them)\n", removed, removed == 1 ? "" : "s");
-		return 0;
-	}
+	if (o->stale)
+		return audit_stale(o->clean);
+	if (o->remove_run)
+		return audit_remove_run(o->remove_run);
 	bool isolated = !o->no_isolate && can_isolate();
 	printf("audit: %s (%s)\n", o->cmd[0],
 	       isolated ? (geteuid() == 0 ? "isolated: own IPC, mount and PID namespaces, private /dev/shm and mqueue"

@@ -20,11 +20,15 @@ typedef struct ic_audit_opts {
 	const char *paths[IC_AUDIT_MAX_PATHS + 1];
 	unsigned npaths;
 	bool no_isolate, keep, list, stale, clean;
+	const char *remove_run; /* --remove-run: a run id */
 } ic_audit_opts;
 
 /* 0, or -1 with a one-line message naming the bad value. */
 int ic_audit_parse(ic_audit_opts *o, int argc, char **argv, char *err, size_t errsize);
-/* Exit code: 0 nothing left, 1 something leaked, 3 the harness failed, 130 interrupted. */
+/*
+ * Exit code: 0 nothing left, 1 something leaked, 3 the harness failed, 130 interrupted;
+ * --remove-run: 2 when the run cannot be removed (live, not yours, not here).
+ */
 int ic_audit(const ic_audit_opts *o);
 
 #endif

@@ -158,6 +158,7 @@ static const char audit_help[] =
 	"  ipchaos audit [options] -- COMMAND [ARGS...]\n"
 	"  ipchaos audit --list             every IPC object now, by owner\n"
 	"  ipchaos audit --stale [--clean]  objects of dead ipchaos runs (and remove them)\n"
+	"  ipchaos audit --remove-run ID    every object of one run of yours that is not alive\n"
 	"\n"
 	"  --kill-after A..B   signal the program and all it started at a time drawn from the seed\n"
 	"  --signal SIG        that signal: TERM, INT, HUP, QUIT, USR1, USR2, KILL (default KILL)\n"

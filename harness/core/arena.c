@@ -139,39 +139,102 @@ fail_unlink:
 	return -1;
 }
 
+bool ic_runid_of_name(const char *name, char id[17])
+{
+	if (name[0] == '/')
+		name++;
+	if (strncmp(name, "ipchaos.", 8) != 0)
+		return false;
+	name += 8;
+	if (strspn(name, "0123456789abcdef") < 16 || name[16] != '.')
+		return false;
+	memcpy(id, name, 16);
+	id[16] = '\0';
+	return true;
+}
+
+int ic_arena_file_check(const struct stat *st, char *why, size_t whysize)
+{
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(why, whysize, "not a regular file");
+		return IC_ARENA_FILE_NOT_ARENA;
+	}
+	if (st->st_uid != geteuid()) {
+		snprintf(why, whysize, "uid %u", (unsigned)st->st_uid);
+		return IC_ARENA_FILE_NOT_YOURS;
+	}
+	if (st->st_mode & 077) {
+		snprintf(why, whysize, "mode %04o, an arena is 0600", (unsigned)(st->st_mode & 07777));
+		return IC_ARENA_FILE_NOT_ARENA;
+	}
+	if (st->st_nlink != 1) {
+		snprintf(why, whysize, "%lu links, an arena has 1", (unsigned long)st->st_nlink);
+		return IC_ARENA_FILE_NOT_ARENA;
+	}
+	return IC_ARENA_FILE_OK;
+}
+
+bool ic_arena_size_ok(uint64_t size)
+{
+	return size >= sizeof(ic_arena) && size <= IC_ARENA_MAX_SIZE;
+}
+
+bool ic_arena_header_ok(const ic_arena *a, uint64_t file_size, const char *runid, char *why,
+			size_t whysize)
+{
+	bool ok = false;
+	if (a->magic != IC_ARENA_MAGIC)
+		snprintf(why, whysize, "no ipchaos header");
+	else if (a->size != file_size)
+		snprintf(why, whysize, "its header says %llu bytes, the file has %llu",
+			 (unsigned long long)a->size, (unsigned long long)file_size);
+	else if (strnlen(a->runid, sizeof(a->runid)) != strlen(runid) || strcmp(a->runid, runid) != 0)
+		snprintf(why, whysize, "its header names another run");
+	else
+		ok = true;
+	return ok;
+}
+
 int ic_arena_attach(ic_arena_handle *h, const char *name, char *err, size_t errsize)
 {
 	struct stat st;
+	char runid[17], why[96] = "";
+	void *p = MAP_FAILED;
+	int fd = -1, rc = -1;
 	memset(h, 0, sizeof(*h));
 	h->fd = -1; /* the flock stays the supervisor's: nothing of ours to hold */
-	int fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
+	if (!ic_runid_of_name(name, runid)) {
+		snprintf(err, errsize, "%s is not the name of an ipchaos run arena", name);
+		goto out;
+	}
+	/* O_NOFOLLOW: a link planted under the name is not the run's arena. */
+	fd = shm_open(name, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		snprintf(err, errsize, "cannot open run arena %s: %s", name, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
+		goto out;
 	}
-	if ((size_t)st.st_size < sizeof(ic_arena)) {
-		snprintf(err, errsize, "%s is not an ipchaos run arena", name);
-		close(fd);
-		return -1;
+	if (ic_arena_file_check(&st, why, sizeof(why)) != IC_ARENA_FILE_OK || !ic_arena_size_ok((uint64_t)st.st_size)) {
+		snprintf(err, errsize, "%s is not this user's ipchaos run arena (%s)", name,
+			 why[0] ? why : "size out of range");
+		goto out;
 	}
-	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	int saved = errno;
-	close(fd);
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
-		snprintf(err, errsize, "cannot map run arena %s: %s", name, strerror(saved));
-		return -1;
+		snprintf(err, errsize, "cannot map run arena %s: %s", name, strerror(errno));
+		goto out;
 	}
-	ic_arena *a = p;
-	if (a->magic != IC_ARENA_MAGIC || a->size != (uint64_t)st.st_size) {
+	if (!ic_arena_header_ok(p, (uint64_t)st.st_size, runid, why, sizeof(why))) {
+		snprintf(err, errsize, "%s is not an ipchaos run arena (%s)", name, why);
 		munmap(p, (size_t)st.st_size);
-		snprintf(err, errsize, "%s is not an ipchaos run arena", name);
-		return -1;
+		goto out;
 	}
-	h->arena = a;
+	h->arena = p;
 	h->size = (size_t)st.st_size;
-	return 0;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 void ic_arena_destroy(ic_arena_handle *h, bool keep)

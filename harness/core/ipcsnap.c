@@ -10,6 +10,7 @@
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <mqueue.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,7 @@ static void add_file(ic_ipc_snap *s, int kind, const char *path, const struct st
 	o->owner = st->st_uid;
 	o->mode = st->st_mode & 07777;
 	o->size = (long long)st->st_size;
+	o->mtime = st->st_mtime;
 }
 
 static void scan_shm(ic_ipc_snap *s)
@@ -158,16 +160,10 @@ static void scan_mqueue(ic_ipc_snap *s)
 		s->mqueue_visible = list_mqueues_privately(s);
 }
 
-int ic_list_mqueues(char (*names)[256], unsigned max, unsigned *n)
+bool ic_mqueue_list(ic_ipc_snap *s)
 {
-	ic_ipc_snap s = {0};
-	scan_mqueue(&s);
-	*n = 0;
-	for (unsigned i = 0; i < s.n && *n < max; i++)
-		snprintf(names[(*n)++], sizeof(names[0]), "%s", s.objs[i].name);
-	bool visible = s.mqueue_visible;
-	ic_ipc_snap_free(&s);
-	return visible ? 0 : -1;
+	scan_mqueue(s);
+	return s->mqueue_visible;
 }
 
 /* /proc/sysvipc/{shm,sem,msg}: key id perms ... uid ...; columns differ per kind. */
@@ -225,6 +221,11 @@ static void scan_paths(ic_ipc_snap *s, const char *dir, int depth)
 			scan_paths(s, path, depth + 1);
 	}
 	closedir(d);
+}
+
+void ic_sysv_msg_list(ic_ipc_snap *s)
+{
+	scan_sysv(s, "/proc/sysvipc/msg", IC_IPC_SYSV_MSG);
 }
 
 int ic_ipc_snapshot(ic_ipc_snap *s, const char *const *paths)
@@ -298,4 +299,160 @@ int ic_ipc_remove(const ic_ipc_obj *o)
 	}
 	errno = EINVAL;
 	return -1;
+}
+
+/* ---- Removal checked against the object's owner ---- */
+
+/* One path component: no '/', not empty, not "." or "..". */
+static bool plain_name(const char *name)
+{
+	return name[0] && !strchr(name, '/') && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
+/*
+ * Whether no other user can replace `name` in this directory between our look
+ * and our unlink: sticky (only a file's owner may unlink or rename over it,
+ * as /dev/shm is), or writable by its owner alone, who is us or root.
+ */
+static bool name_cannot_be_swapped(int dirfd)
+{
+	struct stat d;
+	if (fstat(dirfd, &d) != 0)
+		return false;
+	if (d.st_mode & S_ISVTX)
+		return true;
+	return !(d.st_mode & (S_IWGRP | S_IWOTH)) && (d.st_uid == geteuid() || d.st_uid == 0);
+}
+
+ic_owned ic_file_owned_at(int dirfd, const char *name, bool remove, uid_t *owner)
+{
+	struct stat st;
+	if (name[0] == '/')
+		name++;
+	if (!plain_name(name))
+		return IC_OWNED_ODD;
+	/* The name itself, never what a link points to. */
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno == ENOENT ? IC_OWNED_GONE : IC_OWNED_ERROR;
+	if (owner)
+		*owner = st.st_uid;
+	if (st.st_uid != geteuid())
+		return IC_OWNED_FOREIGN;
+	if (!S_ISREG(st.st_mode))
+		return IC_OWNED_ODD; /* POSIX shm and semaphores are regular files */
+	if (!remove)
+		return IC_OWNED;
+	if (!name_cannot_be_swapped(dirfd)) {
+		errno = EPERM;
+		return IC_OWNED_ERROR;
+	}
+	if (unlinkat(dirfd, name, 0) != 0)
+		return errno == ENOENT ? IC_OWNED_GONE : IC_OWNED_ERROR;
+	return IC_OWNED;
+}
+
+static ic_owned shm_owned(const char *name, bool remove, uid_t *owner)
+{
+	int dirfd = open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return IC_OWNED_ERROR;
+	ic_owned r = ic_file_owned_at(dirfd, name, remove, owner);
+	int saved = errno;
+	close(dirfd);
+	errno = saved;
+	return r;
+}
+
+/*
+ * A queue's owner from its own descriptor. The mqueue filesystem's root is
+ * sticky, so a queue that is ours when we look is still ours when we unlink.
+ */
+static ic_owned mq_owned(const char *name, bool remove, uid_t *owner)
+{
+	struct stat st;
+	if (name[0] != '/' || !plain_name(name + 1))
+		return IC_OWNED_ODD;
+	mqd_t q = mq_open(name, O_RDONLY | O_CLOEXEC);
+	if (q == (mqd_t)-1 && errno == EACCES)
+		q = mq_open(name, O_WRONLY | O_CLOEXEC);
+	if (q == (mqd_t)-1 && errno == EACCES) {
+		/* Closed to us both ways: ipchaos makes its queues 0600, so another user's. */
+		if (owner)
+			*owner = (uid_t)-1;
+		return IC_OWNED_FOREIGN;
+	}
+	if (q == (mqd_t)-1)
+		return errno == ENOENT ? IC_OWNED_GONE : IC_OWNED_ERROR;
+	int rc = fstat((int)q, &st);
+	int saved = errno;
+	mq_close(q);
+	errno = saved;
+	if (rc != 0)
+		return IC_OWNED_ERROR;
+	if (owner)
+		*owner = st.st_uid;
+	if (st.st_uid != geteuid())
+		return IC_OWNED_FOREIGN;
+	if (remove && mq_unlink(name) != 0)
+		return errno == ENOENT ? IC_OWNED_GONE : IC_OWNED_ERROR;
+	return IC_OWNED;
+}
+
+/* uid and cuid of queue `id` as /proc lists them, for a queue we may not IPC_STAT. */
+static bool msg_owner_in_proc(int id, uid_t *uid, uid_t *cuid)
+{
+	bool found = false;
+	FILE *f = fopen("/proc/sysvipc/msg", "r");
+	char line[512];
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		long key, qid, c[8];
+		unsigned perms;
+		/* key msqid perms cbytes qnum lspid lrpid uid gid cuid */
+		found = sscanf(line, "%ld %ld %o %ld %ld %ld %ld %ld %ld %ld", &key, &qid, &perms, &c[0], &c[1],
+			       &c[2], &c[3], &c[4], &c[5], &c[6]) == 10 && qid == id;
+		if (found)
+			*uid = (uid_t)c[4], *cuid = (uid_t)c[6];
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static ic_owned msg_owned(long key, bool remove, uid_t *owner)
+{
+	struct msqid_ds ds;
+	uid_t uid, cuid, me = geteuid();
+	/* msgget(IPC_PRIVATE, 0) would make a queue: it is never a run's key. */
+	if ((key_t)key == IPC_PRIVATE || key != (long)(key_t)key)
+		return IC_OWNED_ODD;
+	int id = msgget((key_t)key, 0);
+	if (id < 0)
+		return errno == ENOENT ? IC_OWNED_GONE : IC_OWNED_ERROR;
+	if (msgctl(id, IPC_STAT, &ds) == 0)
+		uid = ds.msg_perm.uid, cuid = ds.msg_perm.cuid;
+	else if (errno == EIDRM || errno == EINVAL)
+		return IC_OWNED_GONE;
+	else if (!msg_owner_in_proc(id, &uid, &cuid))
+		return IC_OWNED_ERROR;
+	if (owner)
+		*owner = uid != me ? uid : cuid;
+	if (uid != me || cuid != me)
+		return IC_OWNED_FOREIGN;
+	if (remove && msgctl(id, IPC_RMID, NULL) != 0)
+		return errno == EIDRM || errno == EINVAL ? IC_OWNED_GONE : IC_OWNED_ERROR;
+	return IC_OWNED;
+}
+
+ic_owned ic_ipc_owned(int kind, const char *name, long key, bool remove, uid_t *owner)
+{
+	switch (kind) {
+	case IC_IPC_SHM:
+	case IC_IPC_SEM:
+		return shm_owned(name, remove, owner);
+	case IC_IPC_MQ:
+		return mq_owned(name, remove, owner);
+	case IC_IPC_SYSV_MSG:
+		return msg_owned(key, remove, owner);
+	}
+	return IC_OWNED_ODD;
 }

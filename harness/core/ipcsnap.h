@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <time.h>
 
 enum ic_ipc_kind { IC_IPC_SHM, IC_IPC_SEM, IC_IPC_MQ, IC_IPC_SYSV_SHM, IC_IPC_SYSV_SEM,
 		   IC_IPC_SYSV_MSG, IC_IPC_SOCKET, IC_IPC_FIFO };
@@ -22,6 +23,7 @@ typedef struct ic_ipc_obj {
 	unsigned mode;
 	long long size;    /* bytes (messages for SysV msg: bytes queued) */
 	pid_t creator;     /* SysV cpid; 0: unknown */
+	time_t mtime;      /* files and mqueues: last change; SysV: 0 */
 } ic_ipc_obj;
 
 typedef struct ic_ipc_snap {
@@ -41,11 +43,38 @@ void ic_ipc_print(FILE *out, const ic_ipc_obj *o);
 int ic_ipc_remove(const ic_ipc_obj *o);
 const char *ic_ipc_kind_name(int kind);
 /*
- * Every POSIX mqueue's name ("/name"), from the mqueue filesystem where one
- * is mounted, else (root) from one mounted in a private mount namespace of a
- * child. 0, or -1 when they cannot be listed here.
+ * Appends every POSIX mqueue ("/name", owner, mode, mtime) to `s`, from the
+ * mqueue filesystem where one is mounted, else (root) from one mounted in a
+ * private mount namespace of a child; false when they cannot be listed here.
  */
-int ic_list_mqueues(char (*names)[256], unsigned max, unsigned *n);
+bool ic_mqueue_list(ic_ipc_snap *s);
+/* Appends every SysV message queue (key, id, owner) to `s`. */
+void ic_sysv_msg_list(ic_ipc_snap *s);
+
+/*
+ * Removal that never follows anyone's word for whose an object is: it looks
+ * at the object itself, without following links, and touches it only when
+ * the calling user owns it (SysV: owns and created it: an owner can hand a
+ * queue's uid to anyone, never its creator).
+ */
+typedef enum ic_owned {
+	IC_OWNED,         /* the caller's (and removed, when asked) */
+	IC_OWNED_GONE,    /* no such object (any more) */
+	IC_OWNED_FOREIGN, /* another user's: left alone, its owner given ((uid_t)-1: unknown) */
+	IC_OWNED_ODD,     /* a name no ipchaos object has, or not a regular file: left alone */
+	IC_OWNED_ERROR,   /* could not tell or could not remove: errno says why */
+} ic_owned;
+/*
+ * kind: IC_IPC_SHM or IC_IPC_SEM (a file of /dev/shm, "/name" or "name"),
+ * IC_IPC_MQ ("/name"), IC_IPC_SYSV_MSG (`key`). `owner` gets the owner when
+ * known. With `remove`, an object of the caller's is removed.
+ */
+ic_owned ic_ipc_owned(int kind, const char *name, long key, bool remove, uid_t *owner);
+/*
+ * The same for a file `name` in the directory `dirfd`; removes only where no
+ * other user can swap the name meanwhile (a sticky or private directory).
+ */
+ic_owned ic_file_owned_at(int dirfd, const char *name, bool remove, uid_t *owner);
 /* The mqueue filesystem's mount point, or NULL. */
 const char *ic_mqueue_mount(char *buf, size_t size);
 

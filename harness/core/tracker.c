@@ -76,17 +76,12 @@ void ic_tracker_not_ours(ic_arena *arena, const char *name)
 	}
 }
 
+/* Never another user's object, even under a name the run registered: someone may have squatted it. */
 static void remove_object(int kind, const char *name, key_t key)
 {
-	if (kind == IC_OBJ_SHM) {
-		shm_unlink(name);
-	} else if (kind == IC_OBJ_MQ) {
-		mq_unlink(name);
-	} else if (kind == IC_OBJ_SYSV_MSG) {
-		int id = msgget(key, 0);
-		if (id >= 0)
-			msgctl(id, IPC_RMID, NULL);
-	}
+	int as = kind == IC_OBJ_MQ ? IC_IPC_MQ : kind == IC_OBJ_SYSV_MSG ? IC_IPC_SYSV_MSG : IC_IPC_SHM;
+	if (kind == IC_OBJ_SHM || kind == IC_OBJ_MQ || kind == IC_OBJ_SYSV_MSG)
+		ic_ipc_owned(as, name, key, true, NULL);
 }
 
 void ic_tracker_sweep(ic_arena *arena)
@@ -180,49 +175,29 @@ static void scan_dev_shm(ic_scan *s)
 		snprintf(path, sizeof(path), "/dev/shm/%.255s", e->d_name);
 		note(s, path, ours, (long)st.st_uid);
 		if (ours && s->remove)
-			unlinkat(dirfd(d), e->d_name, 0);
+			ic_file_owned_at(dirfd(d), e->d_name, true, NULL); /* checks the owner again, as it removes */
 	}
 	closedir(d);
 }
 
-/* A queue's owner: from the mqueue filesystem where one is mounted, else from the queue itself. */
-static long mq_owner(const char *name)
-{
-	char dir[256], path[600];
-	struct stat st;
-	if (ic_mqueue_mount(dir, sizeof(dir))) {
-		snprintf(path, sizeof(path), "%s%s", dir, name);
-		if (lstat(path, &st) == 0)
-			return (long)st.st_uid;
-	}
-	mqd_t q = mq_open(name, O_RDONLY | O_NONBLOCK);
-	if (q == (mqd_t)-1)
-		return -1; /* not even readable by us: not ours */
-	long uid = fstat((int)q, &st) == 0 ? (long)st.st_uid : -1;
-	mq_close(q);
-	return uid;
-}
-
-/* Queues of this run, listed by name (a private mqueue mount if need be). */
+/* Queues of this run, listed by name (a private mqueue mount if need be), owner checked on each. */
 static void scan_mqueues(ic_scan *s)
 {
-	char (*names)[256] = calloc(512, sizeof(*names));
+	ic_ipc_snap q = {0};
 	char mine[64];
-	unsigned n = 0;
 	snprintf(mine, sizeof(mine), "/ipchaos.%.16s.", s->runid);
-	if (names && ic_list_mqueues(names, 512, &n) == 0)
-		for (unsigned i = 0; i < n; i++) {
-			if (!starts_with(names[i], mine) || tracked_live(s->tracked, IC_OBJ_MQ, names[i], 0))
-				continue;
-			long uid = mq_owner(names[i]);
-			bool ours = uid == (long)geteuid();
-			char what[300];
-			snprintf(what, sizeof(what), "mqueue %.255s", names[i]);
-			note(s, what, ours, uid);
-			if (ours && s->remove)
-				mq_unlink(names[i]);
-		}
-	free(names);
+	ic_mqueue_list(&q);
+	for (unsigned i = 0; i < q.n; i++) {
+		const char *name = q.objs[i].name;
+		if (!starts_with(name, mine) || tracked_live(s->tracked, IC_OBJ_MQ, name, 0))
+			continue;
+		uid_t owner = (uid_t)-1;
+		bool ours = ic_ipc_owned(IC_IPC_MQ, name, 0, s->remove, &owner) == IC_OWNED;
+		char what[300];
+		snprintf(what, sizeof(what), "mqueue %.255s", name);
+		note(s, what, ours, owner == (uid_t)-1 ? -1 : (long)owner);
+	}
+	ic_ipc_snap_free(&q);
 }
 
 /*
@@ -260,7 +235,7 @@ static void scan_sysv_msg(ic_scan *s)
 		snprintf(what, sizeof(what), "SysV message queue key 0x%08x", (unsigned)key);
 		note(s, what, ours, (long)(cuid != geteuid() ? cuid : uid));
 		if (ours && s->remove)
-			msgctl((int)id, IPC_RMID, NULL);
+			ic_ipc_owned(IC_IPC_SYSV_MSG, NULL, key, true, NULL);
 	}
 	fclose(f);
 }

@@ -1046,6 +1046,214 @@ case_kept_not_swept() {
 	ok "kept objects survive the next run's sweep and show as kept"
 }
 
+# ------------------------------------------------------------- the sweeper --
+
+# The sweeper cases' tool (sweeptool.c), built beside the binary.
+sweeptool() {
+	local p
+	p=$(dirname "$IC")/tests/integration/sweeptool
+	[ -x "$p" ] || fail "no sweeptool at $p"
+	printf '%s' "$p"
+}
+
+# A second user, uid 4242 (no account needed), runs copies of the binary and
+# the tool from a directory it can reach ($T is 0700).
+# As need_other_user, with the binary and sweeptool copied where uid $OTHER_UID can run them ($T/pub).
+need_other_user_tools() {
+	need_other_user
+	local tool
+	tool=$(sweeptool) || exit 1
+	chmod 711 "$T" && mkdir -m 755 "$T/pub" && cp "$IC" "$T/pub/ipchaos" && cp "$tool" "$T/pub/sweeptool" ||
+		fail "cannot copy the binary and the tool where uid $OTHER_UID can run them"
+}
+
+# A SysV key of this case's own (cases may share the host's namespace when not isolated).
+case_key() { printf '%x' $((0x1c000000 + ($$ & 0xfffff) * 16 + $1)); }
+
+# The count ipchaos audit --stale [--clean] ends with.
+stale_count() { sed -nE 's/^([0-9]+) objects? (of dead runs|removed).*/\1/p' "$T/out"; }
+
+# Another user's arena that lists root's own mqueue and SysV queue: the
+# sweeper believes no word of it, in audit --stale --clean and in the sweep
+# every run starts with; the forger's file is left as found.
+case_sweep_forged_arena() {
+	need_other_user_tools
+	local tool="$T/pub/sweeptool" id=00000000deadbeef mq=/ic-sweep-root.$$ key mq_kept=0 msg_kept=0 arena_kept=0
+	key=$(case_key 1)
+	"$tool" mq-make "$mq" || fail "cannot make root's mqueue $mq"
+	"$tool" msg-make "$key" || { "$tool" mq-rm "$mq"; fail "cannot make root's SysV queue 0x$key"; }
+	as_other_user "$tool" forge $id "$mq" "$key" || { "$tool" mq-rm "$mq"; "$tool" msg-rm "$key"; fail "uid $OTHER_UID could not forge"; }
+	ic audit --stale
+	cp "$T/out" "$T/dry.out"
+	ic audit --stale --clean
+	cp "$T/out" "$T/clean.out"
+	ic run shm_counter
+	"$tool" mq-exists "$mq" && mq_kept=1
+	"$tool" msg-exists "$key" && msg_kept=1
+	[ -f /dev/shm/ipchaos.$id.arena ] && arena_kept=1
+	"$tool" mq-rm "$mq"
+	"$tool" msg-rm "$key"
+	rm -f /dev/shm/ipchaos.$id.arena
+	[ $mq_kept = 1 ] || fail "root's mqueue $mq was removed on the word of uid $OTHER_UID's arena"
+	[ $msg_kept = 1 ] || fail "root's SysV queue 0x$key was removed on the word of uid $OTHER_UID's arena"
+	[ $arena_kept = 1 ] || fail "the forger's file was removed"
+	local f
+	for f in dry clean; do
+		grep -q "^  run $id: not yours (uid $OTHER_UID), left alone" "$T/$f.out" ||
+			{ cat "$T/$f.out"; fail "audit --stale ($f) does not say the arena is not yours"; }
+	done
+	ok "root's mqueue and SysV queue survive --stale --clean and a run's sweep; listed: $(grep "run $id" "$T/clean.out")"
+}
+
+# An arena of the sweeping user's that is rewritten and truncated in a loop
+# while audit --stale reads it: it is read with pread, never mapped, so no
+# SIGBUS (exit 135) however the sizes race.
+case_sweep_truncated_arena() {
+	local tool i rc bus=0 other=0 pids=()
+	tool=$(sweeptool) || exit 1
+	for i in 1 2; do
+		"$tool" truncate 333333333333333$i &
+		pids+=($!)
+	done
+	for i in $(seq 150); do
+		"$IC" audit --stale >"$T/out" 2>"$T/err"
+		rc=$?
+		[ $rc = 135 ] && bus=$((bus + 1))
+		[ $rc = 0 ] || [ $rc = 135 ] || other=$rc
+	done
+	kill "${pids[@]}"
+	wait "${pids[@]}" 2>/dev/null
+	rm -f /dev/shm/ipchaos.333333333333333[12].arena
+	[ $bus = 0 ] || fail "audit --stale died of SIGBUS $bus times in 150"
+	[ $other = 0 ] || { show_output audit --stale; fail "audit --stale exited $other"; }
+	ok "150 audit --stale beside 2 arenas truncated in a loop: no SIGBUS"
+}
+
+# 300 decoy names do not hide a real dead run, whose 20 extra objects are
+# all counted; the dry run counts exactly what --clean removes, the SysV
+# queue included.
+case_sweep_decoys() {
+	local tool R=1111111111111111 i key dry clean decoy
+	tool=$(sweeptool) || exit 1
+	key=$("$tool" run $R dead) || fail "cannot make a dead run $R"
+	for i in $(seq 20); do : >/dev/shm/ipchaos.$R.extra$i; done
+	for i in $(seq 300); do
+		printf -v decoy '%016x' $((0x2000000000000000 + i))
+		: >"/dev/shm/ipchaos.$decoy.decoy"
+	done
+	ic audit --stale
+	dry=$(stale_count)
+	cp "$T/out" "$T/dry.out"
+	ic audit --stale --clean
+	clean=$(stale_count)
+	rm -f /dev/shm/ipchaos.2000*.decoy
+	local left=""
+	[ -e /dev/shm/ipchaos.$R.arena ] && left="$left arena"
+	"$tool" msg-exists "$key" && left="$left SysV-queue"
+	[ -e /dev/shm/ipchaos.$R.seg ] && left="$left segment"
+	[ -e /dev/shm/ipchaos.$R.extra20 ] && left="$left extras"
+	if [ -n "$left" ]; then
+		"$tool" msg-rm "$key"
+		rm -f /dev/shm/ipchaos.$R.*
+		show_output audit --stale --clean
+		fail "behind 300 decoys, --clean left the dead run's:$left"
+	fi
+	grep -q "^  run $R: dead, 23 objects$" "$T/dry.out" || { grep -v 2000 "$T/dry.out"; fail "the dry run does not list 23 objects of run $R"; }
+	grep -q "^    SysV message queue key 0x0*$key$" "$T/dry.out" || fail "the dry run does not list the SysV queue"
+	[ "$dry" = 23 ] && [ "$clean" = 23 ] || fail "the dry run counts $dry, --clean $clean, expected 23 and 23"
+	ok "behind 300 decoys: run $R's arena, segment, SysV queue and 20 extras: 23 listed, 23 removed"
+}
+
+# Objects with a run id and no arena: another user's are never swept (an
+# mqueue alone was removed at once: only /dev/shm ages were looked at), the
+# user's own are swept once old.
+case_sweep_foreign_orphans() {
+	need_other_user_tools
+	local tool="$T/pub/sweeptool" mq=/ipchaos.2222222222222222.squat shm=/dev/shm/ipchaos.2222222222222223.squat
+	local mine=/dev/shm/ipchaos.2222222222222224.left mq_kept=0 shm_kept=0 mine_gone=0
+	as_other_user "$tool" mq-make $mq || fail "uid $OTHER_UID could not make $mq"
+	as_other_user touch -d '-2 min' $shm || { "$tool" mq-rm $mq; fail "uid $OTHER_UID could not make $shm"; }
+	touch -d '-2 min' $mine
+	ic audit --stale
+	cp "$T/out" "$T/dry.out"
+	ic audit --stale --clean
+	cp "$T/out" "$T/clean.out"
+	"$tool" mq-exists $mq && mq_kept=1
+	[ -e $shm ] && shm_kept=1
+	[ -e $mine ] || mine_gone=1
+	"$tool" mq-rm $mq
+	rm -f $shm $mine
+	[ $mq_kept = 1 ] || { cat "$T/clean.out"; fail "uid $OTHER_UID's mqueue $mq was swept"; }
+	[ $shm_kept = 1 ] || { cat "$T/clean.out"; fail "uid $OTHER_UID's old $shm was swept"; }
+	[ $mine_gone = 1 ] || { cat "$T/clean.out"; fail "root's own old orphan $mine was not swept"; }
+	local id
+	for id in 2222222222222222 2222222222222223; do
+		grep -q "^  run $id: not yours (uid $OTHER_UID) (no arena), left alone, 1 object$" "$T/dry.out" ||
+			{ cat "$T/dry.out"; fail "run $id is not listed as not yours"; }
+	done
+	grep -q "^  run 2222222222222224: dead (no arena), 1 object$" "$T/dry.out" || { cat "$T/dry.out"; fail "root's orphan not listed as dead"; }
+	ok "another user's orphan mqueue and old segment left alone, root's old orphan swept"
+}
+
+# Root's dead run seen by another user: "not yours", never "too young", and
+# nothing of it touched; --remove-run refuses it to that user, root removes it.
+case_sweep_not_yours() {
+	need_other_user_tools
+	local R=4444444444444444
+	ic run shm_counter --keep --run-id $R
+	expect_rc 0 run shm_counter --keep --run-id $R
+	"$T/pub/sweeptool" unkeep $R || fail "cannot clear the kept flag of run $R"
+	as_other_user "$T/pub/ipchaos" audit --stale >"$T/out" 2>"$T/err"
+	RC=$?
+	cp "$T/out" "$T/dry.out"
+	as_other_user "$T/pub/ipchaos" audit --stale --clean >"$T/out" 2>"$T/err"
+	cp "$T/out" "$T/clean.out"
+	as_other_user "$T/pub/ipchaos" audit --remove-run $R >"$T/out" 2>"$T/err"
+	RC=$?
+	cp "$T/err" "$T/remove.err"
+	local stayed=0 removed=0
+	[ -e /dev/shm/ipchaos.$R.arena ] && compgen -G "/dev/shm/ipchaos.$R.counter.*" >/dev/null && stayed=1
+	ic audit --remove-run $R
+	[ "$RC" = 0 ] && [ ! -e /dev/shm/ipchaos.$R.arena ] && removed=1
+	rm -f /dev/shm/ipchaos.$R.*
+	[ $stayed = 1 ] || fail "another user's sweep removed root's objects"
+	local f
+	for f in dry clean; do
+		grep -q "^  run $R: not yours (uid 0), left alone" "$T/$f.out" ||
+			{ cat "$T/$f.out"; fail "uid $OTHER_UID's audit --stale ($f) does not say root's run is not yours"; }
+	done
+	grep -q 'too young' "$T/dry.out" && fail "root's dead run called too young"
+	[ "$(wc -l <"$T/remove.err")" = 1 ] && grep -q "not yours" "$T/remove.err" ||
+		{ cat "$T/remove.err"; fail "uid $OTHER_UID's --remove-run: not one 'not yours' line"; }
+	[ $removed = 1 ] || { show_output audit --remove-run $R; fail "root's --remove-run did not remove its own run"; }
+	ok "to uid $OTHER_UID: $(grep "run $R" "$T/dry.out"); --remove-run: $(cat "$T/remove.err")"
+}
+
+# --remove-run: a bad id, a run that is not here, a live run and a misuse
+# are refused (exit 2, one line); a kept run is removed whole.
+case_remove_run() {
+	local tool R=5555555555555555 J="$T/never.json" pid i key
+	tool=$(sweeptool) || exit 1
+	bad_one "--remove-run xyz: expected a run id" "$J" audit --remove-run xyz
+	bad_one "--remove-run 5555555555555555X" "$J" audit --remove-run 5555555555555555X
+	bad_one "no object of run 0123456789abcdef" "$J" audit --remove-run 0123456789abcdef
+	bad_one "--remove-run goes alone" "$J" audit --stale --remove-run $R
+	bad_one "--remove-run takes no command" "$J" audit --remove-run $R -- true
+	key=$("$tool" run $R kept) || fail "cannot make a kept run $R"
+	"$tool" hold $R >"$T/hold" &
+	pid=$!
+	for i in $(seq 200); do grep -q held "$T/hold" && break; sleep 0.05; done
+	bad_one "run $R is live" "$J" audit --remove-run $R
+	kill $pid
+	wait $pid 2>/dev/null
+	ic audit --remove-run $R
+	expect_rc 0 audit --remove-run $R
+	grep -q "^  run $R: dead, 3 objects removed$" "$T/out" || { show_output audit --remove-run; fail "not listed as 3 objects removed"; }
+	[ ! -e /dev/shm/ipchaos.$R.arena ] || fail "the arena is left"
+	! "$tool" msg-exists "$key" || fail "the SysV queue 0x$key is left"
+	ok "a kept run removed whole: $(tail -n 1 "$T/out")"
+}
+
 # A role that ends with exit() (atexit handlers) must not flush a copy of the
 # harness's own buffers: the JSON stays valid, one record per run.
 case_json_roles_exit() {

@@ -104,7 +104,7 @@ static int pipe_send(ic_ctx *ctx, const void *msg, size_t len, unsigned lane)
 		return 0;
 	if (errno == EAGAIN) {
 		struct pollfd p = {.fd = fd, .events = POLLOUT};
-		return poll(&p, 1, 20) == 0 ? ETIMEDOUT : EAGAIN;
+		return ic_poll(ctx, &p, 1, 20) == 0 ? ETIMEDOUT : EAGAIN;
 	}
 	return errno;
 }

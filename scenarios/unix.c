@@ -124,7 +124,7 @@ static int unix_send(ic_ctx *ctx, const void *msg, size_t len, unsigned lane)
 	if (errno != EAGAIN && errno != ENOBUFS)
 		return errno;
 	struct pollfd p = {.fd = fd, .events = POLLOUT};
-	return poll(&p, 1, 20) == 0 ? ETIMEDOUT : EAGAIN;
+	return ic_poll(ctx, &p, 1, 20) == 0 ? ETIMEDOUT : EAGAIN;
 }
 
 /* One message from socket i, or 0 when it has none now. */

@@ -10,6 +10,17 @@ enum ic_run_status { IC_RUN_PASS, IC_RUN_FAIL, IC_RUN_BROKEN, IC_RUN_INTERRUPTED
 
 #define IC_MAX_FINDINGS 5
 
+/* How a controlled run was scheduled: what its report and replay line state. */
+typedef struct ic_schedule {
+	int mode;                 /* enum ic_mode; the rest only when controlled */
+	int strategy;             /* enum ic_strategy */
+	unsigned n, depth;        /* processes; PCT's d */
+	uint64_t k;               /* the steps PCT spread its change points over */
+	uint64_t steps, switches, preemptions, timeouts;
+	uint64_t decisions;       /* records in the decision log (at most its room) */
+	uint64_t hash;            /* over every decision: equal hashes, equal schedules */
+} ic_schedule;
+
 typedef struct ic_run_result {
 	enum ic_run_status status;
 	char runid[17];
@@ -23,10 +34,19 @@ typedef struct ic_run_result {
 	uint64_t bytes;      /* their total length */
 	double transfer_s;   /* first send invoked to last receive by a consumer */
 	double seconds;
+	ic_schedule schedule;
 } ic_run_result;
 
 /* Runs it; SIGCHLD, SIGINT and SIGTERM must be blocked in the caller. */
 void ic_run_one(const ic_run_cfg *cfg, ic_run_result *res);
+
+/* A controlled run's decision log, copied out before its arena goes. */
+typedef struct ic_decisions {
+	ic_decision *v;
+	uint64_t n;
+} ic_decisions;
+/* The same, keeping the decision log in *log (malloc'd; free it; empty when chaos). */
+void ic_run_one_logged(const ic_run_cfg *cfg, ic_run_result *res, ic_decisions *log);
 
 /*
  * A role started by exec (run --under): becomes process `slot` of the run in

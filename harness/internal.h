@@ -136,7 +136,7 @@ enum ic_dkind {
 	IC_D_DEATH,    /* the process died (injected kill or crash) */
 };
 
-enum ic_over { IC_OVER_NO, IC_OVER_DEADLOCK, IC_OVER_DEAD_HOLDER };
+enum ic_over { IC_OVER_NO, IC_OVER_DEADLOCK, IC_OVER_DEAD_HOLDER, IC_OVER_LIVELOCK };
 
 typedef struct ic_sched {
 	int mode;             /* enum ic_mode */
@@ -149,6 +149,8 @@ typedef struct ic_sched {
 	atomic_int turn;      /* the slot holding the baton; -1: nobody */
 	atomic_int over;      /* enum ic_over: nobody will be given the baton again */
 	uint64_t step, epoch;
+	uint64_t progress_step;  /* the step of the last operation logged */
+	uint64_t livelock_steps; /* that many steps with none logged is a hang */
 	uint64_t switches, preemptions, timeouts;
 	uint64_t hash;        /* FNV-1a over every decision */
 	ic_rng rng;           /* the random strategy's choices */
@@ -312,6 +314,7 @@ typedef struct ic_facts {
 	bool hang;            /* the watchdog fired */
 	bool deadlock;        /* controlled mode: no process could go on, and none could time out */
 	double hang_seconds;  /* T: no progress for this long */
+	uint64_t hang_steps;  /* controlled: no operation logged in this many steps (0: chaos) */
 	unsigned nobjects;    /* what the run created, for perms */
 	struct {
 		char name[80];

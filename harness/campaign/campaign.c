@@ -196,8 +196,27 @@ static void show_run(campaign *c, const ic_run_cfg *cfg, const ic_run_result *re
 	fflush(c->out);
 }
 
+/*
+ * Controlled mode without --steps: PCT's k is measured by one run of the
+ * first seed without injectors, so that every seed of the spec (and the
+ * replay line) uses the same k whatever --jobs is.
+ */
+static void calibrate(campaign *c, ic_run_cfg *cfg)
+{
+	if (cfg->mode != IC_MODE_CONTROLLED || cfg->steps)
+		return;
+	ic_run_cfg probe = *cfg;
+	probe.seed = c->o->seed;
+	probe.ninj = 0;
+	probe.keep = false;
+	probe.runid[0] = '\0';
+	ic_pool_wait(c->pool, ic_pool_submit(c->pool, &probe), c->scratch);
+	cfg->steps = c->scratch->schedule.steps ? c->scratch->schedule.steps : 1;
+}
+
 static void sweep(campaign *c, ic_run_cfg cfg)
 {
+	calibrate(c, &cfg);
 	ic_case *k = ic_case_begin(&c->cases, &cfg, NULL);
 	feed f = {.cfg = cfg, .end = c->o->seeds, .shard = true, .budgeted = true};
 	while (feed_next(c, &f, &cfg)) {
@@ -301,6 +320,7 @@ static bool check_expectation(campaign *c, const ic_scenario *sc, const ic_expec
 		c->broken = true;
 		return true;
 	}
+	calibrate(c, &cfg);
 	ic_spec_text(&cfg, spec, sizeof(spec));
 	ic_case *k = ic_case_begin(&c->cases, &cfg, e->verdict);
 	bool met = decide_expectation(c, e, &cfg, spec, want_pass, k);

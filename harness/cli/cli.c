@@ -106,6 +106,7 @@ static int resolve_run(ic_opts *o, ic_run_cfg *cfg, const run_flags *fl, char *e
 	cfg->strategy = o->strategy;
 	cfg->depth = o->mode == IC_MODE_CONTROLLED ? (o->depth ? o->depth : IC_DEFAULT_DEPTH) : 0;
 	cfg->steps = o->steps;
+	cfg->check_determinism = o->check_determinism;
 	return ic_spec_validate(cfg, err, errsize);
 }
 

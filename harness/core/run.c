@@ -54,6 +54,7 @@ typedef struct run {
 	bool killed_group;
 	bool hang;
 	bool deadlock; /* controlled: nobody could be given the baton */
+	uint64_t hang_steps; /* controlled: a livelock, so many steps without an operation */
 	bool interrupted;
 	double timeout;
 	char stacks[IC_MAX_PROCS][2048];
@@ -339,26 +340,31 @@ static const char *wait_name(int wait)
 	return wait >= 0 && wait <= IC_WAIT_SPIN ? names[wait] : "?";
 }
 
-/* Nobody runs any more, so the scheduler's state is still: each process's wait, and where. */
-static void record_deadlock(run *r)
+/* Nobody runs any more, so the scheduler's state is still: what each process waited for, where. */
+static void record_waits(run *r, bool livelock)
 {
 	ic_arena *a = r->ah.arena;
-	r->deadlock = true;
+	r->deadlock = !livelock;
+	r->hang = livelock;
+	r->hang_steps = a->sched.livelock_steps;
 	for (unsigned i = 0; i < r->nprocs; i++) {
 		const ic_sched_proc *p = &a->sched.procs[i];
-		if (p->state != IC_PS_WAITING && p->state != IC_PS_STALLED)
+		char *w = r->waits[i];
+		size_t len = 0, cap = sizeof(r->waits[i]);
+		if (p->state == IC_PS_DONE || p->state == IC_PS_DEAD)
 			continue;
-		size_t len = (size_t)snprintf(r->waits[i], sizeof(r->waits[i]), "waits for %s",
-					      wait_name(p->wait));
-		if (p->wait == IC_WAIT_LOCK && p->wait_obj < IC_MAX_LOCKS) {
+		if (p->state == IC_PS_WAITING)
+			len = (size_t)snprintf(w, cap, "waits for %s", wait_name(p->wait));
+		else
+			len = (size_t)snprintf(w, cap, "%s", p->state == IC_PS_STALLED ? "stalled" : "can run");
+		if (p->state == IC_PS_WAITING && p->wait == IC_WAIT_LOCK && p->wait_obj < IC_MAX_LOCKS) {
 			int holder = atomic_load(&a->locks[p->wait_obj].holder);
-			len += (size_t)snprintf(r->waits[i] + len, sizeof(r->waits[i]) - len, " %s (held by %s)",
-						a->locks[p->wait_obj].site,
-						holder > 0 && (unsigned)holder <= r->nprocs ? r->labels[holder - 1] : "nobody");
+			len += (size_t)snprintf(w + len, cap - len, " %s (held by %s)", a->locks[p->wait_obj].site,
+						holder > 0 && (unsigned)holder <= r->nprocs ? r->labels[holder - 1]
+											    : "nobody");
 		}
-		if (len < sizeof(r->waits[i]))
-			snprintf(r->waits[i] + len, sizeof(r->waits[i]) - len, " at %s",
-				 p->point[0] ? p->point : "its start");
+		if (len < cap)
+			snprintf(w + len, cap - len, " at %s", p->point[0] ? p->point : "its start");
 	}
 }
 
@@ -383,8 +389,9 @@ static void supervise(run *r)
 		reap_ready(r);
 		if (r->alive == 0 || r->killed_group)
 			continue;
-		if (atomic_load(&r->ah.arena->sched.over) == IC_OVER_DEADLOCK) {
-			record_deadlock(r);
+		int over = atomic_load(&r->ah.arena->sched.over);
+		if (over == IC_OVER_DEADLOCK || over == IC_OVER_LIVELOCK) {
+			record_waits(r, over == IC_OVER_LIVELOCK);
 			kill_group(r);
 			continue;
 		}
@@ -467,6 +474,7 @@ static void build_facts(run *r)
 		f->locks[i].kind = a->locks[i].kind;
 	}
 	f->hang = r->hang;
+	f->hang_steps = r->hang_steps;
 	f->deadlock = r->deadlock;
 	f->hang_seconds = r->timeout;
 	f->allowed_mode = r->cfg.sc->shared_mode ? r->cfg.sc->shared_mode : 0600;
@@ -793,7 +801,10 @@ static void run_one(const ic_run_cfg *cfg, ic_run_result *res, ic_decisions *log
 
 void ic_run_one(const ic_run_cfg *cfg, ic_run_result *res)
 {
-	run_one(cfg, res, NULL);
+	if (cfg->check_determinism && cfg->mode == IC_MODE_CONTROLLED)
+		ic_run_determinism(cfg, res);
+	else
+		run_one(cfg, res, NULL);
 }
 
 void ic_run_one_logged(const ic_run_cfg *cfg, ic_run_result *res, ic_decisions *log)

@@ -55,6 +55,10 @@ void ic_run_one_logged(const ic_run_cfg *cfg, ic_run_result *res, ic_decisions *
  */
 int ic_run_role(const ic_run_cfg *cfg, ic_arena *arena, unsigned slot, char *err, size_t errsize);
 
+/* --check-determinism: runs cfg twice; res is the first run's, with a "determinism"
+ * finding when the two decision logs differ. */
+void ic_run_determinism(const ic_run_cfg *cfg, ic_run_result *res);
+
 /* The verdict as one word: "pass", the first finding's checker, "broken", "interrupted". */
 const char *ic_run_verdict(const ic_run_result *res);
 bool ic_run_has_finding(const ic_run_result *res, const char *checker);

@@ -51,6 +51,7 @@ static void log_event(ic_ctx *ctx, uint32_t kind, uint32_t op, uint64_t a, uint6
 	e->b = b;
 	/* The record counts only once whole: a kill before this store loses just it. */
 	atomic_store_explicit(&s->committed, n + 1, memory_order_release);
+	ic_sched_progress(ctx);
 }
 
 void ic_invoke(ic_ctx *ctx, uint32_t op, uint64_t a, uint64_t b)
@@ -233,6 +234,16 @@ static void spin_acquire(atomic_int *spin)
 	}
 }
 
+/* Controlled mode: a lock's step is named after its site: "lock:counter". */
+static void sched_step_at(ic_ctx *ctx, const char *what, const char *site)
+{
+	if (!ctx->scheduled)
+		return;
+	char name[IC_NAME];
+	snprintf(name, sizeof(name), "%s:%s", what, site);
+	ic_sched_step(ctx, name);
+}
+
 /* A robust mutex whose holder died: made consistent, logged; IC_LOCK_RECOVERED. */
 static int robust_recovered(ic_ctx *ctx, ic_lock_t *lock)
 {
@@ -280,12 +291,25 @@ static int try_acquire(ic_lock_t *lock)
 	return 0;
 }
 
+/* The holder was killed and is dying: the kernel hands the robust mutex over any moment. */
+static bool holder_dying(const ic_ctx *ctx, const ic_lock_t *lock)
+{
+	int holder = atomic_load(&ctx->arena->locks[lock->id].holder);
+	return lock->kind == IC_LOCK_ROBUST && holder > 0 &&
+	       ctx->arena->sched.procs[holder - 1].state == IC_PS_DEAD;
+}
+
 /* Controlled mode: a taken lock is waited for without the baton, until it is released. */
 static int acquire_controlled(ic_ctx *ctx, ic_lock_t *lock)
 {
 	int rc;
-	while ((rc = try_acquire(lock)) == EBUSY)
+	while ((rc = try_acquire(lock)) == EBUSY) {
+		if (holder_dying(ctx, lock)) {
+			rc = pthread_mutex_lock(&lock->u.mutex); /* EOWNERDEAD once it is gone */
+			break;
+		}
 		ic_sched_wait(ctx, IC_WAIT_LOCK, (uint64_t)lock->id, false);
+	}
 	if (rc == EOWNERDEAD && lock->kind == IC_LOCK_ROBUST)
 		return robust_recovered(ctx, lock);
 	return rc == 0 ? 0 : (errno = rc, -1);
@@ -301,7 +325,7 @@ int ic_lock(ic_ctx *ctx, ic_lock_t *lock)
 	}
 	if (lock->kind == IC_LOCK_NONE)
 		return 0;
-	ic_sched_step(ctx, rec->site);
+	sched_step_at(ctx, "lock", rec->site);
 	int rc = ctx->scheduled ? acquire_controlled(ctx, lock) : acquire(ctx, lock);
 	if (rc < 0)
 		return -1;
@@ -409,7 +433,7 @@ void ic_unlock(ic_ctx *ctx, ic_lock_t *lock)
 		break;
 	}
 	ic_sched_wake(ctx, IC_WAIT_LOCK, (uint64_t)lock->id, true);
-	ic_sched_step(ctx, site); /* released: a waiter may take it before this process goes on */
+	sched_step_at(ctx, "unlock", site); /* released: a waiter may take it before this process goes on */
 }
 
 /* ---- Tracked objects ---- */

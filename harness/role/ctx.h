@@ -26,6 +26,7 @@ typedef struct ic_run_cfg {
 	int strategy;     /* enum ic_strategy (controlled) */
 	unsigned depth;   /* PCT's d: bugs of up to d ordering constraints */
 	uint64_t steps;   /* PCT's k, the steps a run takes; 0: not known yet */
+	bool check_determinism; /* run twice, compare the decision logs */
 } ic_run_cfg;
 
 struct ic_ctx {

@@ -134,8 +134,9 @@ static bool all_ended(const ic_sched *s)
 
 static void hand_over(ic_sched *s, int next)
 {
+	int no = IC_OVER_NO;
 	if (next < 0 && !all_ended(s))
-		atomic_store_explicit(&s->over, IC_OVER_DEADLOCK, memory_order_release);
+		atomic_compare_exchange_strong(&s->over, &no, IC_OVER_DEADLOCK);
 	atomic_store_explicit(&s->turn, next, memory_order_release);
 	if (next < 0)
 		return;
@@ -182,6 +183,7 @@ void ic_sched_init(ic_arena *a, const ic_run_cfg *cfg, unsigned nprocs)
 	s->nprocs = nprocs;
 	s->depth = cfg->depth ? cfg->depth : IC_DEFAULT_DEPTH;
 	s->k = cfg->steps ? cfg->steps : default_steps(cfg, nprocs);
+	s->livelock_steps = 10 * s->k + 100000;
 	s->hash = FNV_OFFSET;
 	atomic_store(&s->turn, -1);
 	ic_rng rng;
@@ -292,6 +294,22 @@ void ic_sched_begin(ic_ctx *ctx)
 	await_turn(&ctx->arena->sched, ctx->slot);
 }
 
+/*
+ * Steps and steps with no operation completed: a livelock (processes retrying
+ * timed waits for ever). Decided in steps, not seconds, so it replays.
+ */
+static bool livelocked(ic_ctx *ctx)
+{
+	ic_sched *s = &ctx->arena->sched;
+	if (s->step - s->progress_step <= s->livelock_steps)
+		return false;
+	atomic_store_explicit(&s->over, IC_OVER_LIVELOCK, memory_order_release);
+	record(ctx->arena, ctx->slot, s->procs[ctx->slot].point, IC_D_SWITCH, -1);
+	hand_over(s, -1);
+	await_turn(s, ctx->slot); /* for ever: the supervisor ends the run */
+	return true;
+}
+
 void ic_sched_step(ic_ctx *ctx, const char *point)
 {
 	if (!ctx->scheduled)
@@ -301,6 +319,7 @@ void ic_sched_step(ic_ctx *ctx, const char *point)
 	s->step++;
 	s->epoch++;
 	snprintf(me->point, sizeof(me->point), "%s", point);
+	livelocked(ctx);
 	if (s->strategy == IC_STRATEGY_PCT && s->next_change < s->nchange &&
 	    s->step >= s->change[s->next_change])
 		me->prio = s->depth - 1 - s->next_change++;
@@ -326,6 +345,8 @@ bool ic_sched_wait(ic_ctx *ctx, int wait, uint64_t obj, bool timed)
 	me->wait_epoch = s->epoch;
 	me->timed = timed;
 	me->timed_out = me->woken = false;
+	s->step++; /* a wait is a step too: a loop of timed waits must come to an end */
+	livelocked(ctx);
 	int kind = IC_D_SWITCH;
 	int next = pick(s, &kind);
 	record(ctx->arena, ctx->slot, me->point, kind, next);
@@ -354,6 +375,12 @@ void ic_sched_wake(ic_ctx *ctx, int wait, uint64_t obj, bool all)
 	}
 	if (best >= 0)
 		s->procs[best].woken = true;
+}
+
+void ic_sched_progress(ic_ctx *ctx)
+{
+	if (ctx->scheduled)
+		ctx->arena->sched.progress_step = ctx->arena->sched.step;
 }
 
 void ic_sched_fault(ic_ctx *ctx, const char *point)

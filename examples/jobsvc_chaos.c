@@ -115,9 +115,9 @@ static const char *const wq_points[] = {"workq/push/locked", "workq/push/written
 					"workq/pop/locked",  "workq/pop/taken",    NULL};
 static const char *const wq_sites[] = {"workq", NULL};
 static const ic_expect wq_expect[] = {
-	{"bug=none", "delay", "pass", 50, NULL},
-	{"bug=unlocked_peek", "delay", "messages", 100, NULL},
-	{"bug=none", "kill:at=workq/pop/locked,p=0.05", "dead-holder", 1, NULL},
+	{"bug=none", "delay", "pass", 50, NULL, NULL, 0},
+	{"bug=unlocked_peek", "delay", "messages", 100, NULL, NULL, 0},
+	{"bug=none", "kill:at=workq/pop/locked,p=0.05", "dead-holder", 1, NULL, NULL, 0},
 	{0},
 };
 
@@ -252,8 +252,8 @@ static const char *const tally_points[] = {"tally/serve/received", "tally/serve/
 					   "call/mq_timedreceive", NULL};
 static const char *const tally_sites[] = {NULL};
 static const ic_expect tally_expect[] = {
-	{"", "delay", "pass", 20, NULL},
-	{"", "fail;delay", "pass", 20, NULL},
+	{"", "delay", "pass", 20, NULL, NULL, 0},
+	{"", "fail;delay", "pass", 20, NULL, NULL, 0},
 	{0},
 };
 

@@ -683,6 +683,8 @@ typedef struct ic_expect {
 	const char *verdict;
 	unsigned seeds;
 	const char *procs; /* "2:2"; NULL for the scenario's default */
+	const char *mode;  /* "controlled": under the PCT scheduler; NULL: chaos */
+	uint64_t ops;      /* 0: the scenario's default */
 } ic_expect;
 
 /*

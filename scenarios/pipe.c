@@ -140,10 +140,12 @@ static const ic_role_desc pipe_roles[] = {
 };
 
 static const ic_expect pipe_expect[] = {
-	{"", "delay;kill;stall;fail", "pass", 200, NULL},
-	{"", "delay;kill;stall;fail", "pass", 100, "3:2"},
-	{"size=64K", "delay;kill;stall;fail", "pass", 50, NULL},
-	{"bug=short_write", "fail", "messages", 200, NULL},
+	{"", "delay;kill;stall;fail", "pass", 200, NULL, NULL, 0},
+	{"", "delay;kill;stall;fail", "pass", 100, "3:2", NULL, 0},
+	{"size=64K", "delay;kill;stall;fail", "pass", 50, NULL, NULL, 0},
+	{"bug=short_write", "fail", "messages", 200, NULL, NULL, 0},
+	{"", "kill;stall;fail", "pass", 200, NULL, "controlled", 20},
+	{"bug=short_write", "fail", "messages", 100, NULL, "controlled", 20},
 	{0},
 };
 

@@ -150,8 +150,9 @@ static const ic_role_desc sysv_roles[] = {
 };
 
 static const ic_expect sysv_expect[] = {
-	{"", "delay;kill;stall;fail", "pass", 200, NULL},
-	{"", "delay;kill;stall;fail", "pass", 100, "2:2"},
+	{"", "delay;kill;stall;fail", "pass", 200, NULL, NULL, 0},
+	{"", "delay;kill;stall;fail", "pass", 100, "2:2", NULL, 0},
+	{"", "kill;stall;fail", "pass", 200, NULL, "controlled", 20},
 	{0},
 };
 

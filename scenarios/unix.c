@@ -166,10 +166,13 @@ static const ic_role_desc unix_roles[] = {
 };
 
 static const ic_expect unix_expect[] = {
-	{"type=stream", "delay;kill;stall;fail", "pass", 200, NULL},
-	{"type=seqpacket", "delay;kill;stall;fail", "pass", 200, NULL},
-	{"type=dgram", "delay;kill;stall;fail", "pass", 200, "2:2"},
-	{"type=stream,bug=no_framing", "fail", "messages", 200, NULL},
+	{"type=stream", "delay;kill;stall;fail", "pass", 200, NULL, NULL, 0},
+	{"type=seqpacket", "delay;kill;stall;fail", "pass", 200, NULL, NULL, 0},
+	{"type=dgram", "delay;kill;stall;fail", "pass", 200, "2:2", NULL, 0},
+	{"type=stream,bug=no_framing", "fail", "messages", 200, NULL, NULL, 0},
+	{"type=stream", "kill;stall;fail", "pass", 200, NULL, "controlled", 20},
+	{"type=dgram", "kill;stall;fail", "pass", 100, "2:2", "controlled", 20},
+	{"type=stream,bug=no_framing", "fail", "messages", 100, NULL, "controlled", 20},
 	{0},
 };
 

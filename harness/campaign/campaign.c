@@ -262,6 +262,16 @@ static int expectation_cfg(const campaign *c, const ic_scenario *sc, const ic_ex
 	cfg->timeout_s = c->o->timeout;
 	cfg->keep = c->o->keep;
 	snprintf(cfg->runid, sizeof(cfg->runid), "%s", c->o->runid);
+	if (e->ops)
+		cfg->ops = e->ops;
+	if (e->mode && strcmp(e->mode, "controlled") != 0) {
+		snprintf(err, errsize, "mode %s (valid: controlled, or none for chaos)", e->mode);
+		return -1;
+	}
+	if (e->mode) {
+		cfg->mode = IC_MODE_CONTROLLED;
+		cfg->depth = IC_DEFAULT_DEPTH;
+	}
 	return ic_spec_validate(cfg, err, errsize);
 }
 
@@ -322,6 +332,8 @@ static bool check_expectation(campaign *c, const ic_scenario *sc, const ic_expec
 	}
 	calibrate(c, &cfg);
 	ic_spec_text(&cfg, spec, sizeof(spec));
+	if (cfg.mode == IC_MODE_CONTROLLED) /* the same variant is often expected in both modes */
+		snprintf(spec + strlen(spec), sizeof(spec) - strlen(spec), " (controlled)");
 	ic_case *k = ic_case_begin(&c->cases, &cfg, e->verdict);
 	bool met = decide_expectation(c, e, &cfg, spec, want_pass, k);
 	if (k)

@@ -179,8 +179,9 @@ static unsigned replay(campaign *c, const ic_run_cfg *cfg, const ic_run_result *
 			ic_pool_wait(c->pool, ids[i], c->scratch);
 			if (c->scratch->status == IC_RUN_INTERRUPTED || interrupt_pending())
 				c->interrupted = true;
-			else if (strcmp(ic_run_verdict(c->scratch), ic_run_verdict(res)) == 0)
-				same++;
+			else if (strcmp(ic_run_verdict(c->scratch), ic_run_verdict(res)) == 0 &&
+				 c->scratch->schedule.hash == res->schedule.hash)
+				same++; /* controlled: the very same schedule too (chaos hashes are 0) */
 		}
 	}
 	return same;

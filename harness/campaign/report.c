@@ -50,7 +50,8 @@ void ic_report_view(FILE *out, const ic_run_view *v, unsigned replays, unsigned 
 	if (v->kept[0])
 		fprintf(out, "  kept for inspection: %s\n", v->kept);
 	if (replays)
-		fprintf(out, "  reproduced %u/%u replays\n", reproduced, replays);
+		fprintf(out, "  reproduced %u/%u replays%s\n", reproduced, replays,
+			v->controlled ? " (same verdict, same schedule)" : "");
 	fprintf(out, "  replay: %s\n", v->replay);
 }
 
@@ -64,7 +65,7 @@ void ic_report_run(FILE *out, const ic_run_cfg *cfg, const ic_run_result *res, u
 	ic_run_view v = {.spec = spec, .inject = inj, .runid = res->runid, .seed = cfg->seed,
 			 .seconds = res->seconds, .broken = res->status == IC_RUN_BROKEN ? res->broken : NULL,
 			 .nfindings = res->nfindings, .evidence = res->evidence, .kept = res->kept,
-			 .replay = replay};
+			 .replay = replay, .controlled = res->schedule.mode == IC_MODE_CONTROLLED};
 	for (unsigned i = 0; i < res->nfindings; i++) {
 		v.checker[i] = res->findings[i].checker;
 		v.text[i] = res->findings[i].text;

@@ -24,6 +24,7 @@ typedef struct ic_run_view {
 	unsigned nfindings;
 	const char *checker[IC_MAX_FINDINGS], *text[IC_MAX_FINDINGS];
 	const char *evidence, *kept, *replay; /* "" when there is none */
+	bool controlled; /* a controlled run: a replay counts only with the same schedule */
 } ic_run_view;
 
 /* The finding (or broken run) as a block that ends with its replay line. */

@@ -96,10 +96,15 @@ static void list_scenario(FILE *out, const ic_scenario *sc)
 	list_names(out, "points", sc->points);
 	list_names(out, "lock sites", sc->lock_sites);
 	fprintf(out, "    checkers: %s\n    expected (run --all):\n", sc->checkers ? sc->checkers : "all");
-	for (const ic_expect *e = sc->expect; e && e->verdict; e++)
-		fprintf(out, "      %-30s [%s]%s%s -> %s within %u seed%s\n", e->variant,
-			e->inject[0] ? e->inject : "no injection", e->procs ? " --procs " : "",
-			e->procs ? e->procs : "", e->verdict, e->seeds, e->seeds == 1 ? "" : "s");
+	for (const ic_expect *e = sc->expect; e && e->verdict; e++) {
+		fprintf(out, "      %-30s [%s]%s%s", e->variant, e->inject[0] ? e->inject : "no injection",
+			e->procs ? " --procs " : "", e->procs ? e->procs : "");
+		if (e->mode)
+			fprintf(out, " --mode %s", e->mode);
+		if (e->ops)
+			fprintf(out, " --ops %llu", (unsigned long long)e->ops);
+		fprintf(out, " -> %s within %u seed%s\n", e->verdict, e->seeds, e->seeds == 1 ? "" : "s");
+	}
 }
 
 void ic_cli_list(FILE *out, const ic_opts *o)

@@ -53,15 +53,25 @@ static const char *kind_name(unsigned kind)
 	return kind <= IC_D_DEATH ? names[kind] : "?";
 }
 
+/* "p1": a process as the report names it. */
+static void label_of(const ic_run_cfg *cfg, unsigned slot, char *buf, size_t size)
+{
+	unsigned role = 0;
+	while (role + 1 < cfg->nroles && slot >= cfg->counts[role])
+		slot -= cfg->counts[role++];
+	snprintf(buf, size, "%s%u", cfg->sc->roles[role].name, slot);
+}
+
 static void describe(const ic_run_cfg *cfg, const ic_decision *d, char *buf, size_t size)
 {
-	char point[IC_NAME + 24];
+	char point[IC_NAME + 24], label[24];
 	if (!d) {
 		snprintf(buf, size, "had ended");
 		return;
 	}
 	point_name(cfg->sc, d->point, point, sizeof(point));
-	snprintf(buf, size, "step %" PRIu64 ": process %u at %s %s", d->step, d->slot, point, kind_name(d->kind));
+	label_of(cfg, d->slot, label, sizeof(label));
+	snprintf(buf, size, "step %" PRIu64 ": %s at %s %s", d->step, label, point, kind_name(d->kind));
 }
 
 static void diverged(const ic_run_cfg *cfg, const ic_decisions *a, const ic_decisions *b,

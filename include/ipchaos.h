@@ -46,6 +46,8 @@ extern "C" {
 
 /* One per process of a run; the harness owns it. NULL under IPCHAOS_DISABLE. */
 typedef struct ic_ctx ic_ctx;
+/* The state of one wait for a peer (ic_backoff_wait); defined below. */
+typedef struct ic_backoff ic_backoff;
 
 /* The first member of every ic_ctx: lets ic_point() test one byte inline. */
 struct ic_ctx_head {
@@ -229,13 +231,12 @@ int ic_poll(ic_ctx *ctx, struct pollfd *fds, nfds_t nfds, int timeout_ms);
 /*
  * ic_backoff_wait: one step of waiting for a peer with nothing to block on
  * (a ring's index, a queue polled with IPC_NOWAIT); false once about `ms`
- * have passed. It spins first, as the peer is likely running on the other
+ * have passed (ms <= 0: never). It spins first, as the peer is likely running on the other
  * core, then yields, then sleeps (the phases are b's: see ic_backoff below).
  * In controlled mode it gives the baton away until another process has
  * taken a step, and times out only when nothing else can run. Every wait of
  * this kind goes through it: a private spin loop would hold the baton.
  */
-typedef struct ic_backoff ic_backoff;
 bool ic_backoff_wait(ic_ctx *ctx, ic_backoff *b, int ms);
 
 #else /* IPCHAOS_DISABLE: the same calls, plain */
@@ -482,7 +483,7 @@ struct ic_backoff {
 	uint64_t since_ns; /* CLOCK_MONOTONIC when the spinning ended */
 };
 
-/* ic_backoff_wait's real-time step: false, without waiting, once about `ms` have passed since the spinning ended. */
+/* ic_backoff_wait's real-time step: false, without waiting, once about `ms` (> 0) have passed since the spinning ended. */
 static inline bool ic_backoff_step(ic_backoff *b, int ms)
 {
 	if (b->n < b->spins) {
@@ -495,7 +496,7 @@ static inline bool ic_backoff_step(ic_backoff *b, int ms)
 	uint64_t t = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 	if (b->n == b->spins)
 		b->since_ns = t;
-	if (t - b->since_ns >= (uint64_t)ms * 1000000ull)
+	if (ms > 0 && t - b->since_ns >= (uint64_t)ms * 1000000ull)
 		return false;
 	if (b->n++ < b->spins + b->yields) {
 		sched_yield();
@@ -507,7 +508,6 @@ static inline bool ic_backoff_step(ic_backoff *b, int ms)
 }
 
 #ifdef IPCHAOS_DISABLE
-typedef struct ic_backoff ic_backoff;
 static inline bool ic_backoff_wait(ic_ctx *ctx, ic_backoff *b, int ms)
 {
 	(void)ctx;

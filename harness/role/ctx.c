@@ -397,7 +397,7 @@ int ic_sem_timedwait(ic_ctx *ctx, sem_t *sem, const struct timespec *abs_timeout
 bool ic_backoff_wait(ic_ctx *ctx, ic_backoff *b, int ms)
 {
 	if (ctx && ctx->scheduled)
-		return ic_sched_wait(ctx, IC_WAIT_SPIN, 0, true);
+		return ic_sched_wait(ctx, IC_WAIT_SPIN, 0, ms > 0);
 	return ic_backoff_step(b, ms);
 }
 

@@ -408,6 +408,11 @@ static void say_preamble(campaign *c)
 			o->made_by, IC_VERSION);
 	if (o->jobs > 1)
 		say(c, "jobs: %u runs at a time, reported in seed order\n", o->jobs);
+	if (o->mode == IC_MODE_CONTROLLED && o->strategy == IC_STRATEGY_RANDOM)
+		say(c, "mode: controlled, random: one process at a time, each seed one schedule\n");
+	else if (o->mode == IC_MODE_CONTROLLED)
+		say(c, "mode: controlled, pct depth %u: one process at a time, each seed one schedule\n",
+		    o->depth ? o->depth : IC_DEFAULT_DEPTH);
 }
 
 static void say_epilogue(campaign *c, unsigned met, unsigned missed)

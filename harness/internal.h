@@ -115,6 +115,7 @@ typedef struct ic_sched_proc {
 	uint64_t stall_until; /* a step */
 	char point[IC_NAME];  /* where it last was */
 	bool arrived;         /* it reached the start */
+	bool acted;           /* a call that may change what others wait for, since its last wait */
 } ic_sched_proc;
 
 /* One step of a controlled run, as the decision log keeps it. */

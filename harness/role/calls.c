@@ -82,11 +82,19 @@ static ssize_t io_once(int fd, void *buf, size_t len, bool writing)
 	return n;
 }
 
+/* n, after telling the scheduler a call that succeeded may have changed what others wait for. */
+static ssize_t acted(ic_ctx *ctx, ssize_t n)
+{
+	if (n >= 0)
+		ic_sched_acted(ctx);
+	return n;
+}
+
 static ssize_t io_controlled(ic_ctx *ctx, int fd, void *buf, size_t len, bool writing)
 {
 	bool blocks = fd_blocks(fd);
 	for (;;) {
-		ssize_t n = io_once(fd, buf, len, writing);
+		ssize_t n = acted(ctx, io_once(fd, buf, len, writing));
 		if (n >= 0 || errno != EAGAIN || !blocks)
 			return n;
 		ic_sched_wait(ctx, IC_WAIT_IO, (uint64_t)fd, false);
@@ -113,8 +121,8 @@ static ssize_t sock_controlled(ic_ctx *ctx, int fd, void *buf, size_t len, int f
 {
 	bool blocks = !(flags & MSG_DONTWAIT) && fd_blocks(fd);
 	for (;;) {
-		ssize_t n = sending ? send(fd, buf, len, flags | MSG_DONTWAIT)
-				    : recv(fd, buf, len, flags | MSG_DONTWAIT);
+		ssize_t n = acted(ctx, sending ? send(fd, buf, len, flags | MSG_DONTWAIT)
+					       : recv(fd, buf, len, flags | MSG_DONTWAIT));
 		if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK) || !blocks)
 			return n;
 		ic_sched_wait(ctx, IC_WAIT_IO, (uint64_t)fd, false);
@@ -146,8 +154,8 @@ static ssize_t mq_controlled(ic_ctx *ctx, int mq, char *msg, size_t len, unsigne
 	struct mq_attr attr;
 	bool blocks = mq_getattr((mqd_t)mq, &attr) == 0 && !(attr.mq_flags & O_NONBLOCK);
 	for (;;) {
-		ssize_t n = sending ? mq_timedsend((mqd_t)mq, msg, len, prio, &mq_now_or_never)
-				    : mq_timedreceive((mqd_t)mq, msg, len, prio_out, &mq_now_or_never);
+		ssize_t n = acted(ctx, sending ? mq_timedsend((mqd_t)mq, msg, len, prio, &mq_now_or_never)
+					       : mq_timedreceive((mqd_t)mq, msg, len, prio_out, &mq_now_or_never));
 		if (n >= 0 || (errno != ETIMEDOUT && errno != EAGAIN))
 			return n;
 		if (!blocks) {
@@ -188,7 +196,7 @@ int ic_msgsnd(ic_ctx *ctx, int id, const void *msg, size_t len, int flags)
 	while ((rc = msgsnd(id, msg, len, flags | IPC_NOWAIT)) != 0 && errno == EAGAIN &&
 	       !(flags & IPC_NOWAIT))
 		ic_sched_wait(ctx, IC_WAIT_IO, (uint64_t)id, false);
-	return rc;
+	return (int)acted(ctx, rc);
 }
 
 ssize_t ic_msgrcv(ic_ctx *ctx, int id, void *msg, size_t len, long type, int flags)
@@ -200,7 +208,7 @@ ssize_t ic_msgrcv(ic_ctx *ctx, int id, void *msg, size_t len, long type, int fla
 	while ((n = msgrcv(id, msg, len, type, flags | IPC_NOWAIT)) < 0 && errno == ENOMSG &&
 	       !(flags & IPC_NOWAIT))
 		ic_sched_wait(ctx, IC_WAIT_IO, (uint64_t)id, false);
-	return n;
+	return acted(ctx, n);
 }
 
 int ic_poll(ic_ctx *ctx, struct pollfd *fds, nfds_t nfds, int timeout_ms)

@@ -51,7 +51,8 @@ static void log_event(ic_ctx *ctx, uint32_t kind, uint32_t op, uint64_t a, uint6
 	e->b = b;
 	/* The record counts only once whole: a kill before this store loses just it. */
 	atomic_store_explicit(&s->committed, n + 1, memory_order_release);
-	ic_sched_progress(ctx);
+	if (ctx->scheduled)
+		ic_sched_progress(ctx);
 }
 
 void ic_invoke(ic_ctx *ctx, uint32_t op, uint64_t a, uint64_t b)
@@ -370,12 +371,14 @@ int ic_cond_timedwait(ic_ctx *ctx, pthread_cond_t *cond, ic_lock_t *lock,
 int ic_cond_signal(ic_ctx *ctx, pthread_cond_t *cond)
 {
 	ic_sched_wake(ctx, IC_WAIT_COND, (uint64_t)(uintptr_t)cond, false);
+	ic_sched_acted(ctx);
 	return pthread_cond_signal(cond);
 }
 
 int ic_cond_broadcast(ic_ctx *ctx, pthread_cond_t *cond)
 {
 	ic_sched_wake(ctx, IC_WAIT_COND, (uint64_t)(uintptr_t)cond, true);
+	ic_sched_acted(ctx);
 	return pthread_cond_broadcast(cond);
 }
 
@@ -391,6 +394,7 @@ int ic_sem_timedwait(ic_ctx *ctx, sem_t *sem, const struct timespec *abs_timeout
 			return -1;
 		}
 	}
+	ic_sched_acted(ctx);
 	return 0;
 }
 
@@ -433,6 +437,7 @@ void ic_unlock(ic_ctx *ctx, ic_lock_t *lock)
 		break;
 	}
 	ic_sched_wake(ctx, IC_WAIT_LOCK, (uint64_t)lock->id, true);
+	ic_sched_acted(ctx);
 	sched_step_at(ctx, "unlock", site); /* released: a waiter may take it before this process goes on */
 }
 

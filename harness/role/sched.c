@@ -342,9 +342,14 @@ bool ic_sched_wait(ic_ctx *ctx, int wait, uint64_t obj, bool timed)
 	me->state = IC_PS_WAITING;
 	me->wait = wait;
 	me->wait_obj = obj;
-	me->wait_epoch = s->epoch;
 	me->timed = timed;
 	me->timed_out = me->woken = false;
+	/* What it did since its last step (a send, then this wait) may be what a waiter needs. */
+	if (me->acted) {
+		s->epoch++;
+		me->acted = false;
+	}
+	me->wait_epoch = s->epoch;
 	s->step++; /* a wait is a step too: a loop of timed waits must come to an end */
 	livelocked(ctx);
 	int kind = IC_D_SWITCH;
@@ -375,6 +380,12 @@ void ic_sched_wake(ic_ctx *ctx, int wait, uint64_t obj, bool all)
 	}
 	if (best >= 0)
 		s->procs[best].woken = true;
+}
+
+void ic_sched_acted(ic_ctx *ctx)
+{
+	if (ctx->scheduled)
+		ctx->arena->sched.procs[ctx->slot].acted = true;
 }
 
 void ic_sched_progress(ic_ctx *ctx)

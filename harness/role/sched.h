@@ -37,6 +37,8 @@ void ic_sched_step(ic_ctx *ctx, const char *point);
 bool ic_sched_wait(ic_ctx *ctx, int wait, uint64_t obj, bool timed);
 /* A lock released or a condition signalled: its waiters may go on. */
 void ic_sched_wake(ic_ctx *ctx, int wait, uint64_t obj, bool all);
+/* A call that may change what others wait for succeeded (a send, a receive, a release). */
+void ic_sched_acted(ic_ctx *ctx);
 /* An operation was logged: the run makes progress (a livelock is steps without any). */
 void ic_sched_progress(ic_ctx *ctx);
 /* An injector fired here: recorded in the decision log. */

@@ -9,6 +9,14 @@ static bool hang_check(const ic_facts *f, ic_finding *out)
 {
 	if (!f->hang)
 		return false;
+	if (f->hang_steps) { /* controlled mode: decided in steps, so it replays */
+		ic_finding_addf(out, "no operation completed in %llu steps: a livelock\n",
+				(unsigned long long)f->hang_steps);
+		for (unsigned i = 0; i < f->nprocs; i++)
+			if (f->procs[i].waiting)
+				ic_finding_addf(out, "  %s %s\n", f->procs[i].label, f->procs[i].waiting);
+		return true;
+	}
 	unsigned stuck = 0;
 	for (unsigned i = 0; i < f->nprocs; i++)
 		stuck += f->procs[i].stack != NULL;

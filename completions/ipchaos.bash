@@ -18,12 +18,15 @@ _ipchaos() {
 		--inject) mapfile -t COMPREPLY < <(compgen -W "$(_ipchaos_names injectors)" -- "$cur"); return ;;
 		--json|--junit) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
 		--under) mapfile -t COMPREPLY < <(compgen -W "memcheck" -- "$cur"); return ;;
-		--seed|--seeds|--procs|--ops|--timeout|--replays|--shard|--shards|--time-budget|--jobs|--made-by) return ;;
+		--mode) mapfile -t COMPREPLY < <(compgen -W "chaos controlled" -- "$cur"); return ;;
+		--strategy) mapfile -t COMPREPLY < <(compgen -W "pct random" -- "$cur"); return ;;
+		--seed|--seeds|--procs|--ops|--timeout|--replays|--shard|--shards|--time-budget|--jobs|--made-by|--depth|--steps) return ;;
 		esac
 		if [[ $cur == -* ]]; then
 			mapfile -t COMPREPLY < <(compgen -W "--all --inject --seed --seeds --procs --ops --timeout
 				--replays --json --junit --tap --shard --shards --time-budget --jobs --quiet --verbose
-				--keep-going --keep --under --help" -- "$cur")
+				--keep-going --keep --under --mode --strategy --depth --steps --check-determinism
+				--help" -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -W "$(_ipchaos_names scenarios)" -- "$cur")
 		fi

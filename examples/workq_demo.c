@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -30,8 +29,9 @@ static int produce(demo *d)
 {
 	for (uint64_t job = 1; job <= JOBS; job++) {
 		int rc;
+		ic_backoff wait = {.yields = 100, .sleep_us = 50};
 		while ((rc = wq_push(NULL, &d->q, job)) == EAGAIN)
-			sched_yield();
+			ic_backoff_wait(NULL, &wait, 0);
 		if (rc != 0)
 			return 1;
 	}
@@ -41,7 +41,7 @@ static int produce(demo *d)
 
 static int consume(demo *d)
 {
-	for (;;) {
+	for (ic_backoff wait = {.yields = 100, .sleep_us = 50};;) {
 		bool producing = atomic_load(&d->producing) > 0;
 		uint64_t job;
 		int rc = wq_pop(NULL, &d->q, &job);
@@ -52,7 +52,7 @@ static int consume(demo *d)
 		else if (!producing)
 			return 0;
 		else
-			sched_yield();
+			ic_backoff_wait(NULL, &wait, 0);
 	}
 }
 

@@ -39,7 +39,7 @@ uint64_t ic_rng_next(ic_rng *rng);
 uint64_t ic_rng_below(ic_rng *rng, uint64_t n); /* uniform in [0, n), n > 0 */
 double ic_rng_unit(ic_rng *rng);                /* uniform in [0, 1) */
 
-enum { IC_STREAM_PLAN = 0x504c414e, IC_STREAM_SUPERVISOR = 0x53555056 };
+enum { IC_STREAM_PLAN = 0x504c414e, IC_STREAM_SUPERVISOR = 0x53555056, IC_STREAM_SCHED = 0x53434844 };
 
 /* ---- Keyed PRF: SipHash-2-4 (Aumasson, Bernstein), for names no one else can derive ---- */
 
@@ -98,6 +98,75 @@ typedef struct ic_tracked {
 	bool excl;        /* created with O_EXCL / IPC_EXCL */
 } ic_tracked;
 
+/* ---- Controlled mode: one process runs at a time (role/sched.c) ---- */
+
+enum ic_mode { IC_MODE_CHAOS, IC_MODE_CONTROLLED };
+enum ic_strategy { IC_STRATEGY_PCT, IC_STRATEGY_RANDOM };
+#define IC_MAX_DEPTH 16
+#define IC_DEFAULT_DEPTH 3
+
+enum ic_pstate { IC_PS_RUNNABLE, IC_PS_WAITING, IC_PS_STALLED, IC_PS_DONE, IC_PS_DEAD };
+/* What a waiting process waits for. */
+enum ic_wait { IC_WAIT_NONE, IC_WAIT_LOCK, IC_WAIT_COND, IC_WAIT_IO, IC_WAIT_SPIN };
+
+typedef struct ic_sched_proc {
+	atomic_uint futex;   /* bumped and woken when it is given the baton */
+	int state;           /* enum ic_pstate */
+	int wait;            /* enum ic_wait */
+	uint64_t wait_obj;   /* the lock id; the condition variable's address */
+	uint64_t wait_epoch; /* IO and spin waits: runnable again once another step was taken */
+	bool timed;          /* the wait may time out */
+	bool timed_out;      /* the scheduler ended it: nothing else could run */
+	bool woken;          /* lock and condition waits: released or signalled */
+	uint32_t prio;
+	uint64_t stall_until; /* a step */
+	char point[IC_NAME];  /* where it last was */
+	bool arrived;         /* it reached the start */
+	bool acted;           /* a call that may change what others wait for, since its last wait */
+} ic_sched_proc;
+
+/* One step of a controlled run, as the decision log keeps it. */
+typedef struct ic_decision {
+	uint64_t step;
+	uint32_t point; /* FNV-1a of the point's name */
+	uint16_t slot;  /* the process at that step */
+	uint8_t kind;   /* enum ic_dkind */
+	uint8_t next;   /* who holds the baton after it; 0xff: nobody */
+} ic_decision;
+
+enum ic_dkind {
+	IC_D_STEP,     /* it went on */
+	IC_D_SWITCH,   /* another process was given the baton: the step's process waits or ended */
+	IC_D_PREEMPT,  /* another process was given the baton though this one could go on */
+	IC_D_TIMEOUT,  /* a timed wait ended: nothing else could run */
+	IC_D_FAULT,    /* an injector fired here */
+	IC_D_END,      /* the process returned */
+	IC_D_DEATH,    /* the process died (injected kill or crash) */
+};
+
+enum ic_over { IC_OVER_NO, IC_OVER_DEADLOCK, IC_OVER_DEAD_HOLDER, IC_OVER_LIVELOCK };
+
+typedef struct ic_sched {
+	int mode;             /* enum ic_mode */
+	int strategy;         /* enum ic_strategy */
+	unsigned nprocs, depth;
+	uint64_t k;           /* the steps PCT spreads its change points over */
+	uint64_t change[IC_MAX_DEPTH]; /* ascending steps at which the running process is demoted */
+	unsigned nchange, next_change;
+	atomic_uint ready;    /* processes at the start */
+	atomic_int turn;      /* the slot holding the baton; -1: nobody */
+	atomic_int over;      /* enum ic_over: nobody will be given the baton again */
+	uint64_t step, epoch;
+	uint64_t progress_step;  /* the step of the last operation logged */
+	uint64_t livelock_steps; /* that many steps with none logged is a hang */
+	uint64_t switches, preemptions, timeouts;
+	uint64_t hash;        /* FNV-1a over every decision */
+	ic_rng rng;           /* the random strategy's choices */
+	uint64_t log_off, log_cap; /* the decision log, in the arena */
+	_Atomic uint64_t nlog;
+	ic_sched_proc procs[IC_MAX_PROCS];
+} ic_sched;
+
 #define IC_ARENA_MAGIC 0x69706368616f7321ull /* "ipchaos!" */
 
 typedef struct ic_arena {
@@ -111,6 +180,7 @@ typedef struct ic_arena {
 	atomic_uint ready; /* roles waiting at the start barrier */
 	atomic_uint go;    /* the start barrier's release (a futex word) */
 	char role_args[2048]; /* --under: the run as `run` arguments, for roles started by exec */
+	ic_sched sched;       /* controlled mode */
 	atomic_uint nlocks;
 	ic_lockrec locks[IC_MAX_LOCKS];
 	atomic_uint ntracked;
@@ -247,6 +317,7 @@ typedef struct ic_proc_facts {
 	const char *crash_bt[IC_BT_FRAMES]; /* NULL-terminated; from its fault handler */
 	const char *stack; /* watchdog: its stack through ptrace, or NULL */
 	const char *tool_report; /* --under: the tool's first error, its stack, one frame a line; or NULL */
+	const char *waiting; /* a deadlocked controlled run: what it waited for, and where; or NULL */
 } ic_proc_facts;
 
 typedef struct ic_lock_facts {
@@ -262,7 +333,9 @@ typedef struct ic_facts {
 	unsigned nlocks;
 	ic_lock_facts locks[IC_MAX_LOCKS];
 	bool hang;            /* the watchdog fired */
+	bool deadlock;        /* controlled mode: no process could go on, and none could time out */
 	double hang_seconds;  /* T: no progress for this long */
+	uint64_t hang_steps;  /* controlled: no operation logged in this many steps (0: chaos) */
 	unsigned nobjects;    /* what the run created, for perms */
 	struct {
 		char name[80];

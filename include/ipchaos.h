@@ -28,6 +28,7 @@
 #ifndef IPCHAOS_H
 #define IPCHAOS_H
 
+#include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdatomic.h>
@@ -45,6 +46,8 @@ extern "C" {
 
 /* One per process of a run; the harness owns it. NULL under IPCHAOS_DISABLE. */
 typedef struct ic_ctx ic_ctx;
+/* The state of one wait for a peer (ic_backoff_wait); defined below. */
+typedef struct ic_backoff ic_backoff;
 
 /* The first member of every ic_ctx: lets ic_point() test one byte inline. */
 struct ic_ctx_head {
@@ -162,6 +165,19 @@ const char *ic_lock_kind_name(int kind); /* "mutex", "robust mutex", ... */
  */
 int ic_cond_timedwait(ic_ctx *ctx, pthread_cond_t *cond, ic_lock_t *lock,
 		      const struct timespec *abs_timeout);
+/*
+ * ic_cond_signal, ic_cond_broadcast: pthread_cond_signal/broadcast, seen by
+ * the harness: in controlled mode a waiter in ic_cond_timedwait goes on only
+ * when signalled (or, timed, when nothing else can run). Not points.
+ */
+int ic_cond_signal(ic_ctx *ctx, pthread_cond_t *cond);
+int ic_cond_broadcast(ic_ctx *ctx, pthread_cond_t *cond);
+/*
+ * ic_sem_timedwait: sem_timedwait (NULL: sem_wait) on a semaphore used as a
+ * count rather than as an ic_lock (slots free, items ready): in controlled
+ * mode a wait the harness sees. 0, or -1 with errno (ETIMEDOUT). Not a point.
+ */
+int ic_sem_timedwait(ic_ctx *ctx, sem_t *sem, const struct timespec *abs_timeout);
 /* ic_deadline (below): an absolute CLOCK_REALTIME time `ms` from now, for the timed calls. */
 
 /* ---- IPC objects the harness tracks ----------------------------------- */
@@ -225,6 +241,19 @@ ssize_t ic_mq_timedreceive(ic_ctx *ctx, int mq, char *msg, size_t len, unsigned 
 			   const struct timespec *abs_timeout);
 int ic_msgsnd(ic_ctx *ctx, int id, const void *msg, size_t len, int flags);
 ssize_t ic_msgrcv(ic_ctx *ctx, int id, void *msg, size_t len, long type, int flags);
+/* poll(): not a point and never failed, but in controlled mode a wait the harness sees. */
+int ic_poll(ic_ctx *ctx, struct pollfd *fds, nfds_t nfds, int timeout_ms);
+
+/*
+ * ic_backoff_wait: one step of waiting for a peer with nothing to block on
+ * (a ring's index, a queue polled with IPC_NOWAIT); false once about `ms`
+ * have passed (ms <= 0: never). It spins first, as the peer is likely running on the other
+ * core, then yields, then sleeps (the phases are b's: see ic_backoff below).
+ * In controlled mode it gives the baton away until another process has
+ * taken a step, and times out only when nothing else can run. Every wait of
+ * this kind goes through it: a private spin loop would hold the baton.
+ */
+bool ic_backoff_wait(ic_ctx *ctx, ic_backoff *b, int ms);
 
 #else /* IPCHAOS_DISABLE: the same calls, plain */
 
@@ -402,6 +431,14 @@ static inline int ic_msgsnd(ic_ctx *ctx, int id, const void *msg, size_t len, in
 { (void)ctx; return msgsnd(id, msg, len, flags); }
 static inline ssize_t ic_msgrcv(ic_ctx *ctx, int id, void *msg, size_t len, long type, int flags)
 { (void)ctx; return msgrcv(id, msg, len, type, flags); }
+static inline int ic_poll(ic_ctx *ctx, struct pollfd *fds, nfds_t nfds, int timeout_ms)
+{ (void)ctx; return poll(fds, nfds, timeout_ms); }
+static inline int ic_cond_signal(ic_ctx *ctx, pthread_cond_t *cond)
+{ (void)ctx; return pthread_cond_signal(cond); }
+static inline int ic_cond_broadcast(ic_ctx *ctx, pthread_cond_t *cond)
+{ (void)ctx; return pthread_cond_broadcast(cond); }
+static inline int ic_sem_timedwait(ic_ctx *ctx, sem_t *sem, const struct timespec *abs_timeout)
+{ (void)ctx; return abs_timeout ? sem_timedwait(sem, abs_timeout) : sem_wait(sem); }
 
 #endif /* IPCHAOS_DISABLE */
 
@@ -450,23 +487,20 @@ static inline void ic_cpu_relax(void)
 }
 
 /*
- * Waiting for a peer with nothing to block on (a ring's index, a queue polled
- * with IPC_NOWAIT): spin first, as the peer is likely running on the other
- * core and a yield would give ours away for a time slice; then yield; then
- * sleep briefly. Start with the three phases set and the rest zero, e.g.
- * (ic_backoff){.spins = 256, .yields = 1000, .sleep_us = 50}; set n = 0 to
- * start over once the peer moved.
+ * The phases of ic_backoff_wait (declared above): set them and leave the
+ * rest zero, e.g. (ic_backoff){.spins = 256, .yields = 1000, .sleep_us = 50};
+ * set n = 0 to start over once the peer moved.
  */
-typedef struct ic_backoff {
+struct ic_backoff {
 	unsigned spins;    /* pause steps first */
 	unsigned yields;   /* then sched_yield() steps */
 	unsigned sleep_us; /* then sleeps of this long */
 	unsigned n;        /* steps taken */
 	uint64_t since_ns; /* CLOCK_MONOTONIC when the spinning ended */
-} ic_backoff;
+};
 
-/* One step of waiting; false, without waiting, once about `ms` have passed since the spinning ended. */
-static inline bool ic_backoff_wait(ic_backoff *b, int ms)
+/* ic_backoff_wait's real-time step: false, without waiting, once about `ms` (> 0) have passed since the spinning ended. */
+static inline bool ic_backoff_step(ic_backoff *b, int ms)
 {
 	if (b->n < b->spins) {
 		b->n++;
@@ -478,7 +512,7 @@ static inline bool ic_backoff_wait(ic_backoff *b, int ms)
 	uint64_t t = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 	if (b->n == b->spins)
 		b->since_ns = t;
-	if (t - b->since_ns >= (uint64_t)ms * 1000000ull)
+	if (ms > 0 && t - b->since_ns >= (uint64_t)ms * 1000000ull)
 		return false;
 	if (b->n++ < b->spins + b->yields) {
 		sched_yield();
@@ -488,6 +522,14 @@ static inline bool ic_backoff_wait(ic_backoff *b, int ms)
 	}
 	return true;
 }
+
+#ifdef IPCHAOS_DISABLE
+static inline bool ic_backoff_wait(ic_ctx *ctx, ic_backoff *b, int ms)
+{
+	(void)ctx;
+	return ic_backoff_step(b, ms);
+}
+#endif
 
 /* ==== Part 2: harness only (not declared under IPCHAOS_DISABLE) ======== */
 #ifndef IPCHAOS_DISABLE
@@ -657,6 +699,8 @@ typedef struct ic_expect {
 	const char *verdict;
 	unsigned seeds;
 	const char *procs; /* "2:2"; NULL for the scenario's default */
+	const char *mode;  /* "controlled": under the PCT scheduler; NULL: chaos */
+	uint64_t ops;      /* 0: the scenario's default */
 } ic_expect;
 
 /*

@@ -197,15 +197,18 @@ static const ic_role_desc cleanup_roles[] = {
 
 /* A kill at each point: ready and finishing are passed once, so their hit is the first. */
 static const ic_expect cleanup_expect[] = {
-	{"style=none", "", "leaks", 1, NULL},
-	{"style=atexit", "delay", "pass", 5, NULL},
-	{"style=atexit", "kill:at=cleanup/used", "leaks", 1, NULL},
-	{"style=unlink_early", "kill:at=cleanup/ready,hit=1", "pass", 5, NULL},
-	{"style=unlink_early", "kill:at=cleanup/used;delay", "pass", 50, NULL},
-	{"style=unlink_early", "kill:at=cleanup/finishing,hit=1", "pass", 5, NULL},
-	{"style=owner_pid", "kill:at=cleanup/ready,hit=1", "pass", 5, NULL},
-	{"style=owner_pid", "kill:at=cleanup/used;delay", "pass", 50, NULL},
-	{"style=owner_pid", "kill:at=cleanup/finishing,hit=1", "pass", 5, NULL},
+	{"style=none", "", "leaks", 1, NULL, NULL, 0},
+	{"style=atexit", "delay", "pass", 5, NULL, NULL, 0},
+	{"style=atexit", "kill:at=cleanup/used", "leaks", 1, NULL, NULL, 0},
+	{"style=unlink_early", "kill:at=cleanup/ready,hit=1", "pass", 5, NULL, NULL, 0},
+	{"style=unlink_early", "kill:at=cleanup/used;delay", "pass", 50, NULL, NULL, 0},
+	{"style=unlink_early", "kill:at=cleanup/finishing,hit=1", "pass", 5, NULL, NULL, 0},
+	{"style=owner_pid", "kill:at=cleanup/ready,hit=1", "pass", 5, NULL, NULL, 0},
+	{"style=owner_pid", "kill:at=cleanup/used;delay", "pass", 50, NULL, NULL, 0},
+	{"style=owner_pid", "kill:at=cleanup/finishing,hit=1", "pass", 5, NULL, NULL, 0},
+	{"style=none", "", "leaks", 1, NULL, "controlled", 0},
+	{"style=unlink_early", "kill:at=cleanup/used", "pass", 50, NULL, "controlled", 0},
+	{"style=owner_pid", "kill:at=cleanup/used", "pass", 50, NULL, "controlled", 0},
 	{0},
 };
 

@@ -220,10 +220,13 @@ static const ic_role_desc hybrid_roles[] = {
 };
 
 static const ic_expect hybrid_expect[] = {
-	{"", "delay;kill;stall;fail", "pass", 200, NULL},
-	{"", "delay;kill;stall;fail", "pass", 100, "2:2"},
-	{"bug=early_release", "delay", "messages", 200, NULL},
-	{"bug=double_free", "delay", "messages", 200, "2:1"},
+	{"", "delay;kill;stall;fail", "pass", 200, NULL, NULL, 0},
+	{"", "delay;kill;stall;fail", "pass", 100, "2:2", NULL, 0},
+	{"bug=early_release", "delay", "messages", 200, NULL, NULL, 0},
+	{"bug=double_free", "delay", "messages", 200, "2:1", NULL, 0},
+	{"", "kill;stall;fail", "pass", 200, NULL, "controlled", 20},
+	{"bug=early_release", "", "messages", 100, NULL, "controlled", 20},
+	{"bug=double_free", "", "messages", 100, "2:1", "controlled", 20},
 	{0},
 };
 

@@ -144,9 +144,11 @@ static const ic_role_desc mq_roles[] = {
 };
 
 static const ic_expect mq_expect[] = {
-	{"", "delay;kill;stall;fail", "pass", 200, NULL},
-	{"prio=on", "delay;kill;stall;fail", "pass", 200, "2:2"},
-	{"size=8K", "delay;kill;stall;fail", "pass", 50, NULL},
+	{"", "delay;kill;stall;fail", "pass", 200, NULL, NULL, 0},
+	{"prio=on", "delay;kill;stall;fail", "pass", 200, "2:2", NULL, 0},
+	{"size=8K", "delay;kill;stall;fail", "pass", 50, NULL, NULL, 0},
+	{"", "kill;stall;fail", "pass", 200, NULL, "controlled", 20},
+	{"prio=on", "kill;stall;fail", "pass", 100, "2:2", "controlled", 20},
 	{0},
 };
 

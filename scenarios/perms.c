@@ -74,10 +74,12 @@ static const ic_role_desc perms_roles[] = {
 };
 
 static const ic_expect perms_expect[] = {
-	{"mode=0600", "delay;kill", "pass", 20, NULL},
-	{"mode=0644", "", "perms", 1, NULL},
-	{"mode=0666", "", "perms", 1, NULL},
-	{"bug=no_excl", "", "perms", 1, NULL},
+	{"mode=0600", "delay;kill", "pass", 20, NULL, NULL, 0},
+	{"mode=0644", "", "perms", 1, NULL, NULL, 0},
+	{"mode=0666", "", "perms", 1, NULL, NULL, 0},
+	{"bug=no_excl", "", "perms", 1, NULL, NULL, 0},
+	{"mode=0600", "kill", "pass", 20, NULL, "controlled", 0},
+	{"mode=0644", "", "perms", 1, NULL, "controlled", 0},
 	{0},
 };
 

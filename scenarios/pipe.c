@@ -104,7 +104,7 @@ static int pipe_send(ic_ctx *ctx, const void *msg, size_t len, unsigned lane)
 		return 0;
 	if (errno == EAGAIN) {
 		struct pollfd p = {.fd = fd, .events = POLLOUT};
-		return poll(&p, 1, 20) == 0 ? ETIMEDOUT : EAGAIN;
+		return ic_poll(ctx, &p, 1, 20) == 0 ? ETIMEDOUT : EAGAIN;
 	}
 	return errno;
 }
@@ -140,10 +140,12 @@ static const ic_role_desc pipe_roles[] = {
 };
 
 static const ic_expect pipe_expect[] = {
-	{"", "delay;kill;stall;fail", "pass", 200, NULL},
-	{"", "delay;kill;stall;fail", "pass", 100, "3:2"},
-	{"size=64K", "delay;kill;stall;fail", "pass", 50, NULL},
-	{"bug=short_write", "fail", "messages", 200, NULL},
+	{"", "delay;kill;stall;fail", "pass", 200, NULL, NULL, 0},
+	{"", "delay;kill;stall;fail", "pass", 100, "3:2", NULL, 0},
+	{"size=64K", "delay;kill;stall;fail", "pass", 50, NULL, NULL, 0},
+	{"bug=short_write", "fail", "messages", 200, NULL, NULL, 0},
+	{"", "kill;stall;fail", "pass", 200, NULL, "controlled", 20},
+	{"bug=short_write", "fail", "messages", 100, NULL, "controlled", 20},
 	{0},
 };
 

@@ -185,7 +185,7 @@ static int mc_send(ic_ctx *ctx, ring *r, const void *msg, size_t len)
 	r->head++;
 	/* lost_wakeup: signal only on empty, the "optimisation" that needs a careful waiter. */
 	if (r->bug != BUG_LOST_WAKEUP || was_empty)
-		pthread_cond_signal(&r->not_empty);
+		ic_cond_signal(ctx, &r->not_empty);
 	ic_unlock(ctx, &r->lock);
 	return 0;
 }
@@ -196,7 +196,7 @@ static long mc_recv(ic_ctx *ctx, ring *r, void *buf, size_t cap, int wait_ms)
 		uint64_t t = r->tail; /* checked without the lock: the planted race */
 		if (t == r->head) {
 			if (wait_ms > 0)
-				nanosleep(&(struct timespec){0, 50 * 1000}, NULL);
+				ic_backoff_wait(ctx, &(ic_backoff){.sleep_us = 50}, wait_ms);
 			return 0;
 		}
 		ic_point(ctx, "ring/pop/checked");
@@ -204,7 +204,7 @@ static long mc_recv(ic_ctx *ctx, ring *r, void *buf, size_t cap, int wait_ms)
 			return -errno;
 		long n = take(r, t, buf, cap);
 		r->tail = t + 1;
-		pthread_cond_signal(&r->not_full);
+		ic_cond_signal(ctx, &r->not_full);
 		ic_unlock(ctx, &r->lock);
 		return n;
 	}
@@ -227,7 +227,7 @@ static long mc_recv(ic_ctx *ctx, ring *r, void *buf, size_t cap, int wait_ms)
 	}
 	long n = take(r, r->tail, buf, cap);
 	r->tail++;
-	pthread_cond_signal(&r->not_full);
+	ic_cond_signal(ctx, &r->not_full);
 	ic_unlock(ctx, &r->lock);
 	return n;
 }
@@ -237,7 +237,7 @@ static long mc_recv(ic_ctx *ctx, ring *r, void *buf, size_t cap, int wait_ms)
 static int sem_send(ic_ctx *ctx, ring *r, const void *msg, size_t len)
 {
 	struct timespec until = ic_deadline(20);
-	if (sem_timedwait(&r->spaces, &until) != 0)
+	if (ic_sem_timedwait(ctx, &r->spaces, &until) != 0)
 		return errno;
 	if (ic_lock(ctx, &r->lock) < 0)
 		return errno;
@@ -252,7 +252,7 @@ static int sem_send(ic_ctx *ctx, ring *r, const void *msg, size_t len)
 static long sem_recv(ic_ctx *ctx, ring *r, void *buf, size_t cap, int wait_ms)
 {
 	struct timespec until = ic_deadline(wait_ms);
-	if ((wait_ms == 0 ? sem_trywait(&r->items) : sem_timedwait(&r->items, &until)) != 0)
+	if ((wait_ms == 0 ? sem_trywait(&r->items) : ic_sem_timedwait(ctx, &r->items, &until)) != 0)
 		return errno == EAGAIN || errno == ETIMEDOUT ? 0 : -errno;
 	if (ic_lock(ctx, &r->lock) < 0)
 		return -errno;
@@ -316,7 +316,7 @@ static size_t filled(ring *r, uint64_t pos, size_t n)
 }
 
 /* Copies the message at pos out as it is written; 0 when it was not all written in time. */
-static long take_streaming(ring *r, uint64_t pos, unsigned char *buf, size_t cap, int wait_ms)
+static long take_streaming(ic_ctx *ctx, ring *r, uint64_t pos, unsigned char *buf, size_t cap, int wait_ms)
 {
 	const unsigned char *s = slot_at(r, pos, r->cap);
 	uint32_t n;
@@ -331,14 +331,14 @@ static long take_streaming(ring *r, uint64_t pos, unsigned char *buf, size_t cap
 			memcpy(buf + copied, s + sizeof(n) + copied, avail - copied);
 			copied = avail;
 			wait.n = 0;
-		} else if (wait_ms == 0 || !ic_backoff_wait(&wait, wait_ms)) {
+		} else if (wait_ms == 0 || !ic_backoff_wait(ctx, &wait, wait_ms)) {
 			return 0; /* a producer killed mid-message: never delivered */
 		}
 	}
 	return (long)n;
 }
 
-static int spsc_send(ring *r, const void *msg, size_t len)
+static int spsc_send(ic_ctx *ctx, ring *r, const void *msg, size_t len)
 {
 	memory_order acq = r->bug == BUG_NONE_SYNC ? memory_order_relaxed : memory_order_acquire;
 	memory_order rel = r->bug == BUG_NONE_SYNC ? memory_order_relaxed : memory_order_release;
@@ -353,7 +353,7 @@ static int spsc_send(ring *r, const void *msg, size_t len)
 	/* Signed: under none_sync a racing tail can pass head, and must not read as "full". */
 	for (ic_backoff wait = RING_BACKOFF;
 	     (int64_t)(h - last_look(r, &r->tail_seen, &r->tail, acq)) >= (int64_t)r->cap;)
-		if (!ic_backoff_wait(&wait, 20))
+		if (!ic_backoff_wait(ctx, &wait, 20))
 			return ETIMEDOUT;
 room:
 	if (streams(r, len))
@@ -364,7 +364,7 @@ room:
 	return 0;
 }
 
-static long spsc_recv(ring *r, void *buf, size_t cap, int wait_ms)
+static long spsc_recv(ic_ctx *ctx, ring *r, void *buf, size_t cap, int wait_ms)
 {
 	memory_order acq = r->bug == BUG_NONE_SYNC ? memory_order_relaxed : memory_order_acquire;
 	memory_order rel = r->bug == BUG_NONE_SYNC ? memory_order_relaxed : memory_order_release;
@@ -376,11 +376,11 @@ static long spsc_recv(ring *r, void *buf, size_t cap, int wait_ms)
 	for (ic_backoff wait = RING_BACKOFF; (int64_t)(last_look(r, &r->head_seen, &r->head, acq) - t) <= 0;) {
 		if (r->bug == BUG_NONE && filled(r, t, 1) > 0) {
 			/* A large message is being written: copy it out as it comes. */
-			if ((n = take_streaming(r, t, buf, cap, wait_ms)) == 0)
+			if ((n = take_streaming(ctx, r, t, buf, cap, wait_ms)) == 0)
 				return 0;
 			goto advance;
 		}
-		if (wait_ms == 0 || !ic_backoff_wait(&wait, wait_ms))
+		if (wait_ms == 0 || !ic_backoff_wait(ctx, &wait, wait_ms))
 			return 0;
 	}
 ready:
@@ -398,7 +398,7 @@ static int ring_send(ic_ctx *ctx, const void *msg, size_t len, unsigned lane)
 	(void)lane;
 	ring *r = ic_state(ctx);
 	if (r->sync == SYNC_SPSC || r->bug == BUG_NONE_SYNC)
-		return spsc_send(r, msg, len);
+		return spsc_send(ctx, r, msg, len);
 	return r->sync == SYNC_SEM ? sem_send(ctx, r, msg, len) : mc_send(ctx, r, msg, len);
 }
 
@@ -419,7 +419,7 @@ static long ring_recv(ic_ctx *ctx, void *buf, size_t cap, bool drain, int wait_m
 	if (drain)
 		return ring_drain_one(r, buf, cap);
 	if (r->sync == SYNC_SPSC || r->bug == BUG_NONE_SYNC)
-		return spsc_recv(r, buf, cap, wait_ms);
+		return spsc_recv(ctx, r, buf, cap, wait_ms);
 	return r->sync == SYNC_SEM ? sem_recv(ctx, r, buf, cap, wait_ms) : mc_recv(ctx, r, buf, cap, wait_ms);
 }
 
@@ -443,18 +443,28 @@ static const ic_role_desc ring_roles[] = {
 };
 
 static const ic_expect ring_expect[] = {
-	{"sync=mutex_cond", "delay;stall;fail;kill:at=*e/*", "pass", 200, NULL},
-	{"sync=mutex_cond", "delay;stall;fail", "pass", 100, "2:2"},
-	{"sync=mutex_cond", "kill:at=ring/*/locked", "dead-holder", 1, NULL},
-	{"sync=sem", "delay;stall;fail;kill:at=*e/*", "pass", 200, NULL},
-	{"sync=sem", "delay;stall;fail", "pass", 100, "2:2"},
-	{"sync=sem", "kill:at=ring/*/locked", "dead-holder", 1, NULL},
-	{"sync=spsc_atomic", "delay;kill;stall;fail", "pass", 200, NULL},
-	{"bug=none_sync", "delay", "messages", 200, "2:2"},
-	{"bug=check_then_act", "delay", "messages", 200, "1:2"},
-	{"bug=wrap_off_by_one", "", "messages", 10, NULL},
-	{"bug=lost_wakeup", "delay", "hang", 200, NULL},
-	{"sync=spsc_atomic,bug=spsc_misuse", "delay", "messages", 200, "2:1"},
+	{"sync=mutex_cond", "delay;stall;fail;kill:at=*e/*", "pass", 200, NULL, NULL, 0},
+	{"sync=mutex_cond", "delay;stall;fail", "pass", 100, "2:2", NULL, 0},
+	{"sync=mutex_cond", "kill:at=ring/*/locked", "dead-holder", 1, NULL, NULL, 0},
+	{"sync=sem", "delay;stall;fail;kill:at=*e/*", "pass", 200, NULL, NULL, 0},
+	{"sync=sem", "delay;stall;fail", "pass", 100, "2:2", NULL, 0},
+	{"sync=sem", "kill:at=ring/*/locked", "dead-holder", 1, NULL, NULL, 0},
+	{"sync=spsc_atomic", "delay;kill;stall;fail", "pass", 200, NULL, NULL, 0},
+	{"bug=none_sync", "delay", "messages", 200, "2:2", NULL, 0},
+	{"bug=check_then_act", "delay", "messages", 200, "1:2", NULL, 0},
+	{"bug=wrap_off_by_one", "", "messages", 10, NULL, NULL, 0},
+	{"bug=lost_wakeup", "delay", "hang", 200, NULL, NULL, 0},
+	{"sync=spsc_atomic,bug=spsc_misuse", "delay", "messages", 200, "2:1", NULL, 0},
+	{"sync=mutex_cond", "stall;kill:at=*e/*", "pass", 200, NULL, "controlled", 20},
+	{"sync=mutex_cond", "kill:at=ring/*/locked", "dead-holder", 1, NULL, "controlled", 20},
+	{"sync=sem", "stall;kill:at=*e/*", "pass", 200, NULL, "controlled", 20},
+	{"sync=spsc_atomic", "kill;stall", "pass", 200, NULL, "controlled", 20},
+	{"bug=none_sync", "", "messages", 100, "2:2", "controlled", 20},
+	{"bug=check_then_act", "", "messages", 100, "1:2", "controlled", 20},
+	{"bug=wrap_off_by_one", "", "messages", 10, NULL, "controlled", 20},
+	/* A few messages: the producer ends and the consumer waits for a signal that was lost. */
+	{"bug=lost_wakeup", "", "deadlock", 100, NULL, "controlled", 4},
+	{"sync=spsc_atomic,bug=spsc_misuse", "", "messages", 100, "2:1", "controlled", 20},
 	{0},
 };
 

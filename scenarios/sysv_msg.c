@@ -101,7 +101,7 @@ static int sysv_send(ic_ctx *ctx, const void *msg, size_t len, unsigned lane)
 			return 0;
 		if (errno != EAGAIN)
 			return errno;
-		if (!ic_backoff_wait(&wait, 20))
+		if (!ic_backoff_wait(ctx, &wait, 20))
 			return ETIMEDOUT;
 	}
 }
@@ -118,7 +118,7 @@ static long sysv_recv(ic_ctx *ctx, void *buf, size_t cap, bool drain, int wait_m
 		}
 		if (errno != ENOMSG)
 			return -errno;
-		if (wait_ms == 0 || !ic_backoff_wait(&wait, wait_ms))
+		if (wait_ms == 0 || !ic_backoff_wait(ctx, &wait, wait_ms))
 			return 0;
 	}
 }
@@ -150,8 +150,9 @@ static const ic_role_desc sysv_roles[] = {
 };
 
 static const ic_expect sysv_expect[] = {
-	{"", "delay;kill;stall;fail", "pass", 200, NULL},
-	{"", "delay;kill;stall;fail", "pass", 100, "2:2"},
+	{"", "delay;kill;stall;fail", "pass", 200, NULL, NULL, 0},
+	{"", "delay;kill;stall;fail", "pass", 100, "2:2", NULL, 0},
+	{"", "kill;stall;fail", "pass", 200, NULL, "controlled", 20},
 	{0},
 };
 

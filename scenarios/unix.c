@@ -124,7 +124,7 @@ static int unix_send(ic_ctx *ctx, const void *msg, size_t len, unsigned lane)
 	if (errno != EAGAIN && errno != ENOBUFS)
 		return errno;
 	struct pollfd p = {.fd = fd, .events = POLLOUT};
-	return poll(&p, 1, 20) == 0 ? ETIMEDOUT : EAGAIN;
+	return ic_poll(ctx, &p, 1, 20) == 0 ? ETIMEDOUT : EAGAIN;
 }
 
 /* One message from socket i, or 0 when it has none now. */
@@ -166,10 +166,13 @@ static const ic_role_desc unix_roles[] = {
 };
 
 static const ic_expect unix_expect[] = {
-	{"type=stream", "delay;kill;stall;fail", "pass", 200, NULL},
-	{"type=seqpacket", "delay;kill;stall;fail", "pass", 200, NULL},
-	{"type=dgram", "delay;kill;stall;fail", "pass", 200, "2:2"},
-	{"type=stream,bug=no_framing", "fail", "messages", 200, NULL},
+	{"type=stream", "delay;kill;stall;fail", "pass", 200, NULL, NULL, 0},
+	{"type=seqpacket", "delay;kill;stall;fail", "pass", 200, NULL, NULL, 0},
+	{"type=dgram", "delay;kill;stall;fail", "pass", 200, "2:2", NULL, 0},
+	{"type=stream,bug=no_framing", "fail", "messages", 200, NULL, NULL, 0},
+	{"type=stream", "kill;stall;fail", "pass", 200, NULL, "controlled", 20},
+	{"type=dgram", "kill;stall;fail", "pass", 100, "2:2", "controlled", 20},
+	{"type=stream,bug=no_framing", "fail", "messages", 100, NULL, "controlled", 20},
 	{0},
 };
 

@@ -179,8 +179,9 @@ static unsigned replay(campaign *c, const ic_run_cfg *cfg, const ic_run_result *
 			ic_pool_wait(c->pool, ids[i], c->scratch);
 			if (c->scratch->status == IC_RUN_INTERRUPTED || interrupt_pending())
 				c->interrupted = true;
-			else if (strcmp(ic_run_verdict(c->scratch), ic_run_verdict(res)) == 0)
-				same++;
+			else if (strcmp(ic_run_verdict(c->scratch), ic_run_verdict(res)) == 0 &&
+				 c->scratch->schedule.hash == res->schedule.hash)
+				same++; /* controlled: the very same schedule too (chaos hashes are 0) */
 		}
 	}
 	return same;
@@ -196,8 +197,27 @@ static void show_run(campaign *c, const ic_run_cfg *cfg, const ic_run_result *re
 	fflush(c->out);
 }
 
+/*
+ * Controlled mode without --steps: PCT's k is measured by one run of the
+ * first seed without injectors, so that every seed of the spec (and the
+ * replay line) uses the same k whatever --jobs is.
+ */
+static void calibrate(campaign *c, ic_run_cfg *cfg)
+{
+	if (cfg->mode != IC_MODE_CONTROLLED || cfg->steps)
+		return;
+	ic_run_cfg probe = *cfg;
+	probe.seed = c->o->seed;
+	probe.ninj = 0;
+	probe.keep = false;
+	probe.runid[0] = '\0';
+	ic_pool_wait(c->pool, ic_pool_submit(c->pool, &probe), c->scratch);
+	cfg->steps = c->scratch->schedule.steps ? c->scratch->schedule.steps : 1;
+}
+
 static void sweep(campaign *c, ic_run_cfg cfg)
 {
+	calibrate(c, &cfg);
 	ic_case *k = ic_case_begin(&c->cases, &cfg, NULL);
 	feed f = {.cfg = cfg, .end = c->o->seeds, .shard = true, .budgeted = true};
 	while (feed_next(c, &f, &cfg)) {
@@ -244,6 +264,16 @@ static int expectation_cfg(const campaign *c, const ic_scenario *sc, const ic_ex
 	cfg->timeout_s = c->o->timeout;
 	cfg->keep = c->o->keep;
 	snprintf(cfg->runid, sizeof(cfg->runid), "%s", c->o->runid);
+	if (e->ops)
+		cfg->ops = e->ops;
+	if (e->mode && strcmp(e->mode, "controlled") != 0) {
+		snprintf(err, errsize, "mode %s (valid: controlled, or none for chaos)", e->mode);
+		return -1;
+	}
+	if (e->mode) {
+		cfg->mode = IC_MODE_CONTROLLED;
+		cfg->depth = IC_DEFAULT_DEPTH;
+	}
 	return ic_spec_validate(cfg, err, errsize);
 }
 
@@ -302,7 +332,10 @@ static bool check_expectation(campaign *c, const ic_scenario *sc, const ic_expec
 		c->broken = true;
 		return true;
 	}
+	calibrate(c, &cfg);
 	ic_spec_text(&cfg, spec, sizeof(spec));
+	if (cfg.mode == IC_MODE_CONTROLLED) /* the same variant is often expected in both modes */
+		snprintf(spec + strlen(spec), sizeof(spec) - strlen(spec), " (controlled)");
 	ic_case *k = ic_case_begin(&c->cases, &cfg, e->verdict);
 	bool met = decide_expectation(c, e, &cfg, spec, want_pass, k);
 	if (k)
@@ -376,6 +409,11 @@ static void say_preamble(campaign *c)
 			o->made_by, IC_VERSION);
 	if (o->jobs > 1)
 		say(c, "jobs: %u runs at a time, reported in seed order\n", o->jobs);
+	if (o->mode == IC_MODE_CONTROLLED && o->strategy == IC_STRATEGY_RANDOM)
+		say(c, "mode: controlled, random: one process at a time, each seed one schedule\n");
+	else if (o->mode == IC_MODE_CONTROLLED)
+		say(c, "mode: controlled, pct depth %u: one process at a time, each seed one schedule\n",
+		    o->depth ? o->depth : IC_DEFAULT_DEPTH);
 }
 
 static void say_epilogue(campaign *c, unsigned met, unsigned missed)

@@ -36,6 +36,11 @@ typedef struct ic_opts {
 	enum ic_verbosity verbosity;
 	char made_by[32];   /* --made-by: the version that printed the replay line */
 	const char *under; /* --under TOOL: every role runs under it ("memcheck"); NULL: none */
+	int mode;          /* --mode: enum ic_mode */
+	int strategy;      /* --strategy: enum ic_strategy */
+	unsigned depth;    /* --depth: PCT's d (0: the default) */
+	uint64_t steps;    /* --steps: PCT's k (0: measured by a first run) */
+	bool check_determinism; /* --check-determinism: each seed twice, schedules compared */
 } ic_opts;
 
 /* Runs it: the exit code (DESIGN.md). */

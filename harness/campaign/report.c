@@ -3,6 +3,7 @@
  * the JSON writer, both from the same run result.
  */
 #include "campaign/report.h"
+#include "role/sched.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -60,7 +61,8 @@ void ic_report_view(FILE *out, const ic_run_view *v, unsigned replays, unsigned 
 		fprintf(out, "  remove with: ipchaos audit --remove-run %s\n", v->runid);
 	}
 	if (replays)
-		fprintf(out, "  reproduced %u/%u replays\n", reproduced, replays);
+		fprintf(out, "  reproduced %u/%u replays%s\n", reproduced, replays,
+			v->controlled ? " (same verdict, same schedule)" : "");
 	fprintf(out, "  replay: %s\n", v->replay);
 }
 
@@ -74,7 +76,7 @@ void ic_report_run(FILE *out, const ic_run_cfg *cfg, const ic_run_result *res, u
 	ic_run_view v = {.spec = spec, .inject = inj, .runid = res->runid, .seed = cfg->seed,
 			 .seconds = res->seconds, .broken = res->status == IC_RUN_BROKEN ? res->broken : NULL,
 			 .nfindings = res->nfindings, .evidence = res->evidence, .kept = res->kept,
-			 .replay = replay};
+			 .replay = replay, .controlled = res->schedule.mode == IC_MODE_CONTROLLED};
 	for (unsigned i = 0; i < res->nfindings; i++) {
 		v.checker[i] = res->findings[i].checker;
 		v.text[i] = res->findings[i].text;
@@ -259,6 +261,22 @@ void ic_json_run_value(ic_json *j, const ic_jval *run)
 	ic_json_value(j->f, run);
 }
 
+/* "mode", and for a controlled run how it was scheduled: equal hashes, equal schedules. */
+static void json_schedule(FILE *f, const ic_schedule *s)
+{
+	if (s->mode != IC_MODE_CONTROLLED) {
+		fprintf(f, ",\"mode\":\"chaos\"");
+		return;
+	}
+	fprintf(f,
+		",\"mode\":\"controlled\",\"schedule\":{\"strategy\":\"%s\",\"n\":%u,\"depth\":%u,\"k\":%" PRIu64
+		",\"bound\":%.6g,\"steps\":%" PRIu64 ",\"switches\":%" PRIu64 ",\"preemptions\":%" PRIu64
+		",\"timeouts\":%" PRIu64 ",\"decisions\":%" PRIu64 ",\"hash\":\"%016" PRIx64 "\"}",
+		s->strategy == IC_STRATEGY_RANDOM ? "random" : "pct", s->n, s->depth, s->k,
+		ic_sched_bound(s->n, s->k, s->depth), s->steps, s->switches, s->preemptions, s->timeouts,
+		s->decisions, s->hash);
+}
+
 void ic_json_run(ic_json *j, const ic_run_cfg *cfg, const ic_run_result *res, const char *expected)
 {
 	if (!j->f)
@@ -288,6 +306,7 @@ void ic_json_run(ic_json *j, const ic_run_cfg *cfg, const ic_run_result *res, co
 		fprintf(f, ",\"expected\":");
 		json_str(f, expected);
 	}
+	json_schedule(f, &res->schedule);
 	fprintf(f, ",\"seconds\":%.6f,\"recoveries\":%" PRIu64 ",\"messages\":%" PRIu64
 		   ",\"bytes\":%" PRIu64 ",\"findings\":[",
 		res->seconds, res->recoveries, res->messages, res->bytes);

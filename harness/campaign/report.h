@@ -27,6 +27,7 @@ typedef struct ic_run_view {
 	unsigned ninterference; /* another user's objects carrying the run's id (as many as listed) */
 	const char *interference[IC_MAX_INTERFERENCE];
 	long interference_uid[IC_MAX_INTERFERENCE]; /* -1: unknown */
+	bool controlled; /* a controlled run: a replay counts only with the same schedule */
 } ic_run_view;
 
 /* The finding (or broken run) as a block that ends with its replay line. */

@@ -102,7 +102,30 @@ static int resolve_run(ic_opts *o, ic_run_cfg *cfg, const run_flags *fl, char *e
 	cfg->under = o->under;
 	if (o->under && ic_under_validate(o->extra, cfg->sc, err, errsize) != 0)
 		return -1;
+	cfg->mode = o->mode;
+	cfg->strategy = o->strategy;
+	cfg->depth = o->mode == IC_MODE_CONTROLLED ? (o->depth ? o->depth : IC_DEFAULT_DEPTH) : 0;
+	cfg->steps = o->steps;
+	cfg->check_determinism = o->check_determinism;
 	return ic_spec_validate(cfg, err, errsize);
+}
+
+static const char *const mode_names[] = {"chaos", "controlled", NULL};
+static const char *const strategy_names[] = {"pct", "random", NULL};
+
+/* One of a fixed set of words: its index, or one line naming the valid ones. */
+static int parse_choice(const char *opt, const char *v, const char *const *names, int *out, char *err,
+			size_t errsize)
+{
+	for (int i = 0; names[i]; i++)
+		if (strcmp(v, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	char valid[128];
+	ic_join_names(valid, sizeof(valid), names, sizeof(char *));
+	snprintf(err, errsize, "%s %s: unknown (valid: %s)", opt, v, valid);
+	return -1;
 }
 
 /* What a version string may hold: "0.1.0", "1.2.3-rc1+g1234abc". */
@@ -111,6 +134,7 @@ static int resolve_run(ic_opts *o, ic_run_cfg *cfg, const run_flags *fl, char *e
 int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsize)
 {
 	run_flags fl = {0};
+	bool sched_opts = false;
 	const char *specs[IC_MAX_SPECS];
 	unsigned nspecs = 0;
 	const char *v;
@@ -197,6 +221,25 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 		} else if ((v = ic_arg_opt("--under", argc, argv, &i, &missing))) {
 			if (ic_under_parse(v, &o->under, err, errsize) != 0)
 				return -1;
+		} else if ((v = ic_arg_opt("--mode", argc, argv, &i, &missing))) {
+			if (parse_choice("--mode", v, mode_names, &o->mode, err, errsize) != 0)
+				return -1;
+		} else if ((v = ic_arg_opt("--strategy", argc, argv, &i, &missing))) {
+			if (parse_choice("--strategy", v, strategy_names, &o->strategy, err, errsize) != 0)
+				return -1;
+			sched_opts = true;
+		} else if ((v = ic_arg_opt("--depth", argc, argv, &i, &missing))) {
+			if (parse_count("--depth", v, 1, IC_MAX_DEPTH, &n, err, errsize) != 0)
+				return -1;
+			o->depth = (unsigned)n;
+			sched_opts = true;
+		} else if ((v = ic_arg_opt("--steps", argc, argv, &i, &missing))) {
+			if (parse_count("--steps", v, 1, 1000000000, &o->steps, err, errsize) != 0)
+				return -1;
+			sched_opts = true;
+		} else if (strcmp(a, "--check-determinism") == 0) {
+			o->check_determinism = true;
+			sched_opts = true;
 		} else if (strcmp(a, "--tap") == 0) {
 			o->tap = true;
 		} else if ((v = ic_arg_opt("--run-id", argc, argv, &i, &missing))) {
@@ -217,7 +260,8 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 			snprintf(err, errsize,
 				 "unknown option '%s' (valid: --all, --inject, --seed, --seeds, --procs, --ops, "
 				 "--timeout, --replays, --json, --junit, --tap, --shard, --shards, --time-budget, "
-				 "--jobs, --quiet, --verbose, --keep-going, --keep, --under; see ipchaos run --help)", a);
+				 "--jobs, --quiet, --verbose, --keep-going, --keep, --under, --mode, --strategy, --depth, "
+				 "--steps, --check-determinism; see ipchaos run --help)", a);
 			return -1;
 		} else if (nspecs == IC_MAX_SPECS) {
 			snprintf(err, errsize, "%s: at most %d scenarios in one run", a, IC_MAX_SPECS);
@@ -252,6 +296,15 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 	if (o->all && (fl.ninject || fl.procs || fl.ops)) {
 		snprintf(err, errsize, "--all runs each variant with its declared injectors, processes and ops: "
 				       "--inject, --procs and --ops do not apply");
+		return -1;
+	}
+	if (sched_opts && o->mode != IC_MODE_CONTROLLED) {
+		snprintf(err, errsize, "--strategy, --depth, --steps and --check-determinism need --mode controlled");
+		return -1;
+	}
+	if (o->mode == IC_MODE_CONTROLLED && o->under) {
+		snprintf(err, errsize, "--under %s runs roles at valgrind's pace, outside the scheduler: "
+				       "use --mode chaos with it", o->under);
 		return -1;
 	}
 	if (o->all && o->under) {

@@ -58,6 +58,15 @@ static const char run_help[] =
 	"                          PATH; timeouts x30); its errors are crash findings with\n"
 	"                          their stacks. Roles start by exec, so not for pipe or unix,\n"
 	"                          whose roles inherit descriptors; nor with --all\n"
+	"  --mode chaos|controlled chaos (default): the OS schedules, with seeded delays;\n"
+	"                          controlled: one process at a time under a seeded scheduler,\n"
+	"                          so a seed is one interleaving and its replay is exact\n"
+	"  --strategy pct|random   controlled: PCT priorities and change points (default), or\n"
+	"                          a random choice at every step\n"
+	"  --depth D               controlled, PCT: bugs of up to D ordering constraints (default 3)\n"
+	"  --steps K               controlled, PCT: the steps a run takes (default: measured by\n"
+	"                          one run of the first seed)\n"
+	"  --check-determinism     controlled: run each seed twice, report where they part\n"
 	"\n"
 	"A progress bar is drawn on stderr when it is a terminal and CI is unset; otherwise\n"
 	"a plain progress line every 10 s.\n"
@@ -96,10 +105,15 @@ static void list_scenario(FILE *out, const ic_scenario *sc)
 	list_names(out, "points", sc->points);
 	list_names(out, "lock sites", sc->lock_sites);
 	fprintf(out, "    checkers: %s\n    expected (run --all):\n", sc->checkers ? sc->checkers : "all");
-	for (const ic_expect *e = sc->expect; e && e->verdict; e++)
-		fprintf(out, "      %-30s [%s]%s%s -> %s within %u seed%s\n", e->variant,
-			e->inject[0] ? e->inject : "no injection", e->procs ? " --procs " : "",
-			e->procs ? e->procs : "", e->verdict, e->seeds, e->seeds == 1 ? "" : "s");
+	for (const ic_expect *e = sc->expect; e && e->verdict; e++) {
+		fprintf(out, "      %-30s [%s]%s%s", e->variant, e->inject[0] ? e->inject : "no injection",
+			e->procs ? " --procs " : "", e->procs ? e->procs : "");
+		if (e->mode)
+			fprintf(out, " --mode %s", e->mode);
+		if (e->ops)
+			fprintf(out, " --ops %llu", (unsigned long long)e->ops);
+		fprintf(out, " -> %s within %u seed%s\n", e->verdict, e->seeds, e->seeds == 1 ? "" : "s");
+	}
 }
 
 void ic_cli_list(FILE *out, const ic_opts *o)

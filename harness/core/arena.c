@@ -71,19 +71,27 @@ ic_event *ic_slot_events(ic_arena *arena, const ic_slot *slot)
 	return (ic_event *)((char *)arena + slot->events_off);
 }
 
-static size_t arena_layout(unsigned nslots, uint64_t cap, size_t *events_start)
+static size_t arena_layout(unsigned nslots, uint64_t cap, uint64_t decisions, size_t *events_start,
+			   size_t *log_start)
 {
 	size_t head = sizeof(ic_arena) + (size_t)nslots * sizeof(ic_slot);
 	head = (head + alignof(ic_event) - 1) & ~(alignof(ic_event) - 1);
 	*events_start = head;
-	return head + (size_t)nslots * cap * sizeof(ic_event);
+	*log_start = head + (size_t)nslots * cap * sizeof(ic_event);
+	return *log_start + (size_t)decisions * sizeof(ic_decision);
 }
 
 int ic_arena_create(ic_arena_handle *h, const char *runid, unsigned nslots, uint64_t cap,
 		    char *err, size_t errsize)
 {
-	size_t events_start;
-	size_t size = arena_layout(nslots, cap, &events_start);
+	return ic_arena_create_logged(h, runid, nslots, cap, 0, err, errsize);
+}
+
+int ic_arena_create_logged(ic_arena_handle *h, const char *runid, unsigned nslots, uint64_t cap,
+			   uint64_t decisions, char *err, size_t errsize)
+{
+	size_t events_start, log_start;
+	size_t size = arena_layout(nslots, cap, decisions, &events_start, &log_start);
 	int rc;
 
 	memset(h, 0, sizeof(*h));
@@ -129,6 +137,8 @@ int ic_arena_create(ic_arena_handle *h, const char *runid, unsigned nslots, uint
 		a->slots[i].cap = cap;
 		a->slots[i].events_off = events_start + (size_t)i * cap * sizeof(ic_event);
 	}
+	a->sched.log_off = log_start;
+	a->sched.log_cap = decisions;
 	return 0;
 
 fail_unlink:

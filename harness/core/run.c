@@ -8,6 +8,7 @@
 #include "core/tracker.h"
 #include "core/arena.h"
 #include "core/under.h"
+#include "role/sched.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -52,10 +53,13 @@ typedef struct run {
 	proc_state procs[IC_MAX_PROCS];
 	bool killed_group;
 	bool hang;
+	bool deadlock; /* controlled: nobody could be given the baton */
+	uint64_t hang_steps; /* controlled: a livelock, so many steps without an operation */
 	bool interrupted;
 	double timeout;
 	char stacks[IC_MAX_PROCS][2048];
 	char reports[IC_MAX_PROCS][2048]; /* --under: each role's first error, from its log */
+	char waits[IC_MAX_PROCS][160];    /* a deadlock: what each process waited for */
 	char self[PATH_MAX];              /* --under: this binary, for the tool to start */
 	ic_facts facts;
 	unsigned nleftovers; /* untracked objects of this run the scan found (facts list the first) */
@@ -148,14 +152,19 @@ __attribute__((noinline)) static _Noreturn void role_main(const ic_run_cfg *cfg,
 	ic_ctx ctx;
 	ctx.state = state;
 	ic_ctx_init(&ctx, cfg, a, slot, role, index);
+	ctx.scheduled = cfg->mode == IC_MODE_CONTROLLED;
 	if (attach && cfg->sc->attach && cfg->sc->attach(&ctx) != 0) {
 		fprintf(stderr, "ipchaos: %s%u: scenario %s cannot attach to its run: %s\n",
 			cfg->sc->roles[role].name, index, cfg->sc->name, strerror(errno));
 		_exit(IC_EXIT_ROLE_START);
 	}
-	start_barrier(a, nprocs);
+	if (ctx.scheduled)
+		ic_sched_begin(&ctx);
+	else
+		start_barrier(a, nprocs);
 	int rc = cfg->sc->roles[role].body(&ctx);
 	atomic_store_explicit(&a->slots[slot].finished, 1, memory_order_release);
+	ic_sched_end(&ctx, false);
 	_exit(rc & 0xff);
 }
 
@@ -238,12 +247,15 @@ static void on_exit_status(run *r, pid_t pid, int status)
 		r->alive--;
 		atomic_store_explicit(&r->ah.arena->slots[i].finished, 1, memory_order_release);
 		open_barrier(r->ah.arena); /* a role that died early must not hold the others back */
+		bool unrecoverable = WIFSIGNALED(status) && held_locks(r, i);
+		/* Controlled: if it died holding the baton, the next process gets it (or nobody). */
+		ic_sched_reaped(r->ah.arena, i, unrecoverable);
 		if (!WIFSIGNALED(status))
 			return;
 		int injected = atomic_load(&r->ah.arena->slots[i].injected_sig);
 		p->harness_killed = r->killed_group && injected != WTERMSIG(status);
 		/* Everyone else would block on that lock forever: end the run now. */
-		if (held_locks(r, i))
+		if (unrecoverable)
 			kill_group(r);
 		return;
 	}
@@ -321,6 +333,42 @@ static bool end_stalls(run *r, uint64_t now)
 	return stalled;
 }
 
+static const char *wait_name(int wait)
+{
+	static const char *const names[] = {[IC_WAIT_NONE] = "the baton", [IC_WAIT_LOCK] = "lock",
+					    [IC_WAIT_COND] = "a condition variable",
+					    [IC_WAIT_IO] = "a channel", [IC_WAIT_SPIN] = "a peer (spinning)"};
+	return wait >= 0 && wait <= IC_WAIT_SPIN ? names[wait] : "?";
+}
+
+/* Nobody runs any more, so the scheduler's state is still: what each process waited for, where. */
+static void record_waits(run *r, bool livelock)
+{
+	ic_arena *a = r->ah.arena;
+	r->deadlock = !livelock;
+	r->hang = livelock;
+	r->hang_steps = a->sched.livelock_steps;
+	for (unsigned i = 0; i < r->nprocs; i++) {
+		const ic_sched_proc *p = &a->sched.procs[i];
+		char *w = r->waits[i];
+		size_t len = 0, cap = sizeof(r->waits[i]);
+		if (p->state == IC_PS_DONE || p->state == IC_PS_DEAD)
+			continue;
+		if (p->state == IC_PS_WAITING)
+			len = (size_t)snprintf(w, cap, "waits for %s", wait_name(p->wait));
+		else
+			len = (size_t)snprintf(w, cap, "%s", p->state == IC_PS_STALLED ? "stalled" : "can run");
+		if (p->state == IC_PS_WAITING && p->wait == IC_WAIT_LOCK && p->wait_obj < IC_MAX_LOCKS) {
+			int holder = atomic_load(&a->locks[p->wait_obj].holder);
+			len += (size_t)snprintf(w + len, cap - len, " %s (held by %s)", a->locks[p->wait_obj].site,
+						holder > 0 && (unsigned)holder <= r->nprocs ? r->labels[holder - 1]
+											    : "nobody");
+		}
+		if (len < cap)
+			snprintf(w + len, cap - len, " at %s", p->point[0] ? p->point : "its start");
+	}
+}
+
 static void supervise(run *r)
 {
 	sigset_t set;
@@ -342,6 +390,12 @@ static void supervise(run *r)
 		reap_ready(r);
 		if (r->alive == 0 || r->killed_group)
 			continue;
+		int over = atomic_load(&r->ah.arena->sched.over);
+		if (over == IC_OVER_DEADLOCK || over == IC_OVER_LIVELOCK) {
+			record_waits(r, over == IC_OVER_LIVELOCK);
+			kill_group(r);
+			continue;
+		}
 		uint64_t sum = progress(r), now = ic_now_ns();
 		/* A stall is planned silence, not a hang. */
 		if (end_stalls(r, now) || sum != last_sum) {
@@ -421,6 +475,7 @@ static void build_facts(run *r)
 			pf->crash_bt[k] = NULL;
 		pf->stack = p->stack;
 		pf->tool_report = r->reports[i][0] ? r->reports[i] : NULL;
+		pf->waiting = r->waits[i][0] ? r->waits[i] : NULL;
 	}
 	ic_slot *obs = &a->slots[r->nprocs];
 	f->observer = ic_slot_events(a, obs);
@@ -433,6 +488,8 @@ static void build_facts(run *r)
 		f->locks[i].kind = a->locks[i].kind;
 	}
 	f->hang = r->hang;
+	f->hang_steps = r->hang_steps;
+	f->deadlock = r->deadlock;
 	f->hang_seconds = r->timeout;
 	f->allowed_mode = r->cfg.sc->shared_mode ? r->cfg.sc->shared_mode : 0600;
 	unsigned ntracked = atomic_load(&a->ntracked);
@@ -451,6 +508,8 @@ static bool checker_applies(const ic_scenario *sc, const char *name)
 {
 	if (!sc->checkers)
 		return true;
+	if (strcmp(name, "deadlock") == 0)
+		name = "hang"; /* the controlled form of a hang: scenarios predate it */
 	size_t n = strlen(name);
 	for (const char *p = sc->checkers; (p = strstr(p, name)); p += n)
 		if ((p == sc->checkers || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
@@ -544,6 +603,26 @@ static void describe_ends(run *r, ic_run_result *res)
 		ADD(any ? "\n" : "    fired: never\n");
 	}
 #undef ADD
+}
+
+static void describe_schedule(run *r, ic_run_result *res)
+{
+	const ic_sched *s = &r->ah.arena->sched;
+	ic_schedule *sc = &res->schedule;
+	sc->mode = s->mode;
+	if (s->mode != IC_MODE_CONTROLLED)
+		return;
+	*sc = (ic_schedule){.mode = s->mode, .strategy = s->strategy, .n = s->nprocs, .depth = s->depth,
+			    .k = s->k, .steps = s->step, .switches = s->switches,
+			    .preemptions = s->preemptions, .timeouts = s->timeouts,
+			    .decisions = atomic_load(&s->nlog), .hash = s->hash};
+	size_t len = strlen(res->evidence), cap = sizeof(res->evidence);
+	if (len < cap)
+		snprintf(res->evidence + len, cap - len,
+			 "  schedule: controlled %s d=%u n=%u k=%" PRIu64 ": %" PRIu64 " steps, %" PRIu64
+			 " switches (%" PRIu64 " preemptions, %" PRIu64 " timeouts), decisions %016" PRIx64 "\n",
+			 s->strategy == IC_STRATEGY_RANDOM ? "random" : "pct", s->depth, s->nprocs, s->k,
+			 s->step, s->switches, s->preemptions, s->timeouts, s->hash);
 }
 
 /* Appends ", what" to the kept listing; says how many did not fit rather than cut one in half. */
@@ -674,6 +753,7 @@ static void finish(run *r, ic_run_result *res)
 	read_reports(r, res);
 	build_facts(r);
 	describe_ends(r, res);
+	describe_schedule(r, res);
 	if (res->broken[0] || log_overflowed(r, res)) {
 		res->status = IC_RUN_BROKEN;
 		return;
@@ -686,10 +766,13 @@ static int start(run *r, ic_run_result *res)
 	/* A consumer may log every message of every producer: size each log for all of them. */
 	uint64_t per_op = r->cfg.sc->events_per_op ? r->cfg.sc->events_per_op : 4;
 	uint64_t cap = r->cfg.ops * per_op * r->nprocs + 256;
-	if (ic_arena_create(&r->ah, res->runid, r->nprocs + 1, cap, res->broken,
-			    sizeof(res->broken)) != 0)
+	/* Controlled: room to log every step a run of the expected length takes, twice over. */
+	uint64_t decisions = r->cfg.mode == IC_MODE_CONTROLLED ? 2 * (cap + r->cfg.steps) : 0;
+	if (ic_arena_create_logged(&r->ah, res->runid, r->nprocs + 1, cap, decisions, res->broken,
+				   sizeof(res->broken)) != 0)
 		return -1;
 	draw_plans(r);
+	ic_sched_init(r->ah.arena, &r->cfg, r->nprocs);
 	if (r->cfg.under && prepare_under(r, res) != 0)
 		return -1;
 	ic_ctx_init(&r->sup, &r->cfg, r->ah.arena, r->nprocs, IC_MAX_ROLES, 0);
@@ -702,7 +785,17 @@ static int start(run *r, ic_run_result *res)
 	return 0;
 }
 
-void ic_run_one(const ic_run_cfg *cfg, ic_run_result *res)
+/* The decision log out of the arena, before it goes. */
+static void copy_decisions(const ic_arena *a, ic_decisions *log)
+{
+	uint64_t n = atomic_load(&a->sched.nlog);
+	log->v = n ? malloc(n * sizeof(*log->v)) : NULL;
+	log->n = log->v ? n : 0;
+	if (log->v)
+		memcpy(log->v, (const char *)a + a->sched.log_off, n * sizeof(*log->v));
+}
+
+static void run_one(const ic_run_cfg *cfg, ic_run_result *res, ic_decisions *log)
 {
 	uint64_t t0 = ic_now_ns();
 	run *r = calloc(1, sizeof(*r));
@@ -744,11 +837,27 @@ void ic_run_one(const ic_run_cfg *cfg, ic_run_result *res)
 		supervise(r);
 		finish(r, res);
 	}
+	if (r->ah.arena && log)
+		copy_decisions(r->ah.arena, log);
 	if (r->ah.arena)
 		ic_arena_destroy(&r->ah, cfg->keep);
 	close_logs(r);
 	free(r);
 	res->seconds = (double)(ic_now_ns() - t0) / 1e9;
+}
+
+void ic_run_one(const ic_run_cfg *cfg, ic_run_result *res)
+{
+	if (cfg->check_determinism && cfg->mode == IC_MODE_CONTROLLED)
+		ic_run_determinism(cfg, res);
+	else
+		run_one(cfg, res, NULL);
+}
+
+void ic_run_one_logged(const ic_run_cfg *cfg, ic_run_result *res, ic_decisions *log)
+{
+	*log = (ic_decisions){0};
+	run_one(cfg, res, log);
 }
 
 const char *ic_run_verdict(const ic_run_result *res)

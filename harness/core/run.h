@@ -12,6 +12,17 @@ enum ic_run_status { IC_RUN_PASS, IC_RUN_FAIL, IC_RUN_BROKEN, IC_RUN_INTERRUPTED
 #define IC_MAX_FINDINGS 5
 #define IC_MAX_INTERFERENCE 8
 
+/* How a controlled run was scheduled: what its report and replay line state. */
+typedef struct ic_schedule {
+	int mode;                 /* enum ic_mode; the rest only when controlled */
+	int strategy;             /* enum ic_strategy */
+	unsigned n, depth;        /* processes; PCT's d */
+	uint64_t k;               /* the steps PCT spread its change points over */
+	uint64_t steps, switches, preemptions, timeouts;
+	uint64_t decisions;       /* records in the decision log (at most its room) */
+	uint64_t hash;            /* over every decision: equal hashes, equal schedules */
+} ic_schedule;
+
 typedef struct ic_run_result {
 	enum ic_run_status status;
 	char runid[17];
@@ -27,10 +38,19 @@ typedef struct ic_run_result {
 	uint64_t bytes;      /* their total length */
 	double transfer_s;   /* first send invoked to last receive by a consumer */
 	double seconds;
+	ic_schedule schedule;
 } ic_run_result;
 
 /* Runs it; SIGCHLD, SIGINT and SIGTERM must be blocked in the caller. */
 void ic_run_one(const ic_run_cfg *cfg, ic_run_result *res);
+
+/* A controlled run's decision log, copied out before its arena goes. */
+typedef struct ic_decisions {
+	ic_decision *v;
+	uint64_t n;
+} ic_decisions;
+/* The same, keeping the decision log in *log (malloc'd; free it; empty when chaos). */
+void ic_run_one_logged(const ic_run_cfg *cfg, ic_run_result *res, ic_decisions *log);
 
 /*
  * A role started by exec (run --under): becomes process `slot` of the run in
@@ -38,6 +58,10 @@ void ic_run_one(const ic_run_cfg *cfg, ic_run_result *res);
  * a message when the slot does not fit the run.
  */
 int ic_run_role(const ic_run_cfg *cfg, ic_arena *arena, unsigned slot, char *err, size_t errsize);
+
+/* --check-determinism: runs cfg twice; res is the first run's, with a "determinism"
+ * finding when the two decision logs differ. */
+void ic_run_determinism(const ic_run_cfg *cfg, ic_run_result *res);
 
 /* The verdict as one word: "pass", the first finding's checker, "broken", "interrupted". */
 const char *ic_run_verdict(const ic_run_result *res);

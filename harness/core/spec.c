@@ -251,6 +251,13 @@ void ic_spec_replay_line(const ic_run_cfg *cfg, char *buf, size_t size)
 		len += (size_t)snprintf(buf + len, size - len, " --timeout %.17g", cfg->timeout_s);
 	if (cfg->under && len < size)
 		len += (size_t)snprintf(buf + len, size - len, " --under %s", cfg->under);
+	/* A controlled run replays exactly only with the same scheduler and k. */
+	if (cfg->mode == IC_MODE_CONTROLLED && len < size)
+		len += (size_t)snprintf(buf + len, size - len, " --mode controlled --strategy %s --depth %u --steps %" PRIu64,
+					cfg->strategy == IC_STRATEGY_RANDOM ? "random" : "pct",
+					cfg->depth ? cfg->depth : IC_DEFAULT_DEPTH, cfg->steps);
+	if (cfg->check_determinism && len < size)
+		len += (size_t)snprintf(buf + len, size - len, " --check-determinism");
 	/* Another version may schedule the same seed differently: the replay says which made it. */
 	if (len < size)
 		snprintf(buf + len, size - len, " --made-by %s", IC_VERSION);

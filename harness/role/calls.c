@@ -3,10 +3,12 @@
  * ("call/<name>"), and the tracked message-passing objects.
  */
 #include "role/ctx.h"
+#include "role/sched.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <mqueue.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
@@ -52,34 +54,127 @@ static int call_fault(ic_ctx *ctx, const char *name, const int *errors, unsigned
 		}                                                                \
 	} while (0)
 
+/*
+ * Controlled mode: one process runs at a time, so a call must never block
+ * with the baton held. It is made in its non-blocking form; while it would
+ * block, the process waits without the baton until another has stepped, then
+ * tries again. A caller that asked for a non-blocking call gets EAGAIN as usual.
+ */
+
+static bool fd_blocks(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	return fl >= 0 && !(fl & O_NONBLOCK);
+}
+
+/* read or write once without blocking. O_NONBLOCK is on the open file description, which
+ * peers share, and is put back at once: safe, as no peer runs meanwhile. */
+static ssize_t io_once(int fd, void *buf, size_t len, bool writing)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0 && !(fl & O_NONBLOCK))
+		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	ssize_t n = writing ? write(fd, buf, len) : read(fd, buf, len);
+	int saved = errno;
+	if (fl >= 0 && !(fl & O_NONBLOCK))
+		fcntl(fd, F_SETFL, fl);
+	errno = saved;
+	return n;
+}
+
+/* n, after telling the scheduler a call that succeeded may have changed what others wait for. */
+static ssize_t acted(ic_ctx *ctx, ssize_t n)
+{
+	if (n >= 0)
+		ic_sched_acted(ctx);
+	return n;
+}
+
+static ssize_t io_controlled(ic_ctx *ctx, int fd, void *buf, size_t len, bool writing)
+{
+	bool blocks = fd_blocks(fd);
+	for (;;) {
+		ssize_t n = acted(ctx, io_once(fd, buf, len, writing));
+		if (n >= 0 || errno != EAGAIN || !blocks)
+			return n;
+		ic_sched_wait(ctx, IC_WAIT_IO, (uint64_t)fd, false);
+	}
+}
+
 ssize_t ic_write(ic_ctx *ctx, int fd, const void *buf, size_t len)
 {
 	FAULT("write", io_errors, &len);
+	if (ctx->scheduled)
+		return io_controlled(ctx, fd, (void *)buf, len, true);
 	return write(fd, buf, len);
 }
 
 ssize_t ic_read(ic_ctx *ctx, int fd, void *buf, size_t len)
 {
 	FAULT("read", io_errors, &len);
+	if (ctx->scheduled)
+		return io_controlled(ctx, fd, buf, len, false);
 	return read(fd, buf, len);
+}
+
+static ssize_t sock_controlled(ic_ctx *ctx, int fd, void *buf, size_t len, int flags, bool sending)
+{
+	bool blocks = !(flags & MSG_DONTWAIT) && fd_blocks(fd);
+	for (;;) {
+		ssize_t n = acted(ctx, sending ? send(fd, buf, len, flags | MSG_DONTWAIT)
+					       : recv(fd, buf, len, flags | MSG_DONTWAIT));
+		if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK) || !blocks)
+			return n;
+		ic_sched_wait(ctx, IC_WAIT_IO, (uint64_t)fd, false);
+	}
 }
 
 ssize_t ic_send(ic_ctx *ctx, int fd, const void *buf, size_t len, int flags)
 {
 	FAULT("send", send_errors, NULL);
+	if (ctx->scheduled)
+		return sock_controlled(ctx, fd, (void *)buf, len, flags, true);
 	return send(fd, buf, len, flags);
 }
 
 ssize_t ic_recv(ic_ctx *ctx, int fd, void *buf, size_t len, int flags)
 {
 	FAULT("recv", io_errors, NULL);
+	if (ctx->scheduled)
+		return sock_controlled(ctx, fd, buf, len, flags, false);
 	return recv(fd, buf, len, flags);
+}
+
+/* A deadline already past: mq_timed* return at once instead of blocking. */
+static const struct timespec mq_now_or_never = {0, 0};
+
+static ssize_t mq_controlled(ic_ctx *ctx, int mq, char *msg, size_t len, unsigned prio,
+			     unsigned *prio_out, const struct timespec *abs_timeout, bool sending)
+{
+	struct mq_attr attr;
+	bool blocks = mq_getattr((mqd_t)mq, &attr) == 0 && !(attr.mq_flags & O_NONBLOCK);
+	for (;;) {
+		ssize_t n = acted(ctx, sending ? mq_timedsend((mqd_t)mq, msg, len, prio, &mq_now_or_never)
+					       : mq_timedreceive((mqd_t)mq, msg, len, prio_out, &mq_now_or_never));
+		if (n >= 0 || (errno != ETIMEDOUT && errno != EAGAIN))
+			return n;
+		if (!blocks) {
+			errno = EAGAIN;
+			return -1;
+		}
+		if (!ic_sched_wait(ctx, IC_WAIT_IO, (uint64_t)mq, abs_timeout != NULL)) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+	}
 }
 
 int ic_mq_timedsend(ic_ctx *ctx, int mq, const char *msg, size_t len, unsigned prio,
 		    const struct timespec *abs_timeout)
 {
 	FAULT("mq_send", mq_errors, NULL);
+	if (ctx->scheduled)
+		return (int)mq_controlled(ctx, mq, (char *)msg, len, prio, NULL, abs_timeout, true);
 	return mq_timedsend((mqd_t)mq, msg, len, prio, abs_timeout);
 }
 
@@ -87,19 +182,46 @@ ssize_t ic_mq_timedreceive(ic_ctx *ctx, int mq, char *msg, size_t len, unsigned 
 			   const struct timespec *abs_timeout)
 {
 	FAULT("mq_receive", mq_errors, NULL);
+	if (ctx->scheduled)
+		return mq_controlled(ctx, mq, msg, len, 0, prio, abs_timeout, false);
 	return mq_timedreceive((mqd_t)mq, msg, len, prio, abs_timeout);
 }
 
 int ic_msgsnd(ic_ctx *ctx, int id, const void *msg, size_t len, int flags)
 {
 	FAULT("msgsnd", msgsnd_errors, NULL);
-	return msgsnd(id, msg, len, flags);
+	if (!ctx->scheduled)
+		return msgsnd(id, msg, len, flags);
+	int rc;
+	while ((rc = msgsnd(id, msg, len, flags | IPC_NOWAIT)) != 0 && errno == EAGAIN &&
+	       !(flags & IPC_NOWAIT))
+		ic_sched_wait(ctx, IC_WAIT_IO, (uint64_t)id, false);
+	return (int)acted(ctx, rc);
 }
 
 ssize_t ic_msgrcv(ic_ctx *ctx, int id, void *msg, size_t len, long type, int flags)
 {
 	FAULT("msgrcv", msgrcv_errors, NULL);
-	return msgrcv(id, msg, len, type, flags);
+	if (!ctx->scheduled)
+		return msgrcv(id, msg, len, type, flags);
+	ssize_t n;
+	while ((n = msgrcv(id, msg, len, type, flags | IPC_NOWAIT)) < 0 && errno == ENOMSG &&
+	       !(flags & IPC_NOWAIT))
+		ic_sched_wait(ctx, IC_WAIT_IO, (uint64_t)id, false);
+	return acted(ctx, n);
+}
+
+int ic_poll(ic_ctx *ctx, struct pollfd *fds, nfds_t nfds, int timeout_ms)
+{
+	if (!ctx || !ctx->scheduled)
+		return poll(fds, nfds, timeout_ms);
+	for (;;) {
+		int n = poll(fds, nfds, 0);
+		if (n != 0 || timeout_ms == 0)
+			return n;
+		if (!ic_sched_wait(ctx, IC_WAIT_IO, 0, timeout_ms > 0))
+			return 0;
+	}
 }
 
 /* ---- Tracked message-passing objects ---- */

@@ -3,6 +3,7 @@
  * holder the arena records, tracked IPC objects, and what it knows of its run.
  */
 #include "role/ctx.h"
+#include "role/sched.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +28,8 @@ void ic_ctx_init(ic_ctx *ctx, const ic_run_cfg *cfg, ic_arena *arena, unsigned s
 	ctx->slot = slot;
 	ctx->role = role;
 	ctx->index = index;
-	ctx->head.armed = cfg->ninj > 0;
+	/* Controlled mode: every point is a scheduling point, injectors or not. */
+	ctx->head.armed = cfg->ninj > 0 || cfg->mode == IC_MODE_CONTROLLED;
 	ic_rng_stream(&ctx->rng, cfg->seed, role == IC_MAX_ROLES ? IC_STREAM_SUPERVISOR : role + 1,
 		      index);
 }
@@ -50,6 +52,8 @@ static void log_event(ic_ctx *ctx, uint32_t kind, uint32_t op, uint64_t a, uint6
 	e->b = b;
 	/* The record counts only once whole: a kill before this store loses just it. */
 	atomic_store_explicit(&s->committed, n + 1, memory_order_release);
+	if (ctx->scheduled)
+		ic_sched_progress(ctx);
 }
 
 void ic_invoke(ic_ctx *ctx, uint32_t op, uint64_t a, uint64_t b)
@@ -88,11 +92,13 @@ static bool injectors_at(ic_ctx *ctx, const char *name, enum ic_site site)
 void ic_point_hit(ic_ctx *ctx, const char *name)
 {
 	injectors_at(ctx, name, IC_SITE_POINT);
+	ic_sched_step(ctx, name);
 }
 
 void ic_fired(ic_ctx *ctx, const ic_inj_inst *inst, const char *point)
 {
 	ic_slot *s = &ctx->arena->slots[ctx->slot];
+	ic_sched_fault(ctx, point);
 	for (uint32_t i = 0; i < s->nfires; i++) {
 		if (s->fires[i].inj == inst->index && strcmp(s->fires[i].point, point) == 0) {
 			s->fires[i].count++;
@@ -115,11 +121,16 @@ void ic_inject_signal(ic_ctx *ctx, int sig, const char *point, uint64_t hit)
 	s->injected_hit = hit;
 	/* Published before the signal, so the supervisor can tell ours from a crash. */
 	atomic_store_explicit(&s->injected_sig, sig, memory_order_release);
+	ic_sched_end(ctx, true); /* controlled: the baton moves on before the process dies */
 	raise(sig);
 }
 
 void ic_stall_self(ic_ctx *ctx, uint64_t ns)
 {
+	if (ctx->scheduled) {
+		ic_sched_stall(ctx, ns / 1000); /* a step stands for about a microsecond */
+		return;
+	}
 	atomic_store(&ctx->arena->slots[ctx->slot].stall_until, ic_now_ns() + ns);
 	raise(SIGSTOP);
 }
@@ -225,39 +236,35 @@ static void spin_acquire(atomic_int *spin)
 	}
 }
 
-static int robust_acquire(ic_ctx *ctx, ic_lock_t *lock)
+/* Controlled mode: a lock's step is named after its site: "lock:counter". */
+static void sched_step_at(ic_ctx *ctx, const char *what, const char *site)
 {
-	ic_lockrec *rec = &ctx->arena->locks[lock->id];
-	int rc = pthread_mutex_lock(&lock->u.mutex);
-	if (rc == EOWNERDEAD) {
-		int dead = atomic_load(&rec->holder);
-		pthread_mutex_consistent(&lock->u.mutex);
-		ic_info(ctx, IC_OP_RECOVER, (uint64_t)lock->id, (uint64_t)(dead > 0 ? dead - 1 : -1));
-		return IC_LOCK_RECOVERED;
-	}
-	return rc == 0 ? 0 : (errno = rc, -1);
+	if (!ctx->scheduled)
+		return;
+	char name[IC_NAME];
+	snprintf(name, sizeof(name), "%s:%s", what, site);
+	ic_sched_step(ctx, name);
 }
 
-int ic_lock(ic_ctx *ctx, ic_lock_t *lock)
+/* A robust mutex whose holder died: made consistent, logged; IC_LOCK_RECOVERED. */
+static int robust_recovered(ic_ctx *ctx, ic_lock_t *lock)
 {
-	ic_lockrec *rec = &ctx->arena->locks[lock->id];
-	if (ctx->head.armed && injectors_at(ctx, rec->site, IC_SITE_LOCK)) {
-		ctx->lock_skipped |= 1u << lock->id;
-		return 0;
-	}
+	int dead = atomic_load(&ctx->arena->locks[lock->id].holder);
+	pthread_mutex_consistent(&lock->u.mutex);
+	ic_info(ctx, IC_OP_RECOVER, (uint64_t)lock->id, (uint64_t)(dead > 0 ? dead - 1 : -1));
+	return IC_LOCK_RECOVERED;
+}
+
+/* Chaos mode: the real blocking acquire. 0, IC_LOCK_RECOVERED, or -1 with errno. */
+static int acquire(ic_ctx *ctx, ic_lock_t *lock)
+{
 	int rc = 0;
 	switch (lock->kind) {
 	case IC_LOCK_MUTEX:
-		rc = pthread_mutex_lock(&lock->u.mutex);
-		if (rc != 0) {
-			errno = rc;
-			return -1;
-		}
-		break;
 	case IC_LOCK_ROBUST:
-		rc = robust_acquire(ctx, lock);
-		if (rc < 0)
-			return -1;
+		rc = pthread_mutex_lock(&lock->u.mutex);
+		if (rc == EOWNERDEAD && lock->kind == IC_LOCK_ROBUST)
+			return robust_recovered(ctx, lock);
 		break;
 	case IC_LOCK_SEM:
 		while (sem_wait(&lock->u.sem) != 0)
@@ -267,12 +274,79 @@ int ic_lock(ic_ctx *ctx, ic_lock_t *lock)
 	case IC_LOCK_SPIN:
 		spin_acquire(&lock->u.spin);
 		break;
-	case IC_LOCK_NONE:
+	}
+	return rc == 0 ? 0 : (errno = rc, -1);
+}
+
+/* One attempt that never blocks: 0, EBUSY, EOWNERDEAD, or another error number. */
+static int try_acquire(ic_lock_t *lock)
+{
+	switch (lock->kind) {
+	case IC_LOCK_MUTEX:
+	case IC_LOCK_ROBUST:
+		return pthread_mutex_trylock(&lock->u.mutex);
+	case IC_LOCK_SEM:
+		return sem_trywait(&lock->u.sem) == 0 ? 0 : errno == EAGAIN || errno == EINTR ? EBUSY : errno;
+	case IC_LOCK_SPIN:
+		return atomic_exchange_explicit(&lock->u.spin, 1, memory_order_acquire) ? EBUSY : 0;
+	}
+	return 0;
+}
+
+/* The holder was killed and is dying: the kernel hands the robust mutex over any moment. */
+static bool holder_dying(const ic_ctx *ctx, const ic_lock_t *lock)
+{
+	int holder = atomic_load(&ctx->arena->locks[lock->id].holder);
+	return lock->kind == IC_LOCK_ROBUST && holder > 0 &&
+	       ctx->arena->sched.procs[holder - 1].state == IC_PS_DEAD;
+}
+
+/* Controlled mode: a taken lock is waited for without the baton, until it is released. */
+static int acquire_controlled(ic_ctx *ctx, ic_lock_t *lock)
+{
+	int rc;
+	while ((rc = try_acquire(lock)) == EBUSY) {
+		if (holder_dying(ctx, lock)) {
+			rc = pthread_mutex_lock(&lock->u.mutex); /* EOWNERDEAD once it is gone */
+			break;
+		}
+		ic_sched_wait(ctx, IC_WAIT_LOCK, (uint64_t)lock->id, false);
+	}
+	if (rc == EOWNERDEAD && lock->kind == IC_LOCK_ROBUST)
+		return robust_recovered(ctx, lock);
+	return rc == 0 ? 0 : (errno = rc, -1);
+}
+
+int ic_lock(ic_ctx *ctx, ic_lock_t *lock)
+{
+	ic_lockrec *rec = &ctx->arena->locks[lock->id];
+	/* A lock that is not there (none, or skipped by nolock) orders nothing: not a step. */
+	if (ctx->head.armed && injectors_at(ctx, rec->site, IC_SITE_LOCK)) {
+		ctx->lock_skipped |= 1u << lock->id;
 		return 0;
 	}
+	if (lock->kind == IC_LOCK_NONE)
+		return 0;
+	sched_step_at(ctx, "lock", rec->site);
+	int rc = ctx->scheduled ? acquire_controlled(ctx, lock) : acquire(ctx, lock);
+	if (rc < 0)
+		return -1;
 	/* Recorded after the acquire: an injected kill (always at a point) sees it set. */
 	atomic_store_explicit(&rec->holder, (int)ctx->slot + 1, memory_order_release);
 	return rc;
+}
+
+/* Controlled mode: the mutex is released, the wait lasts until a signal (or, timed, until
+ * nothing else can run), then the mutex is taken again as ic_lock would. */
+static int cond_wait_controlled(ic_ctx *ctx, pthread_cond_t *cond, ic_lock_t *lock, bool timed)
+{
+	pthread_mutex_unlock(&lock->u.mutex);
+	ic_sched_wake(ctx, IC_WAIT_LOCK, (uint64_t)lock->id, true);
+	bool signalled = ic_sched_wait(ctx, IC_WAIT_COND, (uint64_t)(uintptr_t)cond, timed);
+	int rc = acquire_controlled(ctx, lock);
+	if (rc == IC_LOCK_RECOVERED)
+		return EOWNERDEAD;
+	return rc < 0 ? errno : signalled ? 0 : ETIMEDOUT;
 }
 
 int ic_cond_timedwait(ic_ctx *ctx, pthread_cond_t *cond, ic_lock_t *lock,
@@ -280,14 +354,56 @@ int ic_cond_timedwait(ic_ctx *ctx, pthread_cond_t *cond, ic_lock_t *lock,
 {
 	ic_lockrec *rec = &ctx->arena->locks[lock->id];
 	atomic_store_explicit(&rec->holder, 0, memory_order_release);
-	int rc = abs_timeout ? pthread_cond_timedwait(cond, &lock->u.mutex, abs_timeout)
-			     : pthread_cond_wait(cond, &lock->u.mutex);
-	if (rc == EOWNERDEAD) {
-		pthread_mutex_consistent(&lock->u.mutex);
-		ic_info(ctx, IC_OP_RECOVER, (uint64_t)lock->id, 0);
+	int rc;
+	if (ctx->scheduled) {
+		rc = cond_wait_controlled(ctx, cond, lock, abs_timeout != NULL);
+	} else {
+		rc = abs_timeout ? pthread_cond_timedwait(cond, &lock->u.mutex, abs_timeout)
+				 : pthread_cond_wait(cond, &lock->u.mutex);
+		if (rc == EOWNERDEAD) {
+			pthread_mutex_consistent(&lock->u.mutex);
+			ic_info(ctx, IC_OP_RECOVER, (uint64_t)lock->id, 0);
+		}
 	}
 	atomic_store_explicit(&rec->holder, (int)ctx->slot + 1, memory_order_release);
 	return rc;
+}
+
+int ic_cond_signal(ic_ctx *ctx, pthread_cond_t *cond)
+{
+	ic_sched_wake(ctx, IC_WAIT_COND, (uint64_t)(uintptr_t)cond, false);
+	ic_sched_acted(ctx);
+	return pthread_cond_signal(cond);
+}
+
+int ic_cond_broadcast(ic_ctx *ctx, pthread_cond_t *cond)
+{
+	ic_sched_wake(ctx, IC_WAIT_COND, (uint64_t)(uintptr_t)cond, true);
+	ic_sched_acted(ctx);
+	return pthread_cond_broadcast(cond);
+}
+
+int ic_sem_timedwait(ic_ctx *ctx, sem_t *sem, const struct timespec *abs_timeout)
+{
+	if (!ctx->scheduled)
+		return abs_timeout ? sem_timedwait(sem, abs_timeout) : sem_wait(sem);
+	while (sem_trywait(sem) != 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			return -1;
+		if (!ic_sched_wait(ctx, IC_WAIT_IO, (uint64_t)(uintptr_t)sem, abs_timeout != NULL)) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+	}
+	ic_sched_acted(ctx);
+	return 0;
+}
+
+bool ic_backoff_wait(ic_ctx *ctx, ic_backoff *b, int ms)
+{
+	if (ctx && ctx->scheduled)
+		return ic_sched_wait(ctx, IC_WAIT_SPIN, 0, ms > 0);
+	return ic_backoff_step(b, ms);
 }
 
 void ic_errorf(ic_ctx *ctx, const char *fmt, ...)
@@ -300,6 +416,7 @@ void ic_errorf(ic_ctx *ctx, const char *fmt, ...)
 
 void ic_unlock(ic_ctx *ctx, ic_lock_t *lock)
 {
+	const char *site = ctx->arena->locks[lock->id].site;
 	uint32_t bit = 1u << lock->id;
 	if (ctx->lock_skipped & bit) {
 		ctx->lock_skipped &= ~bit;
@@ -320,6 +437,9 @@ void ic_unlock(ic_ctx *ctx, ic_lock_t *lock)
 		atomic_store_explicit(&lock->u.spin, 0, memory_order_release);
 		break;
 	}
+	ic_sched_wake(ctx, IC_WAIT_LOCK, (uint64_t)lock->id, true);
+	ic_sched_acted(ctx);
+	sched_step_at(ctx, "unlock", site); /* released: a waiter may take it before this process goes on */
 }
 
 /* ---- Tracked objects ---- */

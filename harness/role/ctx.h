@@ -22,6 +22,11 @@ typedef struct ic_run_cfg {
 	char runid[17];   /* forced by the hidden --run-id (tests); "" draws one */
 	const char *under; /* --under: the tool every role runs under ("memcheck"), or NULL */
 	struct ic_bench_cell *bench; /* ipchaos bench: the cell's shared record; NULL in runs */
+	int mode;         /* enum ic_mode */
+	int strategy;     /* enum ic_strategy (controlled) */
+	unsigned depth;   /* PCT's d: bugs of up to d ordering constraints */
+	uint64_t steps;   /* PCT's k, the steps a run takes; 0: not known yet */
+	bool check_determinism; /* run twice, compare the decision logs */
 } ic_run_cfg;
 
 struct ic_ctx {
@@ -34,6 +39,7 @@ struct ic_ctx {
 	ic_rng rng;
 	void *state;
 	uint32_t lock_skipped; /* bit per lock id: this process skipped its acquire */
+	bool scheduled; /* a role of a controlled run: it runs only with the baton */
 	uint64_t scratch[IC_MAX_INJ][4];
 	/* bench's second channel instance (1): its objects are named "b.<object>"
 	 * and its SysV keys are n + 256, so the two never collide; else 0 */

@@ -285,7 +285,7 @@ long ic_endpoints_recv(ic_ctx *ctx, const ic_endpoints *ep, void *buf, size_t ca
 		if (nfds < IC_MAX_PROCS)
 			fds[nfds++] = (struct pollfd){.fd = ep->fd(ctx, i), .events = POLLIN};
 	}
-	if (wait_ms > 0 && nfds && poll(fds, nfds, wait_ms) > 0)
+	if (wait_ms > 0 && nfds && ic_poll(ctx, fds, nfds, wait_ms) > 0)
 		return ic_endpoints_recv(ctx, ep, buf, cap, drain, 0);
 	return 0;
 }
@@ -367,7 +367,7 @@ static long stream_fill(ic_ctx *ctx, ic_stream *s, size_t cap, int wait_ms)
 		return 0;
 	if (wait_ms > 0) {
 		struct pollfd p = {.fd = s->fd, .events = POLLIN};
-		if (poll(&p, 1, wait_ms) == 0)
+		if (ic_poll(ctx, &p, 1, wait_ms) == 0)
 			return 0;
 	}
 	ssize_t n = ic_read(ctx, s->fd, s->buf + s->have, need);
@@ -428,7 +428,7 @@ int ic_stream_send(ic_ctx *ctx, int fd, const void *msg, size_t len)
 		}
 		/* Full: wait for room, but give up mid-frame only if no reader is left. */
 		struct pollfd pf = {.fd = fd, .events = POLLOUT};
-		if (poll(&pf, 1, WAIT_MS) == 0 && ic_role_running(ctx, IC_ROLE_CONSUMER) == 0)
+		if (ic_poll(ctx, &pf, 1, WAIT_MS) == 0 && ic_role_running(ctx, IC_ROLE_CONSUMER) == 0)
 			return ENOTCONN;
 	}
 	return 0;

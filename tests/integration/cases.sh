@@ -434,9 +434,10 @@ for l in open(listing):
     if m:
         procs[sc] = ":".join(x[1:] for x in m.group(1).split() if x.startswith("x"))
         continue
-    m = re.match(r"^      (\S*)\s*\[(.*?)\](?: --procs (\S+))? -> (\S+) within (\d+) seeds?$", l)
+    m = re.match(r"^      (\S*)\s*\[(.*?)\](?: --procs (\S+))?(?: --mode (\S+))?(?: --ops (\d+))? -> (\S+) within (\d+) seeds?$", l)
     if m:
-        expects.append((sc, m.group(1), m.group(2), m.group(4), int(m.group(5)), m.group(3) or procs[sc]))
+        expects.append((sc, m.group(1), m.group(2), m.group(6), int(m.group(7)), m.group(3) or procs[sc],
+                        m.group(4) or "chaos", int(m.group(5)) if m.group(5) else None))
 if len(expects) < 13: bad("ipchaos list shows %d expectations, expected at least 13" % len(expects))
 if len(expects) != met: bad("ipchaos list shows %d expectations, --all met %d" % (len(expects), met))
 if d.get("mode") != "all": bad("mode %r" % d.get("mode"))
@@ -449,17 +450,19 @@ def spec_kv(spec):
     name, _, rest = spec.partition(":")
     return name, dict(p.split("=") for p in rest.split(",") if p)
 i = 0
-for (sc, variant, inject, verdict, seeds, nprocs) in expects:
+for (sc, variant, inject, verdict, seeds, nprocs, mode, ops) in expects:
     want_inj = [] if inject == "no injection" else [x.split(":")[0] for x in inject.split(";")]
     want_kv = full_spec(sc, variant)
     group = []
     while i < len(runs):
         r = runs[i]
         name, kv = spec_kv(r["spec"])
-        if (r["scenario"], name, kv, [x.split(":")[0] for x in r["inject"]], r.get("expected"), r["procs"]) != (sc, sc, want_kv, want_inj, verdict, nprocs):
+        if (r["scenario"], name, kv, [x.split(":")[0] for x in r["inject"]], r.get("expected"), r["procs"], r.get("mode")) != (sc, sc, want_kv, want_inj, verdict, nprocs, mode):
+            break
+        if ops is not None and r["ops"] != ops:
             break
         group.append(r); i += 1
-    label = "%s:%s [%s] -> %s" % (sc, variant, inject, verdict)
+    label = "%s:%s [%s]%s -> %s" % (sc, variant, inject, " controlled" if mode == "controlled" else "", verdict)
     if not group: bad("no JSON run for the expectation %s (next run: %r)" % (label, runs[i]["spec"] if i < len(runs) else None))
     if len(group) > seeds: bad("%s: %d runs for %d seeds" % (label, len(group), seeds))
     if verdict == "pass":
@@ -1865,6 +1868,109 @@ case_bench_bad_input() {
 }
 
 # ------------------------------------------------------------------- main --
+
+# ------------------------------------------------------- controlled mode --
+
+# The test program of controlled mode's own scenarios (abba, clocky), beside the binary.
+ctlprog() {
+	local p
+	p=$(dirname "$IC")/tests/controlled/ctlprog
+	[ -x "$p" ] || fail "no test program at $p (built with the tests)"
+	printf '%s' "$p"
+}
+
+# A failing seed, then its replay line run again: 100 replays, each the same
+# verdict and the same schedule (decision hash), and the replay line run as
+# printed gives the same hash too.
+case_controlled_replay() {
+	local spec line hash again
+	for spec in "shm_counter:lock=none --ops 3" "shm_ring:bug=check_then_act --procs 1:2 --ops 20" \
+		"hybrid:bug=early_release --ops 20" "shm_counter:lock=robust,bug=leak --inject kill --ops 20"; do
+		# shellcheck disable=SC2086 # the spec is words
+		ic run $spec --mode controlled --seeds 100 --replays 100 --json "$T/f.json"
+		expect_rc 1 run $spec --mode controlled
+		grep -q '^  reproduced 100/100 replays (same verdict, same schedule)$' "$T/out" ||
+			{ show_output run $spec; fail "$spec: not reproduced 100/100 with the same schedule"; }
+		line=$(replay_line)
+		hash=$(py "$T/f.json" <<'PY'
+r = [r for r in runs if r["verdict"] != "pass"][-1]
+if r["mode"] != "controlled": bad("mode %r" % r["mode"])
+print(r["schedule"]["hash"])
+PY
+) || fail "$hash"
+		run_replay_line "$line --json $T/r.json"
+		again=$(py "$T/r.json" <<'PY'
+print(runs[0]["schedule"]["hash"])
+PY
+) || fail "$again"
+		[ "$RC" = 1 ] && [ "$hash" = "$again" ] ||
+			{ show_output "$line"; fail "'$line': exit $RC, hash $again, expected exit 1 and $hash"; }
+		ok "$spec: 100/100 replays, and '$line' -> schedule $hash"
+	done
+}
+
+# Two processes taking two locks in opposite orders: a deadlock, decided at
+# once (no watchdog), naming each process, what it waits for and where.
+case_controlled_deadlock() {
+	local prog
+	prog=$(ctlprog) || exit 1
+	"$prog" run abba --mode controlled --seeds 20 >"$T/out" 2>"$T/err"
+	RC=$?
+	expect_rc 1 ctlprog run abba --mode controlled
+	[ "$(printed_verdict)" = deadlock ] || { show_output abba; fail "verdict $(printed_verdict), expected deadlock"; }
+	grep -qE '^    p0 waits for lock b \(held by p1\) at lock:b$' "$T/out" &&
+		grep -qE '^    p1 waits for lock a \(held by p0\) at lock:a$' "$T/out" ||
+		{ show_output abba; fail "the finding does not name both waits"; }
+	local secs
+	secs=$(grep -m1 -oE '\(run [0-9a-f]+, [0-9.]+ s\)' "$T/out" | grep -oE '[0-9.]+ s' | cut -d' ' -f1)
+	awk -v s="$secs" 'BEGIN { exit !(s < 1.0) }' || fail "the deadlocked run took $secs s (the watchdog is 2 s)"
+	ok "deadlock in $secs s: $(grep -m1 'FAIL deadlock' "$T/out")"
+}
+
+# Kills in controlled mode: nothing left behind (the case's snapshots), and
+# the failing run replays with the same schedule.
+case_controlled_kills() {
+	ic run shm_counter:lock=mutex --inject kill --mode controlled --ops 50 --seeds 30 --replays 20
+	expect_rc 1 run shm_counter:lock=mutex --inject kill --mode controlled
+	[ "$(printed_verdict)" = dead-holder ] || fail "verdict $(printed_verdict), expected dead-holder"
+	grep -q '^  reproduced 20/20 replays (same verdict, same schedule)$' "$T/out" || { show_output; fail "not 20/20"; }
+	ic run mq --inject kill --inject stall --mode controlled --ops 30 --seeds 30 --keep-going
+	expect_rc 0 run mq --inject kill --inject stall --mode controlled
+	ok "dead-holder replayed 20/20; mq under kill and stall: 30 seeds pass"
+}
+
+# Every built-in scenario schedules the same way twice from a seed; a
+# scenario that reads the clock is caught, at the decision where it parts.
+case_controlled_determinism() {
+	local sc prog
+	for sc in shm_counter mq pipe unix sysv_msg shm_ring hybrid perms cleanup; do
+		ic run "$sc" --mode controlled --check-determinism --ops 20 --seeds 3 --inject kill --keep-going --json "$T/d.json"
+		[ "$RC" = 0 ] || [ "$RC" = 1 ] || { show_output "$sc"; fail "$sc: exit $RC"; }
+		py "$T/d.json" "$sc" <<'PY' || exit 1
+for r in runs:
+    if any(f["checker"] == "determinism" for f in r["findings"]):
+        bad("%s seed %s: %s" % (argv[0], r["seed"], r["findings"]))
+print("  ok: %s: %d seeds, each scheduled the same way twice" % (argv[0], len(runs)))
+PY
+	done
+	prog=$(ctlprog) || exit 1
+	"$prog" run clocky --mode controlled --check-determinism --seeds 10 >"$T/out" 2>"$T/err"
+	RC=$?
+	expect_rc 1 ctlprog run clocky --check-determinism
+	[ "$(printed_verdict)" = determinism ] || { show_output clocky; fail "verdict $(printed_verdict)"; }
+	grep -qE '^    first run:  step [0-9]+: p[01] at clocky/tick ' "$T/out" || { show_output clocky; fail "no first divergence named"; }
+	ok "clocky: $(grep -m1 'FAIL determinism' "$T/out")"
+}
+
+case_controlled_bad_input() {
+	local J="$T/never.json"
+	bad_one "--depth 0" "$J" run --json "$J" shm_counter --mode controlled --depth 0
+	bad_one "--strategy x" "$J" run --json "$J" shm_counter --mode controlled --strategy x
+	bad_one "--mode x" "$J" run --json "$J" shm_counter --mode x
+	bad_one "--steps -1" "$J" run --json "$J" shm_counter --mode controlled --steps -1
+	bad_one "need --mode controlled" "$J" run --json "$J" shm_counter --depth 2
+	bad_one "--under" "$J" run --json "$J" shm_counter --mode controlled --under memcheck
+}
 
 if [ $# -ne 2 ]; then
 	printf 'usage: %s IPCHAOS_BINARY CASE_NAME\ncases:' "$0" >&2

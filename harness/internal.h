@@ -11,6 +11,7 @@
 #include "ipchaos.h"
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stdio.h>
 
 #define IC_MAX_PROCS 64
@@ -387,6 +388,8 @@ double ic_timeout_factor(void); /* IPCHAOS_TIMEOUT_FACTOR, times more under valg
 double ic_parse_duration(const char *s);
 /* The supervisor takes SIGCHLD, SIGINT and SIGTERM synchronously: block them before runs. */
 void ic_block_run_signals(void);
+/* Those signals, as the set a supervisor waits for with sigtimedwait. */
+void ic_run_signals(sigset_t *set);
 /* The first line of a file (a sysctl, /proc/loadavg) without its newline; "" when unreadable. */
 void ic_read_first_line(const char *path, char *buf, size_t size);
 /* --jobs: a worker's run under way is cancelled by this signal, queued with the

@@ -372,11 +372,7 @@ static void record_waits(run *r, bool livelock)
 static void supervise(run *r)
 {
 	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, IC_CANCEL_SIG);
+	ic_run_signals(&set);
 	uint64_t last_sum = UINT64_MAX, last_progress = ic_now_ns();
 	uint64_t limit_ns = (uint64_t)(r->timeout * 1e9);
 

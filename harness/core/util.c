@@ -74,14 +74,19 @@ void ic_finding_addf(ic_finding *out, const char *fmt, ...)
 	va_end(ap);
 }
 
+void ic_run_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, IC_CANCEL_SIG);
+}
+
 void ic_block_run_signals(void)
 {
 	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, IC_CANCEL_SIG);
+	ic_run_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 

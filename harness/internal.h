@@ -182,8 +182,14 @@ struct ic_inj_inst {
 
 /* Parse "name[:k=v,...]" (each key once); 0, or -1 with a one-line message naming the bad value. */
 int ic_inj_parse(ic_inj_inst *inst, const char *spec, char *err, size_t errsize);
-/* Check point and site names against what the scenario declares. */
+/*
+ * Check point and site globs, given or default, against what the scenario
+ * declares: -1 when the injector can never act on it (nolock without lock
+ * sites, fail without wrapped calls, an at= that matches nothing).
+ */
 int ic_inj_validate(const ic_inj_inst *inst, const ic_scenario *sc, char *err, size_t errsize);
+/* true and one line (without "warning: ") when it may never act on a run of ops x nprocs (p=0, hit= past it). */
+bool ic_inj_warning(const ic_inj_inst *inst, uint64_t ops, unsigned nprocs, char *buf, size_t size);
 /* "delay:p=0.1,max=20" with every parameter, for replay lines. */
 void ic_inj_format(const ic_inj_inst *inst, char *buf, size_t size);
 double ic_inj_num(const ic_inj_inst *inst, const char *key);    /* a probability */

@@ -36,6 +36,7 @@ typedef struct ic_opts {
 	enum ic_verbosity verbosity;
 	char made_by[32];   /* --made-by: the version that printed the replay line */
 	const char *under; /* --under TOOL: every role runs under it ("memcheck"); NULL: none */
+	char warnings[2048]; /* "ipchaos run: warning: ...\n" lines, printed before any run */
 } ic_opts;
 
 /* Runs it: the exit code (DESIGN.md). */

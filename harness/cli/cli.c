@@ -65,6 +65,16 @@ typedef struct run_flags {
 	const char *ops;
 } run_flags;
 
+/* An injector that may never act on this run: a line for cmd_run to print before any run. */
+static void add_warning(ic_opts *o, const ic_run_cfg *cfg, const ic_inj_inst *inst)
+{
+	char why[512];
+	size_t len = strlen(o->warnings);
+	if (!ic_inj_warning(inst, cfg->ops, cfg->nprocs, why, sizeof(why)))
+		return;
+	snprintf(o->warnings + len, sizeof(o->warnings) - len, "ipchaos run: warning: %s: %s\n", cfg->sc->name, why);
+}
+
 static int resolve_run(ic_opts *o, ic_run_cfg *cfg, const run_flags *fl, char *err, size_t errsize)
 {
 	if (fl->procs && ic_spec_parse_procs(cfg, fl->procs, err, errsize) != 0)
@@ -80,6 +90,7 @@ static int resolve_run(ic_opts *o, ic_run_cfg *cfg, const run_flags *fl, char *e
 		    ic_inj_validate(&cfg->inj[i], cfg->sc, err, errsize) != 0)
 			return -1;
 		cfg->inj[i].index = i;
+		add_warning(o, cfg, &cfg->inj[i]);
 	}
 	cfg->timeout_s = o->timeout;
 	cfg->keep = o->keep;

@@ -142,6 +142,7 @@ static int cmd_run(ic_opts *o, int argc, char **argv)
 		fprintf(stderr, "ipchaos run: %s\n", err);
 		return IC_EXIT_USAGE;
 	}
+	fputs(o->warnings, stderr);
 	/* Taken synchronously by the supervisor, so a run is always cleaned up whole. */
 	ic_block_run_signals();
 	unsigned swept = 0;

@@ -5,6 +5,7 @@
  */
 #include "core/spec.h"
 
+#include <inttypes.h>
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,17 +158,30 @@ int ic_inj_parse(ic_inj_inst *inst, const char *spec, char *err, size_t errsize)
 	return 0;
 }
 
+/*
+ * An injector whose glob matches nothing the scenario declares can never act
+ * on it, whatever the seed: refused, because a run that passes would read as
+ * if the fault had happened. That holds for a default glob too (nolock on a
+ * scenario without lock sites, fail on one without wrapped calls).
+ */
 static int check_names(const ic_inj_inst *inst, const ic_param *p, const char *pattern,
 		       const char *const *names, const ic_scenario *sc, char *err, size_t errsize)
 {
+	const char *kind = p->type == IC_P_POINT ? "point" : "lock site";
 	for (unsigned i = 0; names && names[i]; i++)
 		if (ic_name_matches(pattern, names[i]))
 			return 0;
 	char list[512] = "none";
 	if (names && names[0])
 		ic_join_names(list, sizeof(list), names, sizeof(char *));
-	snprintf(err, errsize, "%s:%s=%s matches no %s of %s (valid: %s)", inst->inj->name, p->key,
-		 pattern, p->type == IC_P_POINT ? "point" : "lock site", sc->name, list);
+	if (strcmp(pattern, p->def) != 0)
+		snprintf(err, errsize, "%s:%s=%s matches no %s of %s (valid: %s)", inst->inj->name, p->key,
+			 pattern, kind, sc->name, list);
+	else if (!pattern[0])
+		snprintf(err, errsize, "%s never acts on %s: it declares no %s", inst->inj->name, sc->name, kind);
+	else
+		snprintf(err, errsize, "%s never acts on %s: no %s of it matches %s=%s (its %ss: %s)",
+			 inst->inj->name, sc->name, kind, p->key, pattern, kind, list);
 	return -1;
 }
 
@@ -175,9 +189,6 @@ int ic_inj_validate(const ic_inj_inst *inst, const ic_scenario *sc, char *err, s
 {
 	for (int i = 0; inst->inj->params[i].key; i++) {
 		const ic_param *p = &inst->inj->params[i];
-		/* A default glob that matches nothing here just never fires (fail on a ring). */
-		if (!inst->str[i][0] || strcmp(inst->str[i], p->def) == 0)
-			continue;
 		if (p->type == IC_P_POINT &&
 		    check_names(inst, p, inst->str[i], sc->points, sc, err, errsize) != 0)
 			return -1;
@@ -186,6 +197,39 @@ int ic_inj_validate(const ic_inj_inst *inst, const ic_scenario *sc, char *err, s
 			return -1;
 	}
 	return 0;
+}
+
+/* p=0 where p is the only trigger (not kill's or stall's "0 = planned", not fail's with nth=). */
+static bool never_by_chance(const ic_inj_inst *inst)
+{
+	int p = param_index(inst->inj, "p");
+	return p >= 0 && inst->str[p][0] && inst->num[p] == 0 && strcmp(inst->inj->params[p].def, "0") != 0 &&
+	       !ic_inj_str(inst, "nth")[0];
+}
+
+bool ic_inj_warning(const ic_inj_inst *inst, uint64_t ops, unsigned nprocs, char *buf, size_t size)
+{
+	char spec[256];
+	ic_inj_format(inst, spec, sizeof(spec));
+	if (never_by_chance(inst)) {
+		snprintf(buf, size, "%s never acts: its probability p is 0", spec);
+		return true;
+	}
+	/*
+	 * A process passes a point about once per op, a consumer once per message
+	 * of every producer: a planned hit past ops x processes can only be reached
+	 * by retries, so most likely never. Not an error: retries do happen.
+	 */
+	const char *hit = ic_inj_str(inst, "hit");
+	uint64_t reach = ops * nprocs;
+	if (hit[0] && ic_inj_num(inst, "p") == 0 && ic_inj_uint(inst, "hit") > reach) {
+		snprintf(buf, size,
+			 "%s may never act: hit %s is past --ops %" PRIu64 " x %u processes, about the most "
+			 "passes a point gets",
+			 spec, hit, ops, nprocs);
+		return true;
+	}
+	return false;
 }
 
 void ic_inj_format(const ic_inj_inst *inst, char *buf, size_t size)

@@ -341,6 +341,43 @@ static void test_empty_items_refused(void **state)
 	expect_error(x, "--inject kill:hit= shm_counter", "no value for key 'hit'", NULL);
 }
 
+/* An injector that can never act on the scenario is refused; one that may never act warns. */
+static void test_injector_never_acts(void **state)
+{
+	fixture *x = *state;
+	expect_error(x, "--inject nolock mq", "nolock never acts on mq", "no lock site", NULL);
+	expect_error(x, "--inject fail shm_counter", "fail never acts on shm_counter", "call/*", "counter/begin",
+		     NULL);
+	expect_error(x, "--inject fail shm_ring", "fail never acts on shm_ring", NULL);
+	/* Named once for every spec: the one it cannot act on is refused. */
+	expect_error(x, "--inject fail mq shm_counter", "fail never acts on shm_counter", NULL);
+	parse_ok(x, "--inject fail mq pipe");
+	assert_string_equal(x->o->warnings, "");
+	parse_ok(x, "--inject nolock shm_counter");
+	assert_string_equal(x->o->warnings, "");
+
+	/* 2 processes x 1000 ops: a point is passed about 2000 times at most. */
+	parse_ok(x, "--inject kill:hit=2000 shm_counter");
+	assert_string_equal(x->o->warnings, "");
+	parse_ok(x, "--inject kill:hit=2001 shm_counter");
+	assert_contains(x->o->warnings, "ipchaos run: warning: shm_counter: kill:");
+	assert_contains(x->o->warnings, "hit 2001 is past --ops 1000 x 2 processes");
+	parse_ok(x, "--inject stall:hit=18446744073709551615 --ops 5 shm_counter");
+	assert_contains(x->o->warnings, "hit 18446744073709551615 is past --ops 5 x 2");
+	/* With p= the hit is drawn, not planned. */
+	parse_ok(x, "--inject kill:hit=5000,p=0.1 shm_counter");
+	assert_string_equal(x->o->warnings, "");
+
+	parse_ok(x, "--inject delay:p=0 shm_counter");
+	assert_contains(x->o->warnings, "delay:p=0,max=20 never acts: its probability p is 0");
+	parse_ok(x, "--inject fail:p=0,nth=3 mq");
+	assert_string_equal(x->o->warnings, "");
+	/* One line each, each ending in a newline. */
+	parse_ok(x, "--inject delay:p=0 --inject nolock:p=0 shm_counter");
+	assert_non_null(strstr(x->o->warnings, "\nipchaos run: warning: shm_counter: nolock:p=0"));
+	assert_int_equal(x->o->warnings[strlen(x->o->warnings) - 1], '\n');
+}
+
 /* The watchdog's multiplier is checked like any option, before anything runs. */
 static void test_timeout_factor(void **state)
 {
@@ -556,6 +593,7 @@ int main(void)
 		T(test_bad_counts),
 		T(test_durations_and_decimals),
 		T(test_empty_items_refused),
+		T(test_injector_never_acts),
 		T(test_timeout_factor),
 		T(test_bad_json),
 		T(test_bad_option),

@@ -240,6 +240,87 @@ static void test_validate_points_and_sites(void **state)
 	assert_contains(err, "lock site");
 }
 
+static const ic_scenario *scenario(const char *name)
+{
+	for (unsigned i = 0; ic_builtin_scenarios[i]; i++)
+		if (strcmp(ic_builtin_scenarios[i]->name, name) == 0)
+			return ic_builtin_scenarios[i];
+	fail_msg("no scenario %s", name);
+	return NULL;
+}
+
+/* A default glob is checked too: an injector with nowhere to act is refused, not a silent pass. */
+static void test_validate_never_acts(void **state)
+{
+	(void)state;
+	ic_inj_inst inst;
+	char err[512];
+
+	parse_ok(&inst, "nolock");
+	assert_int_equal(ic_inj_validate(&inst, scenario("mq"), err, sizeof(err)), -1);
+	assert_string_equal(err, "nolock never acts on mq: it declares no lock site");
+	assert_int_equal(ic_inj_validate(&inst, scenario("shm_ring"), err, sizeof(err)), 0);
+
+	parse_ok(&inst, "fail");
+	assert_int_equal(ic_inj_validate(&inst, scenario("shm_counter"), err, sizeof(err)), -1);
+	assert_contains(err, "fail never acts on shm_counter: no point of it matches at=call/*");
+	assert_int_equal(ic_inj_validate(&inst, scenario("shm_ring"), err, sizeof(err)), -1);
+	static const char *const with_calls[] = {"mq", "pipe", "unix", "sysv_msg", "hybrid"};
+	for (size_t i = 0; i < sizeof(with_calls) / sizeof(with_calls[0]); i++)
+		if (ic_inj_validate(&inst, scenario(with_calls[i]), err, sizeof(err)) != 0)
+			fail_msg("fail refused on %s: %s", with_calls[i], err);
+
+	/* Every built-in expectation names only injectors that can act on its scenario. */
+	for (unsigned s = 0; ic_builtin_scenarios[s]; s++) {
+		const ic_scenario *sc = ic_builtin_scenarios[s];
+		for (const ic_expect *e = sc->expect; e && e->verdict; e++) {
+			char list[256];
+			snprintf(list, sizeof(list), "%s", e->inject);
+			for (char *save = NULL, *one = strtok_r(list, ";", &save); one; one = strtok_r(NULL, ";", &save)) {
+				parse_ok(&inst, one);
+				if (ic_inj_validate(&inst, sc, err, sizeof(err)) != 0)
+					fail_msg("%s:%s [%s]: %s", sc->name, e->variant, e->inject, err);
+			}
+		}
+	}
+}
+
+static void test_warnings(void **state)
+{
+	(void)state;
+	ic_inj_inst inst;
+	char buf[512];
+	parse_ok(&inst, "kill:hit=2000");
+	assert_false(ic_inj_warning(&inst, 1000, 2, buf, sizeof(buf)));
+	parse_ok(&inst, "kill:hit=2001");
+	assert_true(ic_inj_warning(&inst, 1000, 2, buf, sizeof(buf)));
+	assert_string_equal(buf, "kill:p=0,hit=2001 may never act: hit 2001 is past --ops 1000 x 2 processes, "
+				 "about the most passes a point gets");
+	parse_ok(&inst, "kill:hit=18446744073709551615");
+	assert_true(ic_inj_warning(&inst, IC_MAX_OPS, IC_MAX_PROCS, buf, sizeof(buf)));
+	parse_ok(&inst, "kill:hit=9,p=0.5");
+	assert_false(ic_inj_warning(&inst, 1, 1, buf, sizeof(buf)));
+	parse_ok(&inst, "kill");
+	assert_false(ic_inj_warning(&inst, 1, 1, buf, sizeof(buf)));
+	parse_ok(&inst, "stall:hit=3");
+	assert_true(ic_inj_warning(&inst, 1, 2, buf, sizeof(buf)));
+
+	/* p=0 where p is the only trigger. */
+	static const char *const never[] = {"delay:p=0", "nolock:p=0", "fail:p=0", "delay:p=0.0"};
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
+		parse_ok(&inst, never[i]);
+		if (!ic_inj_warning(&inst, 1000, 2, buf, sizeof(buf)))
+			fail_msg("no warning for %s", never[i]);
+		assert_contains(buf, "never acts: its probability p is 0");
+	}
+	static const char *const acting[] = {"delay", "kill:p=0", "stall:p=0", "fail:p=0,nth=2", "nolock:p=0.001"};
+	for (size_t i = 0; i < sizeof(acting) / sizeof(acting[0]); i++) {
+		parse_ok(&inst, acting[i]);
+		if (ic_inj_warning(&inst, 1000, 2, buf, sizeof(buf)))
+			fail_msg("a warning for %s: %s", acting[i], buf);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -254,6 +335,8 @@ int main(void)
 		cmocka_unit_test(test_counts_exact),
 		cmocka_unit_test(test_duplicate_keys),
 		cmocka_unit_test(test_empty_items),
+		cmocka_unit_test(test_validate_never_acts),
+		cmocka_unit_test(test_warnings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

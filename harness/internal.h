@@ -119,7 +119,7 @@ typedef struct ic_sched_proc {
 	bool timed;          /* the wait may time out */
 	bool timed_out;      /* the scheduler ended it: nothing else could run */
 	bool woken;          /* lock and condition waits: released or signalled */
-	uint32_t prio;
+	int64_t prio;         /* PCT: d..d+n-1 at first, 1..d-1 at change points, < 0 after yields */
 	uint64_t stall_until; /* a step */
 	char point[IC_NAME];  /* where it last was */
 	bool arrived;         /* it reached the start */
@@ -154,6 +154,7 @@ typedef struct ic_sched {
 	uint64_t k;           /* the steps PCT spreads its change points over */
 	uint64_t change[IC_MAX_DEPTH]; /* ascending steps at which the running process is demoted */
 	unsigned nchange, next_change;
+	int64_t floor;        /* the lowest priority given so far: a yielding process goes below it */
 	atomic_uint ready;    /* processes at the start */
 	atomic_int turn;      /* the slot holding the baton; -1: nobody */
 	atomic_int over;      /* enum ic_over: nobody will be given the baton again */
@@ -262,7 +263,8 @@ typedef struct ic_injector {
 struct ic_inj_inst {
 	const ic_injector *inj;
 	unsigned index; /* in the run's injector list */
-	double num[IC_INJ_PARAMS];
+	double num[IC_INJ_PARAMS];     /* IC_P_PROB */
+	uint64_t whole[IC_INJ_PARAMS]; /* IC_P_COUNT, IC_P_USEC, IC_P_MSEC: exact up to 2^64-1 */
 	char str[IC_INJ_PARAMS][IC_NAME];
 	union {
 		unsigned char bytes[128];
@@ -270,13 +272,20 @@ struct ic_inj_inst {
 	} plan;
 };
 
-/* Parse "name[:k=v,...]"; 0, or -1 with a one-line message naming the bad value. */
+/* Parse "name[:k=v,...]" (each key once); 0, or -1 with a one-line message naming the bad value. */
 int ic_inj_parse(ic_inj_inst *inst, const char *spec, char *err, size_t errsize);
-/* Check point and site names against what the scenario declares. */
+/*
+ * Check point and site globs, given or default, against what the scenario
+ * declares: -1 when the injector can never act on it (nolock without lock
+ * sites, fail without wrapped calls, an at= that matches nothing).
+ */
 int ic_inj_validate(const ic_inj_inst *inst, const ic_scenario *sc, char *err, size_t errsize);
+/* true and one line (without "warning: ") when it may never act on a run of ops x nprocs (p=0, hit= past it). */
+bool ic_inj_warning(const ic_inj_inst *inst, uint64_t ops, unsigned nprocs, char *buf, size_t size);
 /* "delay:p=0.1,max=20" with every parameter, for replay lines. */
 void ic_inj_format(const ic_inj_inst *inst, char *buf, size_t size);
-double ic_inj_num(const ic_inj_inst *inst, const char *key);
+double ic_inj_num(const ic_inj_inst *inst, const char *key);    /* a probability */
+uint64_t ic_inj_uint(const ic_inj_inst *inst, const char *key); /* a count or duration, exact */
 const char *ic_inj_str(const ic_inj_inst *inst, const char *key);
 bool ic_name_matches(const char *pattern, const char *name);
 
@@ -374,6 +383,46 @@ extern const ic_checker *const ic_checkers[];
 const ic_injector *ic_injector_find(const char *name);
 const ic_checker *ic_checker_find(const char *name);
 
+/* ---- Parsing: what users type, read one way by every command (core/parse.c) ----
+ *
+ * Decimal means decimal (010 is ten); 0x hex only for seeds; no spaces,
+ * signs, exponents, inf or nan; no silent overflow. 0, or -1 and, when err
+ * is not NULL, one line: "LABEL VALUE: expected ..." (no space after a label
+ * ending in '='). Declared here, not in core/, because role/ reads sizes too.
+ */
+
+/* A whole number from min to max. */
+int ic_parse_u64(const char *label, const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err,
+		 size_t errsize);
+/* A 64-bit seed: decimal, or 0x and hex digits (0x0 to 0xffffffffffffffff). */
+int ic_parse_seed(const char *label, const char *s, uint64_t *out, char *err, size_t errsize);
+/* A decimal number: digits, optionally '.' and digits ("0.5", not ".5", "1." or "1e3"). */
+int ic_parse_real(const char *label, const char *s, double min, double max, double *out, char *err,
+		  size_t errsize);
+/* Seconds: a decimal number, bare or with ms, s, m or h ("0.2", "200ms", "90s", "5m", "1h"). */
+int ic_parse_duration(const char *label, const char *s, double min, double max, double *out, char *err,
+		      size_t errsize);
+/* Bytes: a whole number, bare or with K or M (binary: 1K is 1024). */
+int ic_parse_size(const char *label, const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err,
+		  size_t errsize);
+
+/* A value as errors echo it: as typed, or quoted when that is needed to see it (empty, spaces). */
+const char *ic_shown(const char *value, char *buf, size_t size);
+
+#define IC_LIST_MAX 64
+typedef struct ic_list {
+	char buf[1024];
+	char *item[IC_LIST_MAX]; /* into buf */
+	unsigned n;
+} ic_list;
+/*
+ * s split at sep into l->item[0 .. l->n): at least one item and none empty
+ * ("a,,b", ",a", "a," and "" are refused). An error reads "LABEL 'SHOWN': ...",
+ * SHOWN the whole input the list came from ("shm_counter:lock=mutex,").
+ */
+int ic_parse_list(ic_list *l, const char *label, const char *shown, const char *s, char sep, char *err,
+		  size_t errsize);
+
 /* ---- Misc ------------------------------------------------------------ */
 
 /* Exit codes of every command (DESIGN.md): findings beat harness failures beat success. */
@@ -383,9 +432,13 @@ enum { IC_EXIT_OK = 0, IC_EXIT_FINDING = 1, IC_EXIT_USAGE = 2, IC_EXIT_BROKEN = 
 uint64_t ic_now_ns(void);
 
 #define IC_VALGRIND_SLOWDOWN 30 /* memcheck runs code 20-50x slower */
-double ic_timeout_factor(void); /* IPCHAOS_TIMEOUT_FACTOR, times more under valgrind */
-/* "0.2", "200ms", "2s", "5m", "1h": seconds, or -1. */
-double ic_parse_duration(const char *s);
+/* IPCHAOS_TIMEOUT_FACTOR: the watchdog's multiplier, IC_TIMEOUT_FACTOR_MIN to _MAX (a huge one
+ * would overflow the watchdog into a false hang). */
+#define IC_TIMEOUT_FACTOR_MIN 0.01
+#define IC_TIMEOUT_FACTOR_MAX 1000.0
+/* Every command that runs something calls this before it does: 0, or -1 and one line. */
+int ic_timeout_factor_check(char *err, size_t errsize);
+double ic_timeout_factor(void); /* IPCHAOS_TIMEOUT_FACTOR (1 when unset), times more under valgrind */
 /* The supervisor takes SIGCHLD, SIGINT and SIGTERM synchronously: block them before runs. */
 void ic_block_run_signals(void);
 /* Those signals, as the set a supervisor waits for with sigtimedwait. */

@@ -6,6 +6,7 @@
  */
 #include "../harness/internal.h"
 
+#include <inttypes.h>
 #include <sched.h>
 #include <time.h>
 
@@ -36,7 +37,7 @@ static bool delay_at(const ic_inj_inst *inst, ic_ctx *ctx, const char *name, enu
 	ic_rng *rng = ic_ctx_rng(ctx);
 	if (ic_rng_unit(rng) >= ic_inj_num(inst, "p"))
 		return false;
-	uint64_t us = ic_rng_below(rng, (uint64_t)ic_inj_num(inst, "max") + 1);
+	uint64_t us = ic_rng_below(rng, ic_inj_uint(inst, "max") + 1);
 	switch (ic_rng_below(rng, 3)) {
 	case 0:
 		sched_yield();
@@ -57,7 +58,7 @@ static void delay_describe(const ic_inj_inst *inst, const ic_plan_env *env, char
 {
 	(void)env;
 	const char *at = ic_inj_str(inst, "at");
-	snprintf(buf, size, "yield, sleep or spin up to %gus with p=%g at %s", ic_inj_num(inst, "max"),
+	snprintf(buf, size, "yield, sleep or spin up to %" PRIu64 "us with p=%g at %s", ic_inj_uint(inst, "max"),
 		 ic_inj_num(inst, "p"), at[0] ? at : "every point");
 }
 

@@ -31,19 +31,25 @@
 
 /* ---- Arguments ---- */
 
+#define AUDIT_MAX_SECONDS (7 * 86400.0)
+
+/* "A..B" or "A", durations; "200..500ms": the unit of the upper bound applies to a bare lower one. */
 static int parse_range(const char *s, double *lo, double *hi)
 {
 	char buf[64];
+	if (strlen(s) >= sizeof(buf))
+		return -1;
 	snprintf(buf, sizeof(buf), "%s", s);
 	char *dots = strstr(buf, "..");
 	if (dots)
 		*dots = '\0';
-	*lo = ic_parse_duration(buf);
-	*hi = dots ? ic_parse_duration(dots + 2) : *lo;
-	/* "0.2..2s": the unit of the upper bound applies to a bare lower one. */
-	if (dots && *hi >= 0 && strpbrk(buf, "sm") == NULL && strstr(dots + 2, "ms"))
+	const char *upper = dots ? dots + 2 : buf;
+	if (ic_parse_duration("", buf, 0, AUDIT_MAX_SECONDS, lo, NULL, 0) != 0 ||
+	    ic_parse_duration("", upper, 0, AUDIT_MAX_SECONDS, hi, NULL, 0) != 0)
+		return -1;
+	if (dots && strpbrk(buf, "smh") == NULL && strstr(upper, "ms"))
 		*lo /= 1000;
-	return *lo < 0 || *hi < 0 || *lo > *hi ? -1 : 0;
+	return *lo > *hi ? -1 : 0;
 }
 
 static const struct {
@@ -99,33 +105,23 @@ int ic_audit_parse(ic_audit_opts *o, int argc, char **argv, char *err, size_t er
 				goto bad_duration;
 			o->kill = true;
 		} else if ((v = ic_arg_opt("--grace", argc, argv, &i, &missing))) {
-			snprintf(bad, sizeof(bad), "--grace %s", v);
-			if ((o->grace = ic_parse_duration(v)) < 0)
-				goto bad_duration;
+			if (ic_parse_duration("--grace", v, 0, AUDIT_MAX_SECONDS, &o->grace, err, errsize) != 0)
+				return -1;
 		} else if ((v = ic_arg_opt("--timeout", argc, argv, &i, &missing))) {
-			snprintf(bad, sizeof(bad), "--timeout %s", v);
-			if ((o->timeout = ic_parse_duration(v)) <= 0)
-				goto bad_duration;
+			if (ic_parse_duration("--timeout", v, 0.001, AUDIT_MAX_SECONDS, &o->timeout, err,
+					      errsize) != 0)
+				return -1;
 		} else if ((v = ic_arg_opt("--signal", argc, argv, &i, &missing))) {
 			if ((o->sig = parse_signal(v)) < 0) {
 				snprintf(err, errsize, "--signal %s: not a signal (valid: TERM, INT, HUP, QUIT, USR1, USR2, KILL)", v);
 				return -1;
 			}
 		} else if ((v = ic_arg_opt("--seeds", argc, argv, &i, &missing))) {
-			char *end;
-			o->seeds = strtoull(v, &end, 10);
-			if (end == v || *end || o->seeds < 1 || o->seeds > 100000 || *v == '-') {
-				snprintf(err, errsize, "--seeds %s: expected a whole number from 1 to 100000", v);
+			if (ic_parse_u64("--seeds", v, 1, 100000, &o->seeds, err, errsize) != 0)
 				return -1;
-			}
 		} else if ((v = ic_arg_opt("--seed", argc, argv, &i, &missing))) {
-			char *end;
-			errno = 0;
-			o->seed = strtoull(v, &end, 0);
-			if (end == v || *end || errno || *v == '-') {
-				snprintf(err, errsize, "--seed %s: expected a 64-bit number (decimal or 0x hex)", v);
+			if (ic_parse_seed("--seed", v, &o->seed, err, errsize) != 0)
 				return -1;
-			}
 		} else if ((v = ic_arg_opt("--paths", argc, argv, &i, &missing))) {
 			if (o->npaths == IC_AUDIT_MAX_PATHS || !*v) {
 				snprintf(err, errsize, "--paths %s: a directory, at most %d of them", v, IC_AUDIT_MAX_PATHS);
@@ -167,6 +163,8 @@ int ic_audit_parse(ic_audit_opts *o, int argc, char **argv, char *err, size_t er
 			 o->list ? "--list" : o->stale ? "--stale" : "--clean");
 		return -1;
 	}
+	if (ic_timeout_factor_check(err, errsize) != 0)
+		return -1;
 	if (o->list || o->stale || o->remove_run) {
 		if (o->cmd) {
 			snprintf(err, errsize, "%s takes no command",
@@ -189,8 +187,8 @@ int ic_audit_parse(ic_audit_opts *o, int argc, char **argv, char *err, size_t er
 	}
 	return 0;
 bad_duration:
-	snprintf(err, errsize, "%s: not a duration (seconds: 0.5, 500ms, 2s, 1m; --kill-after takes a range A..B)",
-		 bad);
+	snprintf(err, errsize, "%s: expected a duration or a range A..B of them, from 0 to %g seconds (0.5, 500ms, "
+			       "2s, 1m; 0.2..2s)", bad, AUDIT_MAX_SECONDS);
 	return -1;
 }
 

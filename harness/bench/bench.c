@@ -46,8 +46,8 @@ static const char help[] =
 	"  --procs P:C       producers and consumers of the throughput cells (default 1:1);\n"
 	"                    round trips are always one process each way\n"
 	"  --reps N          repetitions of every cell, interleaved (default 3; --quick 1)\n"
-	"  --time SEC        timed seconds per cell and repetition, after a warm-up of a fifth\n"
-	"                    (default 0.5; --quick 0.02)\n"
+	"  --time DUR        timed per cell and repetition, after a warm-up of a fifth: seconds,\n"
+	"                    or 200ms (0.001 to 60; default 0.5; --quick 0.02)\n"
 	"  --quick           every cell briefly: the whole matrix in a few seconds (tests)\n"
 	"  --csv FILE        a row per channel and size\n"
 	"  --json FILE       everything measured, with the environment\n"
@@ -126,13 +126,12 @@ static int add_channel(ic_bench *b, const ic_scenario *const *extra, const char 
 /* "shm_ring:sync=spsc_atomic,mq,pipe": a token with ':' or without '=' starts a channel. */
 static int parse_channels(ic_bench *b, const ic_scenario *const *extra, const char *list, char *err, size_t errsize)
 {
-	char copy[1024], spec[256] = "";
-	if (strlen(list) >= sizeof(copy) || !*list) {
-		snprintf(err, errsize, "--channels '%.40s': expected a list such as mq,pipe,shm_ring:sync=sem", list);
+	char spec[256] = "";
+	ic_list l;
+	if (ic_parse_list(&l, "--channels", list, list, ',', err, errsize) != 0)
 		return -1;
-	}
-	snprintf(copy, sizeof(copy), "%s", list);
-	for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (unsigned i = 0; i < l.n; i++) {
+		const char *tok = l.item[i];
 		if (strncmp(tok, "size=", 5) == 0 || strstr(tok, ":size=")) {
 			snprintf(err, errsize, "--channels %s: the size is set by --sizes", list);
 			return -1;
@@ -150,23 +149,7 @@ static int parse_channels(ic_bench *b, const ic_scenario *const *extra, const ch
 			snprintf(spec + n, sizeof(spec) - n, "%s%s", strchr(spec, ':') ? "," : ":", tok);
 		}
 	}
-	return spec[0] ? add_channel(b, extra, spec, err, errsize) : 0;
-}
-
-static int parse_one_size(const char *tok, uint32_t *out)
-{
-	char *end;
-	if (*tok < '0' || *tok > '9')
-		return -1;
-	errno = 0;
-	unsigned long long v = strtoull(tok, &end, 10);
-	unsigned shift = (*end == 'K' || *end == 'k') ? 10 : (*end == 'M' || *end == 'm') ? 20 : 0;
-	if (shift)
-		end++;
-	if (errno || *end || v > (64ull << 20) >> shift)
-		return -1;
-	*out = (uint32_t)(v << shift);
-	return 0;
+	return add_channel(b, extra, spec, err, errsize);
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -175,27 +158,24 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* "64,1K,1M": each a size (core/parse.c), none empty; sorted, duplicates dropped. */
 static int parse_sizes(ic_bench *b, const char *list, char *err, size_t errsize)
 {
-	char copy[256];
-	snprintf(copy, sizeof(copy), "%s", list);
-	b->nsizes = 0;
-	for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		uint32_t v;
-		if (parse_one_size(tok, &v) != 0 || v < IC_BENCH_MIN_SIZE) {
-			snprintf(err, errsize, "--sizes %s: %s is not a size from %u bytes to 64M "
-					       "(bytes, or K and M binary: 64,1K,1M)", list, tok, IC_BENCH_MIN_SIZE);
-			return -1;
-		}
-		if (b->nsizes == IC_BENCH_MAX_SIZES) {
-			snprintf(err, errsize, "--sizes %s: at most %d sizes", list, IC_BENCH_MAX_SIZES);
-			return -1;
-		}
-		b->sizes[b->nsizes++] = v;
-	}
-	if (b->nsizes == 0 || strlen(list) >= sizeof(copy)) {
-		snprintf(err, errsize, "--sizes '%.40s': expected a list of sizes such as 64,1K,1M", list);
+	char label[80];
+	ic_list l;
+	if (ic_parse_list(&l, "--sizes", list, list, ',', err, errsize) != 0)
 		return -1;
+	if (l.n > IC_BENCH_MAX_SIZES) {
+		snprintf(err, errsize, "--sizes %s: at most %d sizes", list, IC_BENCH_MAX_SIZES);
+		return -1;
+	}
+	snprintf(label, sizeof(label), "--sizes %.40s: size", list);
+	b->nsizes = 0;
+	for (unsigned i = 0; i < l.n; i++) {
+		uint64_t v;
+		if (ic_parse_size(label, l.item[i], IC_BENCH_MIN_SIZE, 64u << 20, &v, err, errsize) != 0)
+			return -1;
+		b->sizes[b->nsizes++] = (uint32_t)v;
 	}
 	qsort(b->sizes, b->nsizes, sizeof(b->sizes[0]), cmp_u32);
 	unsigned n = 1;
@@ -203,19 +183,6 @@ static int parse_sizes(ic_bench *b, const char *list, char *err, size_t errsize)
 		if (b->sizes[i] != b->sizes[n - 1])
 			b->sizes[n++] = b->sizes[i];
 	b->nsizes = n;
-	return 0;
-}
-
-static int parse_number(const char *opt, const char *v, double lo, double hi, double *out, char *err,
-			size_t errsize)
-{
-	char *end;
-	double d = strtod(v, &end);
-	if (end == v || *end || !(d >= lo && d <= hi)) {
-		snprintf(err, errsize, "%s %s: expected a number from %g to %g", opt, v, lo, hi);
-		return -1;
-	}
-	*out = d;
 	return 0;
 }
 
@@ -282,21 +249,19 @@ static int parse_args(ic_bench *b, bench_args *a, int argc, char **argv, char *e
 static int configure(ic_bench *b, const ic_scenario *const *extra, int argc, char **argv, char *err, size_t errsize)
 {
 	bench_args a = {0};
-	double v;
+	uint64_t reps;
 	if (parse_args(b, &a, argc, argv, err, errsize) != 0)
 		return -1;
 	b->reps = b->quick ? 1 : 3;
 	b->time_s = b->quick ? 0.02 : 0.5;
 	if (a.reps) {
-		if (parse_number("--reps", a.reps, 1, IC_BENCH_MAX_REPS, &v, err, errsize) != 0)
+		if (ic_parse_u64("--reps", a.reps, 1, IC_BENCH_MAX_REPS, &reps, err, errsize) != 0)
 			return -1;
-		if (v != floor(v)) {
-			snprintf(err, errsize, "--reps %s: expected a whole number from 1 to %d", a.reps, IC_BENCH_MAX_REPS);
-			return -1;
-		}
-		b->reps = (unsigned)v;
+		b->reps = (unsigned)reps;
 	}
-	if (a.time && parse_number("--time", a.time, 0.001, 60, &b->time_s, err, errsize) != 0)
+	if (a.time && ic_parse_duration("--time", a.time, 0.001, 60, &b->time_s, err, errsize) != 0)
+		return -1;
+	if (ic_timeout_factor_check(err, errsize) != 0)
 		return -1;
 	b->warmup_s = b->time_s / 5;
 	if (a.channels) {
@@ -895,13 +860,16 @@ static void summarise(ic_bench *b)
 
 /* ---- The command ---- */
 
+/* "N:points" or "N:none", from measure_point: a loop of N disabled points, or of none. */
 static int point_loop_main(const char *arg)
 {
-	char *end;
-	unsigned long long n = strtoull(arg, &end, 10);
-	if (*end != ':' || (strcmp(end + 1, "points") != 0 && strcmp(end + 1, "none") != 0))
+	ic_list l;
+	uint64_t n;
+	if (ic_parse_list(&l, "", arg, arg, ':', NULL, 0) != 0 || l.n != 2 ||
+	    ic_parse_u64("", l.item[0], 0, UINT64_MAX, &n, NULL, 0) != 0 ||
+	    (strcmp(l.item[1], "points") != 0 && strcmp(l.item[1], "none") != 0))
 		return IC_EXIT_USAGE;
-	ic_bench_point_loop(n, strcmp(end + 1, "points") == 0);
+	ic_bench_point_loop(n, strcmp(l.item[1], "points") == 0);
 	return IC_EXIT_OK;
 }
 

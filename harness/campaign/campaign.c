@@ -8,6 +8,7 @@
 #include "campaign/pool.h"
 #include "campaign/progress.h"
 #include "campaign/report.h"
+#include "role/sched.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -212,7 +213,9 @@ static void calibrate(campaign *c, ic_run_cfg *cfg)
 	probe.keep = false;
 	probe.runid[0] = '\0';
 	ic_pool_wait(c->pool, ic_pool_submit(c->pool, &probe), c->scratch);
-	cfg->steps = c->scratch->schedule.steps ? c->scratch->schedule.steps : 1;
+	/* A probe that failed (a planted bug, a livelock) may have run long or short: guess instead. */
+	bool measured = c->scratch->status == IC_RUN_PASS && c->scratch->schedule.steps;
+	cfg->steps = measured ? c->scratch->schedule.steps : ic_sched_default_steps(cfg, cfg->nprocs);
 }
 
 static void sweep(campaign *c, ic_run_cfg cfg)

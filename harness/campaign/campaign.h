@@ -41,6 +41,7 @@ typedef struct ic_opts {
 	unsigned depth;    /* --depth: PCT's d (0: the default) */
 	uint64_t steps;    /* --steps: PCT's k (0: measured by a first run) */
 	bool check_determinism; /* --check-determinism: each seed twice, schedules compared */
+	char warnings[2048]; /* "ipchaos run: warning: ...\n" lines, printed before any run */
 } ic_opts;
 
 /* Runs it: the exit code (DESIGN.md). */

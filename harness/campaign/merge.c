@@ -172,11 +172,9 @@ static int get_count(const ic_jval *obj, const char *key, bool required, uint64_
 	*out = 0;
 	if (!v && !required)
 		return 0;
-	if (!v || v->type != IC_JNUMBER || strspn(v->str, "0123456789") != strlen(v->str))
-		return bad_field(key, v, "a non-negative integer", err, errsize);
-	errno = 0;
-	*out = strtoull(v->str, NULL, 10);
-	return errno ? bad_field(key, v, "an integer below 2^64", err, errsize) : 0;
+	if (!v || v->type != IC_JNUMBER || ic_parse_u64("", v->str, 0, UINT64_MAX, out, NULL, 0) != 0)
+		return bad_field(key, v, "an integer from 0 to 2^64-1", err, errsize);
+	return 0;
 }
 
 static int get_seconds(const ic_jval *obj, const char *key, double *out, char *err, size_t errsize)
@@ -193,10 +191,8 @@ static int get_seed(const ic_jval *obj, uint64_t *seed, char *err, size_t errsiz
 {
 	const ic_jval *v = ic_jget(obj, "seed");
 	const char *s = v && v->type == IC_JSTRING ? v->str : "";
-	size_t n = strlen(s);
-	if (n < 3 || n > 18 || s[0] != '0' || s[1] != 'x' || strspn(s + 2, "0123456789abcdefABCDEF") != n - 2)
+	if (strncmp(s, "0x", 2) != 0 || ic_parse_seed("", s, seed, NULL, 0) != 0)
 		return bad_field("seed", v, "a string like \"0x2a\"", err, errsize);
-	*seed = strtoull(s + 2, NULL, 16);
 	return 0;
 }
 

@@ -7,7 +7,6 @@
 #include "core/under.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,31 +14,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int parse_count(const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *out,
-		       char *err, size_t errsize)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(arg, &end, 10);
-	if (end == arg || *end || errno || *arg == '-' || v < min || v > max) {
-		snprintf(err, errsize, "%s %s: expected a whole number from %" PRIu64 " to %" PRIu64, opt,
-			 arg, min, max);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
+#define IC_MAX_SHARDS 100000
 
+/* "I/N": the I-th of N slices, 0 <= I < N <= IC_MAX_SHARDS, both decimal. */
 static int parse_shard(const char *v, unsigned *index, unsigned *count)
 {
-	char *end;
-	if (*v < '0' || *v > '9')
-		return -1;
-	unsigned long i = strtoul(v, &end, 10);
-	if (*end != '/' || end[1] < '0' || end[1] > '9')
-		return -1;
-	unsigned long n = strtoul(end + 1, &end, 10);
-	if (*end || n < 1 || n > 100000 || i >= n)
+	ic_list l;
+	uint64_t i, n;
+	if (ic_parse_list(&l, "", v, v, '/', NULL, 0) != 0 || l.n != 2 ||
+	    ic_parse_u64("", l.item[0], 0, IC_MAX_SHARDS - 1, &i, NULL, 0) != 0 ||
+	    ic_parse_u64("", l.item[1], 1, IC_MAX_SHARDS, &n, NULL, 0) != 0 || i >= n)
 		return -1;
 	*index = (unsigned)i;
 	*count = (unsigned)n;
@@ -52,8 +36,9 @@ static int shard_from_env(ic_opts *o, unsigned shards, char *err, size_t errsize
 	const char *index = getenv("GTEST_SHARD_INDEX"), *total = getenv("GTEST_TOTAL_SHARDS");
 	char spec[64];
 	if (index && total) {
-		snprintf(spec, sizeof(spec), "%s/%s", index, total);
-		if (parse_shard(spec, &o->shard_index, &o->shard_count) != 0) {
+		snprintf(spec, sizeof(spec), "%.20s/%.20s", index, total);
+		if (strlen(index) > 20 || strlen(total) > 20 ||
+		    parse_shard(spec, &o->shard_index, &o->shard_count) != 0) {
 			snprintf(err, errsize, "GTEST_SHARD_INDEX=%s GTEST_TOTAL_SHARDS=%s: expected 0 <= index < total",
 				 index, total);
 			return -1;
@@ -63,8 +48,8 @@ static int shard_from_env(ic_opts *o, unsigned shards, char *err, size_t errsize
 	if (!shards)
 		return 0;
 	index = getenv("JOB_COMPLETION_INDEX");
-	snprintf(spec, sizeof(spec), "%s/%u", index ? index : "", shards);
-	if (!index || parse_shard(spec, &o->shard_index, &o->shard_count) != 0) {
+	snprintf(spec, sizeof(spec), "%.20s/%u", index ? index : "", shards);
+	if (!index || strlen(index) > 20 || parse_shard(spec, &o->shard_index, &o->shard_count) != 0) {
 		snprintf(err, errsize, "--shards %u: JOB_COMPLETION_INDEX=%s is not an index below %u", shards,
 			 index ? index : "(unset)", shards);
 		return -1;
@@ -80,6 +65,16 @@ typedef struct run_flags {
 	const char *ops;
 } run_flags;
 
+/* An injector that may never act on this run: a line for cmd_run to print before any run. */
+static void add_warning(ic_opts *o, const ic_run_cfg *cfg, const ic_inj_inst *inst)
+{
+	char why[512];
+	size_t len = strlen(o->warnings);
+	if (!ic_inj_warning(inst, cfg->ops, cfg->nprocs, why, sizeof(why)))
+		return;
+	snprintf(o->warnings + len, sizeof(o->warnings) - len, "ipchaos run: warning: %s: %s\n", cfg->sc->name, why);
+}
+
 static int resolve_run(ic_opts *o, ic_run_cfg *cfg, const run_flags *fl, char *err, size_t errsize)
 {
 	if (fl->procs && ic_spec_parse_procs(cfg, fl->procs, err, errsize) != 0)
@@ -87,7 +82,7 @@ static int resolve_run(ic_opts *o, ic_run_cfg *cfg, const run_flags *fl, char *e
 	cfg->nprocs = 0;
 	for (unsigned r = 0; r < cfg->nroles; r++)
 		cfg->nprocs += cfg->counts[r];
-	if (fl->ops && parse_count("--ops", fl->ops, 1, IC_MAX_OPS, &cfg->ops, err, errsize) != 0)
+	if (fl->ops && ic_parse_u64("--ops", fl->ops, 1, IC_MAX_OPS, &cfg->ops, err, errsize) != 0)
 		return -1;
 	cfg->ninj = fl->ninject;
 	for (unsigned i = 0; i < fl->ninject; i++) {
@@ -95,6 +90,7 @@ static int resolve_run(ic_opts *o, ic_run_cfg *cfg, const run_flags *fl, char *e
 		    ic_inj_validate(&cfg->inj[i], cfg->sc, err, errsize) != 0)
 			return -1;
 		cfg->inj[i].index = i;
+		add_warning(o, cfg, &cfg->inj[i]);
 	}
 	cfg->timeout_s = o->timeout;
 	cfg->keep = o->keep;
@@ -122,9 +118,9 @@ static int parse_choice(const char *opt, const char *v, const char *const *names
 			*out = i;
 			return 0;
 		}
-	char valid[128];
+	char valid[128], shown[64];
 	ic_join_names(valid, sizeof(valid), names, sizeof(char *));
-	snprintf(err, errsize, "%s %s: unknown (valid: %s)", opt, v, valid);
+	snprintf(err, errsize, "%s %s: unknown (valid: %s)", opt, ic_shown(v, shown, sizeof(shown)), valid);
 	return -1;
 }
 
@@ -158,27 +154,24 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 			fl.inject[fl.ninject++] = v;
 		} else if ((v = ic_arg_opt("--seed", argc, argv, &i, &missing))) {
 			o->seed_random = strcmp(v, "random") == 0;
-			if (!o->seed_random && ic_spec_parse_seed(v, &o->seed) != 0) {
-				snprintf(err, errsize,
-					 "--seed %s: expected a 64-bit number (decimal or 0x hex) or 'random'", v);
+			if (!o->seed_random && ic_parse_seed("--seed", v, &o->seed, err, errsize) != 0) {
+				size_t len = strlen(err);
+				snprintf(err + len, errsize - len, ", or 'random'");
 				return -1;
 			}
 		} else if ((v = ic_arg_opt("--seeds", argc, argv, &i, &missing))) {
-			if (parse_count("--seeds", v, 1, 100000000, &o->seeds, err, errsize) != 0)
+			if (ic_parse_u64("--seeds", v, 1, 100000000, &o->seeds, err, errsize) != 0)
 				return -1;
 		} else if ((v = ic_arg_opt("--procs", argc, argv, &i, &missing))) {
 			fl.procs = v;
 		} else if ((v = ic_arg_opt("--ops", argc, argv, &i, &missing))) {
 			fl.ops = v;
 		} else if ((v = ic_arg_opt("--timeout", argc, argv, &i, &missing))) {
-			char *end;
-			o->timeout = strtod(v, &end);
-			if (end == v || *end || !(o->timeout > 0 && o->timeout <= 86400)) {
-				snprintf(err, errsize, "--timeout %s: expected seconds, more than 0 and at most 86400", v);
+			/* At least 1 ms: the replay line prints it back with %.17g, never in exponent form. */
+			if (ic_parse_duration("--timeout", v, 0.001, 86400, &o->timeout, err, errsize) != 0)
 				return -1;
-			}
 		} else if ((v = ic_arg_opt("--replays", argc, argv, &i, &missing))) {
-			if (parse_count("--replays", v, 0, 10000, &n, err, errsize) != 0)
+			if (ic_parse_u64("--replays", v, 0, 10000, &n, err, errsize) != 0)
 				return -1;
 			o->replays = (unsigned)n;
 		} else if ((v = ic_arg_opt("--json", argc, argv, &i, &missing))) {
@@ -195,16 +188,15 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 				return -1;
 			}
 		} else if ((v = ic_arg_opt("--shards", argc, argv, &i, &missing))) {
-			if (parse_count("--shards", v, 1, 100000, &n, err, errsize) != 0)
+			if (ic_parse_u64("--shards", v, 1, IC_MAX_SHARDS, &n, err, errsize) != 0)
 				return -1;
 			shards_env = (unsigned)n;
 		} else if ((v = ic_arg_opt("--time-budget", argc, argv, &i, &missing))) {
-			if ((o->time_budget = ic_parse_duration(v)) <= 0) {
-				snprintf(err, errsize, "--time-budget %s: expected a duration (90s, 5m, 1h)", v);
+			if (ic_parse_duration("--time-budget", v, 0.001, 7 * 86400, &o->time_budget, err,
+					      errsize) != 0)
 				return -1;
-			}
 		} else if ((v = ic_arg_opt("--jobs", argc, argv, &i, &missing))) {
-			if (parse_count("--jobs", v, 1, IC_MAX_JOBS, &n, err, errsize) != 0)
+			if (ic_parse_u64("--jobs", v, 1, IC_MAX_JOBS, &n, err, errsize) != 0)
 				return -1;
 			o->jobs = (unsigned)n;
 		} else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
@@ -212,9 +204,10 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 		} else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
 			o->verbosity = IC_VERBOSE;
 		} else if ((v = ic_arg_opt("--made-by", argc, argv, &i, &missing))) {
-			if (strlen(v) >= sizeof(o->made_by) || strspn(v, VERSION_CHARS) != strlen(v)) {
-				snprintf(err, errsize, "--made-by %.40s: expected an ipchaos version such as %s", v,
-					 IC_VERSION);
+			if (!v[0] || strlen(v) >= sizeof(o->made_by) || strspn(v, VERSION_CHARS) != strlen(v)) {
+				char shown[48];
+				snprintf(err, errsize, "--made-by %.40s: expected an ipchaos version such as %s",
+					 ic_shown(v, shown, sizeof(shown)), IC_VERSION);
 				return -1;
 			}
 			snprintf(o->made_by, sizeof(o->made_by), "%s", v);
@@ -229,12 +222,12 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 				return -1;
 			sched_opts = true;
 		} else if ((v = ic_arg_opt("--depth", argc, argv, &i, &missing))) {
-			if (parse_count("--depth", v, 1, IC_MAX_DEPTH, &n, err, errsize) != 0)
+			if (ic_parse_u64("--depth", v, 1, IC_MAX_DEPTH, &n, err, errsize) != 0)
 				return -1;
 			o->depth = (unsigned)n;
 			sched_opts = true;
 		} else if ((v = ic_arg_opt("--steps", argc, argv, &i, &missing))) {
-			if (parse_count("--steps", v, 1, 1000000000, &o->steps, err, errsize) != 0)
+			if (ic_parse_u64("--steps", v, 1, 1000000000, &o->steps, err, errsize) != 0)
 				return -1;
 			sched_opts = true;
 		} else if (strcmp(a, "--check-determinism") == 0) {
@@ -277,6 +270,8 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 		return -1;
 	}
 	if (o->shard_count == 1 && shard_from_env(o, shards_env, err, errsize) != 0)
+		return -1;
+	if (ic_timeout_factor_check(err, errsize) != 0)
 		return -1;
 	if (o->jobs > 1 && o->runid[0]) {
 		snprintf(err, errsize, "--run-id names one run: it does not go with --jobs %u", o->jobs);

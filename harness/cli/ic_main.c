@@ -29,13 +29,16 @@ static const char run_help[] =
 	"  SCENARIO[:KEY=VAL,...]  a scenario and variant (see ipchaos list); a bare name\n"
 	"                          runs its default variant, which is a correct one\n"
 	"  --all                   every declared variant against its expected verdict\n"
-	"  --inject NAME[:K=V,..]  add an injector (repeatable); see ipchaos list\n"
-	"  --seed S                first seed: decimal, 0x hex, or 'random' (default 1)\n"
+	"  --inject NAME[:K=V,..]  add an injector (repeatable); see ipchaos list. One that can\n"
+	"                          never act on the scenario is refused; one that may never\n"
+	"                          act (hit= past --ops, p=0) is warned about before the runs\n"
+	"  --seed S                first seed: decimal (010 is ten), 0x hex, or 'random' (default 1)\n"
 	"  --seeds N               runs with seeds S, S+1, ... S+N-1 (default 1)\n"
 	"  --procs N[:M]           processes per role (default: the scenario's, 2 for shm_counter)\n"
 	"  --ops N                 operations per process (default: the scenario's, 1000)\n"
-	"  --timeout SEC           hang watchdog: no progress for SEC seconds (default 2;\n"
-	"                          times IPCHAOS_TIMEOUT_FACTOR, and 30 under valgrind)\n"
+	"  --timeout DUR           hang watchdog: no progress for DUR (seconds, or 500ms, 1m;\n"
+	"                          default 2; times IPCHAOS_TIMEOUT_FACTOR, a number from 0.01\n"
+	"                          to 1000, and 30 under valgrind)\n"
 	"  --replays K             re-run each failing seed K times, report how often it reproduced\n"
 	"  --json FILE             write every run's result as JSON\n"
 	"  --junit FILE            write JUnit XML: a testcase per scenario variant and injector set\n"
@@ -156,6 +159,7 @@ static int cmd_run(ic_opts *o, int argc, char **argv)
 		fprintf(stderr, "ipchaos run: %s\n", err);
 		return IC_EXIT_USAGE;
 	}
+	fputs(o->warnings, stderr);
 	/* Taken synchronously by the supervisor, so a run is always cleaned up whole. */
 	ic_block_run_signals();
 	unsigned swept = 0;

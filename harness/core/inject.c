@@ -5,7 +5,7 @@
  */
 #include "core/spec.h"
 
-#include <errno.h>
+#include <inttypes.h>
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +29,12 @@ double ic_inj_num(const ic_inj_inst *inst, const char *key)
 	return i < 0 ? 0 : inst->num[i];
 }
 
+uint64_t ic_inj_uint(const ic_inj_inst *inst, const char *key)
+{
+	int i = param_index(inst->inj, key);
+	return i < 0 ? 0 : inst->whole[i];
+}
+
 const char *ic_inj_str(const ic_inj_inst *inst, const char *key)
 {
 	int i = param_index(inst->inj, key);
@@ -45,61 +51,73 @@ static const char *const *injector_names(void)
 	return names;
 }
 
+/* "300us" or "300" for IC_P_USEC, "20ms" or "20" for IC_P_MSEC: the digits alone into buf. */
+static const char *without_unit(const char *val, const char *unit, char *buf, size_t size)
+{
+	size_t n = strlen(val), u = strlen(unit);
+	if (u == 0 || n <= u || strcmp(val + n - u, unit) != 0 || n - u >= size)
+		return val;
+	memcpy(buf, val, n - u);
+	buf[n - u] = '\0';
+	return buf;
+}
+
+/*
+ * One parameter's value, read as its type says: probabilities as decimals,
+ * counts and durations as exact whole numbers (a count stored as a double
+ * would round 2^64-1 and never fire). "" is the default's "unset".
+ */
 static int set_value(ic_inj_inst *inst, int i, const char *val, char *err, size_t errsize)
 {
 	const ic_param *p = &inst->inj->params[i];
-	char *end;
-	double v;
+	char label[64], digits[IC_NAME], shown[IC_NAME + 2];
+	int rc = 0;
 
-	snprintf(inst->str[i], sizeof(inst->str[i]), "%s", val);
+	snprintf(label, sizeof(label), "%s:%s=", inst->inj->name, p->key);
 	inst->num[i] = 0;
+	inst->whole[i] = 0;
+	if (strlen(val) >= sizeof(inst->str[i])) {
+		snprintf(err, errsize, "%s%.40s...: too long (at most %zu characters)", label, val,
+			 sizeof(inst->str[i]) - 1);
+		return -1;
+	}
+	snprintf(inst->str[i], sizeof(inst->str[i]), "%s", val);
 	if (!val[0])
 		return 0; /* unset: the injector's own default behaviour */
 	switch (p->type) {
 	case IC_P_PROB:
-		errno = 0;
-		v = strtod(val, &end);
-		if (end == val || *end || errno || !(v >= 0 && v <= 1)) {
-			snprintf(err, errsize, "%s:%s=%s is not a probability (a number in [0,1])",
-				 inst->inj->name, p->key, val);
-			return -1;
-		}
-		inst->num[i] = v;
-		return 0;
+		rc = ic_parse_real(label, val, 0, 1, &inst->num[i], err, errsize);
+		break;
 	case IC_P_USEC:
+		rc = ic_parse_u64(label, without_unit(val, "us", digits, sizeof(digits)), 0, 10000000,
+				  &inst->whole[i], err, errsize);
+		break;
 	case IC_P_MSEC:
+		rc = ic_parse_u64(label, without_unit(val, "ms", digits, sizeof(digits)), 0, 10000,
+				  &inst->whole[i], err, errsize);
+		break;
 	case IC_P_COUNT:
-		errno = 0;
-		v = (double)strtoull(val, &end, 10);
-		if ((p->type == IC_P_USEC && strcmp(end, "us") == 0) ||
-		    (p->type == IC_P_MSEC && strcmp(end, "ms") == 0))
-			end += 2;
-		if (end == val || *end || errno || val[0] == '-' ||
-		    (p->type == IC_P_USEC && v > 10e6) || (p->type == IC_P_MSEC && v > 10e3) ||
-		    (p->type == IC_P_COUNT && v < 1)) {
-			snprintf(err, errsize, "%s:%s=%s is not %s", inst->inj->name, p->key, val,
-				 p->type == IC_P_USEC   ? "a duration in microseconds (0 to 10000000)"
-				 : p->type == IC_P_MSEC ? "a duration in milliseconds (0 to 10000)"
-							: "a whole number of at least 1");
-			return -1;
-		}
-		inst->num[i] = v;
-		return 0;
+		rc = ic_parse_u64(label, val, 1, UINT64_MAX, &inst->whole[i], err, errsize);
+		break;
 	case IC_P_POINT:
 	case IC_P_SITE:
 	case IC_P_PROC:
-		if (strlen(val) >= sizeof(inst->str[i])) {
-			snprintf(err, errsize, "%s:%s=%s is too long", inst->inj->name, p->key, val);
-			return -1;
-		}
-		return 0;
+		break;
 	}
-	return 0;
+	/* The message names what was typed, unit and all. */
+	bool usec = p->type == IC_P_USEC;
+	if (rc != 0 && (usec || p->type == IC_P_MSEC))
+		snprintf(err, errsize, "%s%s: expected a whole number of %s from 0 to %s (the unit %s is optional)",
+			 label, ic_shown(val, shown, sizeof(shown)), usec ? "microseconds" : "milliseconds",
+			 usec ? "10000000" : "10000", usec ? "us" : "ms");
+	return rc;
 }
 
 int ic_inj_parse(ic_inj_inst *inst, const char *spec, char *err, size_t errsize)
 {
 	char buf[256], names[256], *args;
+	ic_list kvs;
+	unsigned given = 0;
 
 	memset(inst, 0, sizeof(*inst));
 	if (ic_spec_split(spec, buf, sizeof(buf), &args, "injector", err, errsize) != 0)
@@ -113,35 +131,57 @@ int ic_inj_parse(ic_inj_inst *inst, const char *spec, char *err, size_t errsize)
 	for (int i = 0; inst->inj->params[i].key; i++)
 		if (set_value(inst, i, inst->inj->params[i].def, err, errsize) != 0)
 			return -1;
-	for (char *save = NULL, *kv = args ? strtok_r(args, ",", &save) : NULL; kv;
-	     kv = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(kv, '=');
+	/* "kill:" and "delay:p=0.1," are typos, not the defaults. */
+	if (!args)
+		return 0;
+	if (ic_parse_list(&kvs, "injector", spec, args, ',', err, errsize) != 0)
+		return -1;
+	for (unsigned k = 0; k < kvs.n; k++) {
+		char *kv = kvs.item[k], *eq = strchr(kv, '=');
 		if (eq)
 			*eq = '\0';
 		int i = param_index(inst->inj, kv);
-		if (i < 0 || !eq) {
+		if (i < 0 || !eq || !eq[1]) {
 			ic_join_names(names, sizeof(names), &inst->inj->params[0].key, sizeof(ic_param));
 			snprintf(err, errsize, "%s key '%s' for injector %s (valid: %s; as key=value)",
 				 i < 0 ? "unknown" : "no value for", kv, inst->inj->name, names);
 			return -1;
 		}
+		if (given & (1u << i)) {
+			snprintf(err, errsize, "%s given twice for injector %s", kv, inst->inj->name);
+			return -1;
+		}
+		given |= 1u << i;
 		if (set_value(inst, i, eq + 1, err, errsize) != 0)
 			return -1;
 	}
 	return 0;
 }
 
+/*
+ * An injector whose glob matches nothing the scenario declares can never act
+ * on it, whatever the seed: refused, because a run that passes would read as
+ * if the fault had happened. That holds for a default glob too (nolock on a
+ * scenario without lock sites, fail on one without wrapped calls).
+ */
 static int check_names(const ic_inj_inst *inst, const ic_param *p, const char *pattern,
 		       const char *const *names, const ic_scenario *sc, char *err, size_t errsize)
 {
+	const char *kind = p->type == IC_P_POINT ? "point" : "lock site";
 	for (unsigned i = 0; names && names[i]; i++)
 		if (ic_name_matches(pattern, names[i]))
 			return 0;
 	char list[512] = "none";
 	if (names && names[0])
 		ic_join_names(list, sizeof(list), names, sizeof(char *));
-	snprintf(err, errsize, "%s:%s=%s matches no %s of %s (valid: %s)", inst->inj->name, p->key,
-		 pattern, p->type == IC_P_POINT ? "point" : "lock site", sc->name, list);
+	if (strcmp(pattern, p->def) != 0)
+		snprintf(err, errsize, "%s:%s=%s matches no %s of %s (valid: %s)", inst->inj->name, p->key,
+			 pattern, kind, sc->name, list);
+	else if (!pattern[0])
+		snprintf(err, errsize, "%s never acts on %s: it declares no %s", inst->inj->name, sc->name, kind);
+	else
+		snprintf(err, errsize, "%s never acts on %s: no %s of it matches %s=%s (its %ss: %s)",
+			 inst->inj->name, sc->name, kind, p->key, pattern, kind, list);
 	return -1;
 }
 
@@ -149,9 +189,6 @@ int ic_inj_validate(const ic_inj_inst *inst, const ic_scenario *sc, char *err, s
 {
 	for (int i = 0; inst->inj->params[i].key; i++) {
 		const ic_param *p = &inst->inj->params[i];
-		/* A default glob that matches nothing here just never fires (fail on a ring). */
-		if (!inst->str[i][0] || strcmp(inst->str[i], p->def) == 0)
-			continue;
 		if (p->type == IC_P_POINT &&
 		    check_names(inst, p, inst->str[i], sc->points, sc, err, errsize) != 0)
 			return -1;
@@ -160,6 +197,39 @@ int ic_inj_validate(const ic_inj_inst *inst, const ic_scenario *sc, char *err, s
 			return -1;
 	}
 	return 0;
+}
+
+/* p=0 where p is the only trigger (not kill's or stall's "0 = planned", not fail's with nth=). */
+static bool never_by_chance(const ic_inj_inst *inst)
+{
+	int p = param_index(inst->inj, "p");
+	return p >= 0 && inst->str[p][0] && inst->num[p] == 0 && strcmp(inst->inj->params[p].def, "0") != 0 &&
+	       !ic_inj_str(inst, "nth")[0];
+}
+
+bool ic_inj_warning(const ic_inj_inst *inst, uint64_t ops, unsigned nprocs, char *buf, size_t size)
+{
+	char spec[256];
+	ic_inj_format(inst, spec, sizeof(spec));
+	if (never_by_chance(inst)) {
+		snprintf(buf, size, "%s never acts: its probability p is 0", spec);
+		return true;
+	}
+	/*
+	 * A process passes a point about once per op, a consumer once per message
+	 * of every producer: a planned hit past ops x processes can only be reached
+	 * by retries, so most likely never. Not an error: retries do happen.
+	 */
+	const char *hit = ic_inj_str(inst, "hit");
+	uint64_t reach = ops * nprocs;
+	if (hit[0] && ic_inj_num(inst, "p") == 0 && ic_inj_uint(inst, "hit") > reach) {
+		snprintf(buf, size,
+			 "%s may never act: hit %s is past --ops %" PRIu64 " x %u processes, about the most "
+			 "passes a point gets",
+			 spec, hit, ops, nprocs);
+		return true;
+	}
+	return false;
 }
 
 void ic_inj_format(const ic_inj_inst *inst, char *buf, size_t size)
@@ -185,7 +255,7 @@ void ic_plan_strike(ic_inj_inst *inst, const ic_plan_env *env, ic_rng *rng)
 	/* Each process passes each point about once per op: the hit lands inside the run. */
 	inst->plan.words[1] = 1 + ic_rng_below(rng, env->ops ? env->ops : 1);
 	if (ic_inj_str(inst, "hit")[0]) /* drawn all the same: the rest of the plan stays put */
-		inst->plan.words[1] = (uint64_t)ic_inj_num(inst, "hit");
+		inst->plan.words[1] = ic_inj_uint(inst, "hit");
 	const char *point = at[0] || npoints == 0 ? at : env->points[ic_rng_below(rng, npoints)];
 	snprintf(IC_PLAN_POINT(inst), sizeof(inst->plan) - 3 * sizeof(uint64_t), "%s", point);
 }

@@ -374,7 +374,8 @@ static void supervise(run *r)
 	sigset_t set;
 	ic_run_signals(&set);
 	uint64_t last_sum = UINT64_MAX, last_progress = ic_now_ns();
-	uint64_t limit_ns = (uint64_t)(r->timeout * 1e9);
+	/* Saturated: --timeout, the factor, valgrind and --under multiply past 2^64 ns at their limits. */
+	uint64_t limit_ns = r->timeout < 1e10 ? (uint64_t)(r->timeout * 1e9) : UINT64_MAX;
 
 	while (r->alive > 0) {
 		struct timespec tick = {0, 2 * 1000 * 1000};

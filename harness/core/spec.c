@@ -6,7 +6,6 @@
  */
 #include "core/spec.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,53 +145,44 @@ int ic_spec_parse(const ic_scenario *const *extra, ic_run_cfg *cfg, const char *
 	for (; cfg->sc->roles[cfg->nroles].name; cfg->nroles++)
 		cfg->counts[cfg->nroles] = cfg->sc->roles[cfg->nroles].default_count;
 	cfg->ops = cfg->sc->default_ops;
+	if (!args)
+		return 0;
+	/* "shm_counter:", "shm_counter:,," and "shm_counter:lock=mutex," are typos, not the defaults. */
+	ic_list kvs;
 	unsigned given = 0;
-	for (char *save = NULL, *kv = args ? strtok_r(args, ",", &save) : NULL; kv;
-	     kv = strtok_r(NULL, ",", &save))
-		if (set_variant(cfg, kv, &given, err, errsize) != 0)
+	if (ic_parse_list(&kvs, "scenario", spec, args, ',', err, errsize) != 0)
+		return -1;
+	for (unsigned i = 0; i < kvs.n; i++)
+		if (set_variant(cfg, kvs.item[i], &given, err, errsize) != 0)
 			return -1;
 	return 0;
 }
 
 int ic_spec_parse_procs(ic_run_cfg *cfg, const char *arg, char *err, size_t errsize)
 {
-	unsigned counts[IC_MAX_ROLES], n = 0, total = 0;
-	const char *p = arg;
-	while (n < IC_MAX_ROLES) {
-		char *end;
-		errno = 0;
-		unsigned long v = strtoul(p, &end, 10);
-		if (end == p || errno || v < 1 || v > IC_MAX_PROCS || *p == '-' || (*end && *end != ':'))
-			goto bad;
-		counts[n++] = (unsigned)v;
-		total += (unsigned)v;
-		if (!*end)
-			break;
-		p = end + 1;
-	}
-	if (n != cfg->nroles || total > IC_MAX_PROCS)
+	unsigned counts[IC_MAX_ROLES], total = 0;
+	char shown[64];
+	ic_list l;
+	if (ic_parse_list(&l, "", arg, arg, ':', NULL, 0) != 0 || l.n != cfg->nroles)
 		goto bad;
-	memcpy(cfg->counts, counts, sizeof(counts));
+	for (unsigned r = 0; r < l.n; r++) {
+		uint64_t v;
+		if (ic_parse_u64("", l.item[r], 1, IC_MAX_PROCS, &v, NULL, 0) != 0)
+			goto bad;
+		counts[r] = (unsigned)v;
+		total += counts[r];
+	}
+	if (total > IC_MAX_PROCS)
+		goto bad;
+	memcpy(cfg->counts, counts, l.n * sizeof(counts[0]));
 	return 0;
 bad:
 	snprintf(err, errsize,
-		 "--procs %s: %s needs %u count%s of 1 to %d processes%s, at most %d in all", arg,
+		 "--procs %s: %s needs %u count%s of 1 to %d processes%s, at most %d in all",
+		 ic_shown(arg, shown, sizeof(shown)),
 		 cfg->sc->name, cfg->nroles, cfg->nroles == 1 ? "" : "s (P:C)", IC_MAX_PROCS,
 		 cfg->nroles == 1 ? "" : " each", IC_MAX_PROCS);
 	return -1;
-}
-
-int ic_spec_parse_seed(const char *arg, uint64_t *seed)
-{
-	char *end;
-	if (!*arg || *arg == '-' || *arg == '+')
-		return -1;
-	errno = 0;
-	unsigned long long v = strtoull(arg, &end, 0);
-	if (end == arg || *end || errno)
-		return -1;
-	*seed = v;
-	return 0;
 }
 
 int ic_spec_validate(const ic_run_cfg *cfg, char *err, size_t errsize)

@@ -15,9 +15,8 @@ const ic_scenario *ic_spec_find_scenario(const ic_scenario *const *extra, const 
 /* "shm_counter:lock=none" into cfg's scenario and variant, the rest at the scenario's defaults. */
 int ic_spec_parse(const ic_scenario *const *extra, ic_run_cfg *cfg, const char *spec, char *err,
 		  size_t errsize);
-/* "2" or "1:3" into per-role counts. */
+/* "2" or "1:3" into per-role counts: one decimal count per role, none empty. */
 int ic_spec_parse_procs(ic_run_cfg *cfg, const char *arg, char *err, size_t errsize);
-int ic_spec_parse_seed(const char *arg, uint64_t *seed);
 /* The scenario's own check of a resolved run (sizes against system limits, P:C). */
 int ic_spec_validate(const ic_run_cfg *cfg, char *err, size_t errsize);
 /* "shm_counter:lock=none,bug=none" */

@@ -18,16 +18,28 @@ uint64_t ic_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The factor the user set: 1 when unset or empty (`VAR= cmd` means unset), -1 when not a number in range. */
+static double factor_from_env(char *err, size_t errsize)
+{
+	const char *env = getenv("IPCHAOS_TIMEOUT_FACTOR");
+	double f = 1.0;
+	if (env && env[0] && ic_parse_real("IPCHAOS_TIMEOUT_FACTOR=", env, IC_TIMEOUT_FACTOR_MIN, IC_TIMEOUT_FACTOR_MAX, &f,
+				 err, errsize) != 0)
+		return -1;
+	return f;
+}
+
+int ic_timeout_factor_check(char *err, size_t errsize)
+{
+	return factor_from_env(err, errsize) < 0 ? -1 : 0;
+}
+
 double ic_timeout_factor(void)
 {
-	double f = 1.0;
-	const char *env = getenv("IPCHAOS_TIMEOUT_FACTOR");
-	if (env) {
-		char *end;
-		double v = strtod(env, &end);
-		if (end != env && *end == '\0' && v > 0)
-			f = v;
-	}
+	/* Commands refuse a bad value before they run (ic_timeout_factor_check): 1 is only a fallback. */
+	double f = factor_from_env(NULL, 0);
+	if (f < 0)
+		f = 1.0;
 	/* Memcheck runs code 20-50x slower; a hang verdict must not come from that. */
 	if (RUNNING_ON_VALGRIND)
 		f *= IC_VALGRIND_SLOWDOWN;
@@ -88,22 +100,4 @@ void ic_block_run_signals(void)
 	sigset_t set;
 	ic_run_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-}
-
-double ic_parse_duration(const char *s)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || errno || v < 0 || v != v)
-		return -1;
-	if (strcmp(end, "ms") == 0)
-		v /= 1000;
-	else if (strcmp(end, "m") == 0)
-		v *= 60;
-	else if (strcmp(end, "h") == 0)
-		v *= 3600;
-	else if (*end && strcmp(end, "s") != 0)
-		return -1;
-	return v > 7 * 86400 ? -1 : v;
 }

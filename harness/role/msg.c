@@ -58,34 +58,20 @@ int ic_msg_check(const void *buf, size_t len, ic_msg_hdr *hdr)
 
 /* ---- Sizes ---- */
 
-static int parse_size(const char *s, char **end, uint64_t *out)
-{
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return -1;
-	unsigned long long v = strtoull(s, end, 10);
-	if (errno)
-		return -1;
-	unsigned shift = **end == 'K' || **end == 'k' ? 10 : **end == 'M' || **end == 'm' ? 20 : 0;
-	if (shift) {
-		if (v > (UINT64_MAX >> shift))
-			return -1; /* would wrap into the valid range */
-		v <<= shift;
-		(*end)++;
-	}
-	*out = v;
-	return 0;
-}
-
+/* "64", "8K" or "64..1K": each bound a size as every command reads them (core/parse.c). */
 static int size_bounds(const char *value, uint64_t *lo, uint64_t *hi)
 {
-	char *end;
-	if (parse_size(value, &end, lo) != 0)
+	char buf[64];
+	if (strlen(value) >= sizeof(buf))
 		return -1;
-	*hi = *lo;
-	if (strncmp(end, "..", 2) == 0 && parse_size(end + 2, &end, hi) != 0)
+	snprintf(buf, sizeof(buf), "%s", value);
+	char *dots = strstr(buf, "..");
+	if (dots)
+		*dots = '\0';
+	if (ic_parse_size("", buf, 0, UINT64_MAX, lo, NULL, 0) != 0 ||
+	    ic_parse_size("", dots ? dots + 2 : buf, 0, UINT64_MAX, hi, NULL, 0) != 0)
 		return -1;
-	return *end || *lo > *hi ? -1 : 0;
+	return *lo > *hi ? -1 : 0;
 }
 
 #define IC_SIZE_MAX (64u << 20)

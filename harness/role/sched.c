@@ -130,6 +130,11 @@ static bool all_ended(const ic_sched *s)
 	return true;
 }
 
+static void yield_below_all(ic_sched *s, ic_sched_proc *p)
+{
+	p->prio = --s->floor;
+}
+
 /* ---- The baton ---- */
 
 static void hand_over(ic_sched *s, int next)
@@ -168,7 +173,7 @@ static void switch_to(ic_sched *s, unsigned slot, int next)
 
 /* ---- The supervisor's side ---- */
 
-static uint64_t default_steps(const ic_run_cfg *cfg, unsigned nprocs)
+uint64_t ic_sched_default_steps(const ic_run_cfg *cfg, unsigned nprocs)
 {
 	return cfg->ops * nprocs * 8 + 16; /* about as many points per operation as the scenarios have */
 }
@@ -182,7 +187,7 @@ void ic_sched_init(ic_arena *a, const ic_run_cfg *cfg, unsigned nprocs)
 	s->strategy = cfg->strategy;
 	s->nprocs = nprocs;
 	s->depth = cfg->depth ? cfg->depth : IC_DEFAULT_DEPTH;
-	s->k = cfg->steps ? cfg->steps : default_steps(cfg, nprocs);
+	s->k = cfg->steps ? cfg->steps : ic_sched_default_steps(cfg, nprocs);
 	s->livelock_steps = 10 * s->k + 100000;
 	s->hash = FNV_OFFSET;
 	atomic_store(&s->turn, -1);
@@ -192,7 +197,7 @@ void ic_sched_init(ic_arena *a, const ic_run_cfg *cfg, unsigned nprocs)
 		s->procs[i].prio = s->depth + i;
 	for (unsigned i = nprocs; i > 1; i--) { /* Fisher-Yates: distinct priorities d..d+n-1 */
 		unsigned j = (unsigned)ic_rng_below(&rng, i);
-		uint32_t t = s->procs[i - 1].prio;
+		int64_t t = s->procs[i - 1].prio;
 		s->procs[i - 1].prio = s->procs[j].prio;
 		s->procs[j].prio = t;
 	}
@@ -344,6 +349,13 @@ bool ic_sched_wait(ic_ctx *ctx, int wait, uint64_t obj, bool timed)
 	me->wait_obj = obj;
 	me->timed = timed;
 	me->timed_out = me->woken = false;
+	/*
+	 * A process that only retries (a poll, a spin) goes below every other,
+	 * the most recent lowest: else a high-priority spinner, made runnable
+	 * by every step of the others, would starve the one it waits for.
+	 */
+	if (wait == IC_WAIT_IO || wait == IC_WAIT_SPIN)
+		yield_below_all(s, me);
 	/* What it did since its last step (a send, then this wait) may be what a waiter needs. */
 	if (me->acted) {
 		s->epoch++;
@@ -403,7 +415,7 @@ void ic_sched_fault(ic_ctx *ctx, const char *point)
 void ic_sched_yield(ic_ctx *ctx)
 {
 	if (ctx->scheduled)
-		ctx->arena->sched.procs[ctx->slot].prio = 0;
+		yield_below_all(&ctx->arena->sched, &ctx->arena->sched.procs[ctx->slot]);
 }
 
 void ic_sched_stall(ic_ctx *ctx, uint64_t steps)

@@ -514,6 +514,74 @@ case_bad_input() {
 	bad_one --frobnicate "$J" run --json "$J" shm_counter --frobnicate
 	bad_one scenario "$J" run --json "$J"
 	bad_one frobnicate "$J" frobnicate --json "$J"
+	# One parser for every number (issue 11): no spaces, signs, exponents or
+	# silent overflow; no empty list items; each injector key once.
+	bad_one "--seed ' -1'" "$J" run --json "$J" shm_counter --seed ' -1'
+	bad_one "--seed +5" "$J" run --json "$J" shm_counter --seed +5
+	bad_one "--seed 0x10000000000000000" "$J" run --json "$J" shm_counter --seed 0x10000000000000000
+	bad_one "--seeds ' 5'" "$J" run --json "$J" shm_counter --seeds ' 5'
+	bad_one "--ops +5" "$J" run --json "$J" shm_counter --ops +5
+	bad_one "--procs ' 2'" "$J" run --json "$J" shm_counter --procs ' 2'
+	bad_one "--timeout ' 0x2'" "$J" run --json "$J" shm_counter --timeout ' 0x2'
+	bad_one "--timeout 1e300" "$J" run --json "$J" shm_counter --timeout 1e300
+	bad_one "--made-by ''" "$J" run --json "$J" shm_counter --made-by ''
+	bad_one "scenario 'shm_counter:'" "$J" run --json "$J" shm_counter:
+	bad_one "scenario 'shm_counter:,,'" "$J" run --json "$J" shm_counter:,,
+	bad_one "scenario 'shm_counter:lock=mutex,'" "$J" run --json "$J" shm_counter:lock=mutex,
+	bad_one "injector 'kill:'" "$J" run --json "$J" shm_counter --inject kill:
+	bad_one "kill:hit=18446744073709551616" "$J" run --json "$J" shm_counter --inject kill:hit=18446744073709551616
+	bad_one "kill:hit=' -1'" "$J" run --json "$J" shm_counter --inject 'kill:hit= -1'
+	bad_one "kill:hit=-1" "$J" run --json "$J" shm_counter --inject kill:hit=-1
+	bad_one "delay:max=' 5'" "$J" run --json "$J" shm_counter --inject 'delay:max= 5'
+	bad_one "p given twice for injector delay" "$J" run --json "$J" shm_counter --inject delay:p=0.1,p=0.2
+}
+
+# The watchdog's multiplier is read as strictly as an option, by every command
+# that runs something: garbage was ignored, and 1e300 overflowed the watchdog
+# into a false hang. A valid one still works and is reported.
+case_timeout_factor() {
+	local J="$T/never.json" f
+	for f in garbage 0 1e300 inf ' 2' 1001; do
+		IPCHAOS_TIMEOUT_FACTOR=$f bad_one "IPCHAOS_TIMEOUT_FACTOR=" "$J" run --json "$J" shm_counter
+		grep -qF -- "$f" "$T/err" || { show_output; fail "the error does not name '$f'"; }
+	done
+	IPCHAOS_TIMEOUT_FACTOR=1e300 bad_one "IPCHAOS_TIMEOUT_FACTOR=1e300" "$J" audit -- true
+	IPCHAOS_TIMEOUT_FACTOR=1e300 bad_one "IPCHAOS_TIMEOUT_FACTOR=1e300" "$J" audit --stale
+	IPCHAOS_TIMEOUT_FACTOR=x bad_one "IPCHAOS_TIMEOUT_FACTOR=x" "$J" bench --json "$J" --quick
+	IPCHAOS_TIMEOUT_FACTOR=2.5 ic run shm_counter --seeds 3 --json "$T/f.json"
+	expect_rc 0 run shm_counter --seeds 3 "(IPCHAOS_TIMEOUT_FACTOR=2.5)"
+	[ ! -s "$T/err" ] || { show_output; fail "a valid factor printed on stderr"; }
+	py "$T/f.json" <<'EOF' || exit 1
+f = d["environment"]["timeout_factor"]
+if f not in (2.5, 75): bad("timeout_factor %r, expected 2.5 (x30 under valgrind)" % f)
+print("  ok: JSON environment.timeout_factor %r" % f)
+EOF
+	ok "IPCHAOS_TIMEOUT_FACTOR=2.5: 3 runs pass"
+}
+
+# An injector that can never act on the scenario is refused (a pass would read
+# as if the fault had happened); one that may never act at the chosen --ops,
+# or has p=0, is one warning line on stderr before the runs.
+case_injector_never_acts() {
+	local J="$T/never.json"
+	bad_one "nolock never acts on mq: it declares no lock site" "$J" run --json "$J" mq --inject nolock
+	bad_one "fail never acts on shm_counter" "$J" run --json "$J" shm_counter --inject fail
+	bad_one "fail never acts on shm_ring" "$J" run --json "$J" shm_ring --inject fail
+	bad_one "fail never acts on shm_counter" "$J" run --json "$J" mq shm_counter --inject fail
+	bad_one "kill:at=ring/* matches no point of shm_counter" "$J" run --json "$J" shm_counter --inject 'kill:at=ring/*'
+	local spec
+	for spec in "kill:hit=99999999999" "kill:hit=18446744073709551615" "stall:hit=21" "delay:p=0"; do
+		ic run shm_counter --ops 10 --inject "$spec" --json "$T/w.json"
+		expect_rc 0 run shm_counter --ops 10 --inject "$spec"
+		[ "$(wc -l <"$T/err")" = 1 ] || { show_output run --inject "$spec"; fail "--inject $spec: not one line on stderr"; }
+		grep -qE '^ipchaos run: warning: shm_counter: (kill|stall|delay):.* (may never act|never acts)' "$T/err" ||
+			{ show_output run --inject "$spec"; fail "--inject $spec: no warning line"; }
+		ok "--inject $spec: $(cat "$T/err")"
+	done
+	# At what the run can reach, and with a drawn hit: no warning.
+	ic run shm_counter --ops 10 --inject kill:hit=20 --inject kill:hit=5000,p=0.001
+	[ ! -s "$T/err" ] || { show_output; fail "a warning for a reachable hit"; }
+	ok "kill:hit=20 at --ops 10 x 2 processes, and hit= with p=: no warning"
 }
 
 # Beyond the listed bad inputs: a --json target that is a directory is bad
@@ -706,6 +774,9 @@ case_messages_bad_input() {
 	bad_one 131072 "$J" run --json "$J" unix:type=seqpacket,size=128K
 	bad_one kernel.msgmax "$J" run --json "$J" sysv_msg:size=64K
 	bad_one "--procs 2" "$J" run --json "$J" mq --procs 2
+	bad_one "--procs 1::1" "$J" run --json "$J" mq --procs 1::1
+	bad_one "size=0x40" "$J" run --json "$J" mq:size=0x40
+	bad_one "size=64.." "$J" run --json "$J" pipe:size=64..
 }
 
 # Every message scenario under every injector, with the mqueue filesystem
@@ -718,7 +789,10 @@ case_messages_no_leftovers() {
 	local spec status=0
 	for spec in mq mq:prio=on pipe unix:type=stream unix:type=seqpacket unix:type=dgram sysv_msg \
 		shm_ring:sync=mutex_cond shm_ring:sync=sem shm_ring:sync=spsc_atomic hybrid; do
-		ic run "$spec" --inject delay --inject kill --inject stall --inject fail --seeds 10 --ops 200
+		# The ring makes no wrapped call: fail would never act there, and is refused.
+		local -a fail=(--inject fail)
+		[[ $spec == shm_ring* ]] && fail=()
+		ic run "$spec" --inject delay --inject kill --inject stall "${fail[@]}" --seeds 10 --ops 200
 		[ "$RC" = 0 ] || [ "$RC" = 1 ] || { show_output run "$spec"; status=1; }
 	done
 	ic run mq --inject kill --seeds 10 --procs 2:2 --keep-going
@@ -897,6 +971,12 @@ case_audit_bad_input() {
 	bad_one "--signal FOO" "$J" audit --signal FOO -- true
 	bad_one "--frob" "$J" audit --frob -- true
 	bad_one "--clean goes with --stale" "$J" audit --clean
+	bad_one "--seed ' -1'" "$J" audit --seed ' -1' -- true
+	bad_one "--seed 0x10000000000000000" "$J" audit --seed 0x10000000000000000 -- true
+	bad_one "--seeds +5" "$J" audit --seeds +5 -- true
+	bad_one "--grace 1e3" "$J" audit --grace 1e3 -- true
+	bad_one "--timeout ' 5'" "$J" audit --timeout ' 5' -- true
+	bad_one "--kill-after 1..2x" "$J" audit --kill-after 1..2x -- true
 }
 
 # ------------------------------------------------- the harness's own objects --
@@ -1699,8 +1779,8 @@ case_install_example() {
 		{ cat "$T/ex.log"; fail "examples/ does not build with find_package(ipchaos)"; }
 	ctest --test-dir "$T/ex" --output-on-failure -j2 >"$T/ctest.log" 2>&1 ||
 		{ cat "$T/ctest.log"; fail "the example's tests failed"; }
-	grep -q '^100% tests passed, 0 tests failed out of 5$' "$T/ctest.log" ||
-		{ cat "$T/ctest.log"; fail "the example should have run 5 tests"; }
+	grep -q '^100% tests passed, 0 tests failed out of 6$' "$T/ctest.log" ||
+		{ cat "$T/ctest.log"; fail "the example should have run 6 tests"; }
 	grep -qE 'Test +#[0-9]+: workq_bug_found [.]+ +Passed' "$T/ctest.log" ||
 		{ cat "$T/ctest.log"; fail "no passing workq_bug_found test"; }
 	ok "find_package build: 5 tests pass, workq_bug_found (EXPECT messages) among them"
@@ -1865,6 +1945,13 @@ case_bench_bad_input() {
 	bad_one "--reps 0" "$J" bench --json "$J" --reps 0
 	bad_one "/nonexistent/dir/b.svg" "$J" bench --json "$J" --svg /nonexistent/dir/b.svg
 	bad_one "--frobnicate" "$J" bench --json "$J" --frobnicate
+	bad_one "--sizes '64,,64': an empty item" "$J" bench --json "$J" --sizes 64,,64
+	bad_one "--sizes ',64': an empty item" "$J" bench --json "$J" --sizes ,64
+	bad_one "--sizes '64,': an empty item" "$J" bench --json "$J" --sizes 64,
+	bad_one "size 0x40" "$J" bench --json "$J" --sizes 0x40
+	bad_one "--channels 'mq,,pipe': an empty item" "$J" bench --json "$J" --channels mq,,pipe
+	bad_one "--reps 1.0" "$J" bench --json "$J" --reps 1.0
+	bad_one "--time inf" "$J" bench --json "$J" --time inf
 }
 
 # ------------------------------------------------------------------- main --

@@ -76,6 +76,22 @@ static int parse(fixture *x, const char *text)
 	return ic_cli_parse_run(x->o, x->c.argc, x->c.argv, x->err, sizeof(x->err));
 }
 
+/* Arguments that hold spaces, as a shell would pass them (NULL-terminated). */
+static int parse_argv(fixture *x, const char *const *args)
+{
+	const ic_scenario *const *extra = x->o->extra;
+	memset(x->o, 0, sizeof(*x->o));
+	x->o->extra = extra;
+	x->err[0] = '\0';
+	x->c.argc = 0;
+	for (; *args; args++) {
+		assert_true(x->c.argc < 63);
+		x->c.argv[x->c.argc++] = (char *)*args;
+	}
+	x->c.argv[x->c.argc] = NULL;
+	return ic_cli_parse_run(x->o, x->c.argc, x->c.argv, x->err, sizeof(x->err));
+}
+
 static void parse_ok(fixture *x, const char *text)
 {
 	if (parse(x, text) != 0)
@@ -149,6 +165,13 @@ static void test_seed_forms(void **state)
 	assert_int_equal(x->o->seed, 0);
 	parse_ok(x, "--seed random shm_counter");
 	assert_true(x->o->seed_random);
+	/* Decimal means decimal: 010 is ten, not octal eight; 08 is eight. */
+	parse_ok(x, "--seed 010 shm_counter");
+	assert_int_equal(x->o->seed, 10);
+	parse_ok(x, "--seed 08 shm_counter");
+	assert_int_equal(x->o->seed, 8);
+	parse_ok(x, "--seed 0XFFFFFFFFFFFFFFFF shm_counter");
+	assert_true(x->o->seed == UINT64_MAX);
 }
 
 static void test_counts_and_flags(void **state)
@@ -175,7 +198,7 @@ static void test_injectors(void **state)
 	assert_int_equal(r->ninj, 2);
 	assert_ptr_equal(r->inj[0].inj, ic_injector_find("delay"));
 	assert_true(ic_inj_num(&r->inj[0], "p") == 0.5);
-	assert_true(ic_inj_num(&r->inj[0], "max") == 7);
+	assert_true(ic_inj_uint(&r->inj[0], "max") == 7);
 	assert_ptr_equal(r->inj[1].inj, ic_injector_find("kill"));
 	assert_string_equal(ic_inj_str(&r->inj[1], "at"), "counter/locked");
 	/* The index is what the plan stream and the fire records key on. */
@@ -211,9 +234,9 @@ static void test_bad_injector(void **state)
 	fixture *x = *state;
 	expect_error(x, "--inject chaos shm_counter", "'chaos'", "delay", "kill", "nolock", NULL);
 	expect_error(x, "--inject delay:frob=1 shm_counter", "'frob'", "p, max, at", NULL);
-	expect_error(x, "--inject delay:p=1.5 shm_counter", "p=1.5", "[0,1]", NULL);
-	expect_error(x, "--inject delay:p=-0.1 shm_counter", "p=-0.1", "[0,1]", NULL);
-	expect_error(x, "--inject delay:p=abc shm_counter", "p=abc", "[0,1]", NULL);
+	expect_error(x, "--inject delay:p=1.5 shm_counter", "p=1.5", "from 0 to 1", NULL);
+	expect_error(x, "--inject delay:p=-0.1 shm_counter", "p=-0.1", "from 0 to 1", NULL);
+	expect_error(x, "--inject delay:p=abc shm_counter", "p=abc", "from 0 to 1", NULL);
 	expect_error(x, "--inject delay:max=-1 shm_counter", "max=-1", NULL);
 }
 
@@ -233,6 +256,17 @@ static void test_bad_seed(void **state)
 	expect_error(x, "--seed 0x shm_counter", "--seed 0x:", NULL);
 	expect_error(x, "--seed 12junk shm_counter", "12junk", NULL);
 	expect_error(x, "--seed 18446744073709551616 shm_counter", "18446744073709551616", NULL);
+	expect_error(x, "--seed 0x10000000000000000 shm_counter", "0x10000000000000000", "0xffffffffffffffff", NULL);
+	expect_error(x, "--seed +5 shm_counter", "--seed +5:", NULL);
+	expect_error(x, "--seed 1e3 shm_counter", "--seed 1e3:", NULL);
+	/* strtoull skipped the space and negated: 2^64-1. */
+	static const char *const spaced[] = {"--seed", " -1", "shm_counter", NULL};
+	assert_int_equal(parse_argv(x, spaced), -1);
+	assert_contains(x->err, "--seed ' -1':");
+	assert_contains(x->err, "'random'");
+	static const char *const empty[] = {"--seed", "", "shm_counter", NULL};
+	assert_int_equal(parse_argv(x, empty), -1);
+	assert_contains(x->err, "--seed '':");
 }
 
 static void test_bad_counts(void **state)
@@ -244,9 +278,122 @@ static void test_bad_counts(void **state)
 	expect_error(x, "--procs 1:1 shm_counter", "--procs 1:1", "shm_counter", NULL);
 	expect_error(x, "--procs 2x shm_counter", "--procs 2x", NULL);
 	expect_error(x, "--ops 0 shm_counter", "--ops 0", "1 to", NULL);
-	expect_error(x, "--timeout 0 shm_counter", "--timeout 0", "more than 0", NULL);
+	expect_error(x, "--timeout 0 shm_counter", "--timeout 0", "from 0.001 to 86400", NULL);
 	expect_error(x, "--timeout nan shm_counter", "--timeout nan", NULL);
 	expect_error(x, "--replays x shm_counter", "--replays x", NULL);
+	expect_error(x, "--seeds +5 shm_counter", "--seeds +5", "1 to 100000000", NULL);
+	expect_error(x, "--seeds 100000001 shm_counter", "--seeds 100000001", NULL);
+	expect_error(x, "--ops 0x10 shm_counter", "--ops 0x10", NULL);
+	expect_error(x, "--ops 10000001 shm_counter", "--ops 10000001", "1 to 10000000", NULL);
+	expect_error(x, "--ops 99999999999999999999 shm_counter", "--ops 99999999999999999999", NULL);
+	expect_error(x, "--jobs 1e1 shm_counter", "--jobs 1e1", "1 to 64", NULL);
+	expect_error(x, "--procs 2: mq", "--procs 2:", "P:C", NULL);
+	expect_error(x, "--procs :2 mq", "--procs :2", NULL);
+	expect_error(x, "--procs 1::1 mq", "--procs 1::1", NULL);
+	expect_error(x, "--procs +2 shm_counter", "--procs +2", NULL);
+	expect_error(x, "--timeout 1e3 shm_counter", "--timeout 1e3", "ms, s, m or h", NULL);
+	expect_error(x, "--timeout inf shm_counter", "--timeout inf", NULL);
+	expect_error(x, "--timeout 0x2 shm_counter", "--timeout 0x2", NULL);
+	expect_error(x, "--timeout 86401 shm_counter", "--timeout 86401", NULL);
+	expect_error(x, "--time-budget 0 shm_counter", "--time-budget 0", NULL);
+	expect_error(x, "--time-budget 5x shm_counter", "--time-budget 5x", NULL);
+	expect_error(x, "--shard 1//2 shm_counter", "--shard 1//2", NULL);
+	expect_error(x, "--shard +1/2 shm_counter", "--shard +1/2", NULL);
+	expect_error(x, "--shard 1/2/3 shm_counter", "--shard 1/2/3", NULL);
+	static const char *const spaced[] = {"--procs", " 2", "shm_counter", NULL};
+	assert_int_equal(parse_argv(x, spaced), -1);
+	assert_contains(x->err, "--procs ' 2':");
+	static const char *const unit_apart[] = {"--timeout", "5 s", "shm_counter", NULL};
+	assert_int_equal(parse_argv(x, unit_apart), -1);
+	assert_contains(x->err, "--timeout '5 s':");
+	static const char *const made_by[] = {"--made-by", "", "shm_counter", NULL};
+	assert_int_equal(parse_argv(x, made_by), -1);
+	assert_contains(x->err, "--made-by '':");
+}
+
+/* Durations and whole numbers as every command reads them. */
+static void test_durations_and_decimals(void **state)
+{
+	fixture *x = *state;
+	parse_ok(x, "--timeout 500ms --time-budget 5m --seeds 010 --ops 0100 --procs 03 shm_counter");
+	assert_true(x->o->timeout == 0.5 && x->o->runs[0].timeout_s == 0.5);
+	assert_true(x->o->time_budget == 300);
+	assert_int_equal(x->o->seeds, 10);
+	assert_int_equal(x->o->runs[0].ops, 100);
+	assert_int_equal(x->o->runs[0].counts[0], 3);
+	parse_ok(x, "--timeout 0.001 --shard 01/02 shm_counter");
+	assert_true(x->o->timeout == 0.001);
+	assert_int_equal(x->o->shard_index, 1);
+	assert_int_equal(x->o->shard_count, 2);
+}
+
+/* strtok skipped empty items: each of these ran the defaults. */
+static void test_empty_items_refused(void **state)
+{
+	fixture *x = *state;
+	expect_error(x, "shm_counter:", "scenario 'shm_counter:'", "an empty list", NULL);
+	expect_error(x, "shm_counter:,,", "'shm_counter:,,'", "an empty item", NULL);
+	expect_error(x, "shm_counter:lock=mutex,", "'shm_counter:lock=mutex,'", "an empty item", NULL);
+	expect_error(x, "shm_counter:,lock=mutex", "an empty item", NULL);
+	expect_error(x, "shm_counter:lock=mutex,,bug=none", "an empty item", NULL);
+	expect_error(x, "--inject kill: shm_counter", "injector 'kill:'", "an empty list", NULL);
+	expect_error(x, "--inject delay:p=0.5, shm_counter", "'delay:p=0.5,'", "an empty item", NULL);
+	expect_error(x, "--inject kill:hit= shm_counter", "no value for key 'hit'", NULL);
+}
+
+/* An injector that can never act on the scenario is refused; one that may never act warns. */
+static void test_injector_never_acts(void **state)
+{
+	fixture *x = *state;
+	expect_error(x, "--inject nolock mq", "nolock never acts on mq", "no lock site", NULL);
+	expect_error(x, "--inject fail shm_counter", "fail never acts on shm_counter", "call/*", "counter/begin",
+		     NULL);
+	expect_error(x, "--inject fail shm_ring", "fail never acts on shm_ring", NULL);
+	/* Named once for every spec: the one it cannot act on is refused. */
+	expect_error(x, "--inject fail mq shm_counter", "fail never acts on shm_counter", NULL);
+	parse_ok(x, "--inject fail mq pipe");
+	assert_string_equal(x->o->warnings, "");
+	parse_ok(x, "--inject nolock shm_counter");
+	assert_string_equal(x->o->warnings, "");
+
+	/* 2 processes x 1000 ops: a point is passed about 2000 times at most. */
+	parse_ok(x, "--inject kill:hit=2000 shm_counter");
+	assert_string_equal(x->o->warnings, "");
+	parse_ok(x, "--inject kill:hit=2001 shm_counter");
+	assert_contains(x->o->warnings, "ipchaos run: warning: shm_counter: kill:");
+	assert_contains(x->o->warnings, "hit 2001 is past --ops 1000 x 2 processes");
+	parse_ok(x, "--inject stall:hit=18446744073709551615 --ops 5 shm_counter");
+	assert_contains(x->o->warnings, "hit 18446744073709551615 is past --ops 5 x 2");
+	/* With p= the hit is drawn, not planned. */
+	parse_ok(x, "--inject kill:hit=5000,p=0.1 shm_counter");
+	assert_string_equal(x->o->warnings, "");
+
+	parse_ok(x, "--inject delay:p=0 shm_counter");
+	assert_contains(x->o->warnings, "delay:p=0,max=20 never acts: its probability p is 0");
+	parse_ok(x, "--inject fail:p=0,nth=3 mq");
+	assert_string_equal(x->o->warnings, "");
+	/* One line each, each ending in a newline. */
+	parse_ok(x, "--inject delay:p=0 --inject nolock:p=0 shm_counter");
+	assert_non_null(strstr(x->o->warnings, "\nipchaos run: warning: shm_counter: nolock:p=0"));
+	assert_int_equal(x->o->warnings[strlen(x->o->warnings) - 1], '\n');
+}
+
+/* The watchdog's multiplier is checked like any option, before anything runs. */
+static void test_timeout_factor(void **state)
+{
+	fixture *x = *state;
+	static const char *const bad[] = {"garbage", "0", "1e300", "inf", "nan", " 2", "-1", "1001"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("IPCHAOS_TIMEOUT_FACTOR", bad[i], 1);
+		expect_error(x, "shm_counter", "IPCHAOS_TIMEOUT_FACTOR=", "from 0.01 to 1000", NULL);
+		assert_contains(x->err, bad[i]);
+	}
+	setenv("IPCHAOS_TIMEOUT_FACTOR", "2.5", 1);
+	parse_ok(x, "shm_counter");
+	setenv("IPCHAOS_TIMEOUT_FACTOR", "", 1);
+	parse_ok(x, "shm_counter");
+	unsetenv("IPCHAOS_TIMEOUT_FACTOR");
+	parse_ok(x, "shm_counter");
 }
 
 static void test_bad_json(void **state)
@@ -408,6 +555,10 @@ static void test_replay_round_trip(void **state)
 		      "--procs 3 --ops 10 --timeout 0.5 shm_counter:lock=mutex,bug=leak");
 	round_trip(x, "--inject nolock:p=0.25,at=counter --inject delay --inject kill:p=0.01 "
 		      "--procs 5 shm_counter:bug=forget_unlock");
+	/* Counts exact to 2^64-1, and the shortest watchdog, print and parse back. */
+	round_trip(x, "--inject kill:hit=18446744073709551615 --inject stall:hit=7,max=3 --timeout 0.001 "
+		      "--seed 0 shm_counter");
+	round_trip(x, "--inject fail:nth=3,at=call/mq_* --timeout 1m mq");
 }
 
 static void test_replay_line_text(void **state)
@@ -440,6 +591,10 @@ int main(void)
 		T(test_bad_names),
 		T(test_bad_seed),
 		T(test_bad_counts),
+		T(test_durations_and_decimals),
+		T(test_empty_items_refused),
+		T(test_injector_never_acts),
+		T(test_timeout_factor),
 		T(test_bad_json),
 		T(test_bad_option),
 		T(test_all_or_scenario),

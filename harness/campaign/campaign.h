@@ -6,11 +6,14 @@
 #ifndef IC_CAMPAIGN_H
 #define IC_CAMPAIGN_H
 
+#include "core/outfile.h"
 #include "core/spec.h"
 
 #define IC_MAX_SPECS 32
 
 #define IC_MAX_JOBS 64
+
+enum { IC_OUT_JSON, IC_OUT_JUNIT, IC_OUT_FILES };
 
 enum ic_verbosity { IC_QUIET, IC_NORMAL, IC_VERBOSE };
 
@@ -36,9 +39,10 @@ typedef struct ic_opts {
 	enum ic_verbosity verbosity;
 	char made_by[32];   /* --made-by: the version that printed the replay line */
 	const char *under; /* --under TOOL: every role runs under it ("memcheck"); NULL: none */
+	ic_outfile out[IC_OUT_FILES]; /* --json, --junit: opened before anything runs (ic_cli_open_outputs) */
 } ic_opts;
 
-/* Runs it: the exit code (DESIGN.md). */
+/* Runs it: the exit code (DESIGN.md). It takes over o->out's descriptors. */
 int ic_campaign(const ic_opts *o);
 
 #endif

@@ -161,9 +161,9 @@ static void junit_case(FILE *f, const ic_case *k)
 	fprintf(f, "</system-out>\n    </testcase>\n");
 }
 
-int ic_junit_write(const ic_cases *cs, const char *path)
+int ic_junit_write(const ic_cases *cs, ic_outfile *out)
 {
-	FILE *f = fopen(path, "we");
+	FILE *f = ic_outfile_stream(out);
 	if (!f)
 		return -1;
 	unsigned failures = 0, errors = 0;

@@ -5,6 +5,7 @@
 #include "bench/bench.h"
 #include "cli/cli.h"
 #include "campaign/merge.h"
+#include "core/escape.h"
 #include "core/sweep.h"
 #include "core/under.h"
 
@@ -138,8 +139,9 @@ static int cmd_run(ic_opts *o, int argc, char **argv)
 		fputs(run_help, stdout);
 		return IC_EXIT_OK;
 	}
-	if (ic_cli_parse_run(o, argc, argv, err, sizeof(err)) != 0) {
-		fprintf(stderr, "ipchaos run: %s\n", err);
+	/* Outputs last: a file is created only once every other argument is known good. */
+	if (ic_cli_parse_run(o, argc, argv, err, sizeof(err)) != 0 || ic_cli_open_outputs(o, err, sizeof(err)) != 0) {
+		ic_line(stderr, "ipchaos run: %s", err);
 		return IC_EXIT_USAGE;
 	}
 	/* Taken synchronously by the supervisor, so a run is always cleaned up whole. */
@@ -206,7 +208,7 @@ static int cmd_audit(int argc, char **argv)
 		return IC_EXIT_OK;
 	}
 	if (ic_audit_parse(&o, argc, argv, err, sizeof(err)) != 0) {
-		fprintf(stderr, "ipchaos audit: %s\n", err);
+		ic_line(stderr, "ipchaos audit: %s", err);
 		return IC_EXIT_USAGE;
 	}
 	ic_block_run_signals();
@@ -248,7 +250,7 @@ int ic_main(int argc, char **argv, const ic_scenario *const *extra)
 		fputs(run_help, stdout);
 		code = IC_EXIT_OK;
 	} else if (cmd[0]) {
-		fprintf(stderr, "ipchaos: unknown command '%s' (valid: list, run, merge, audit, bench, --help, --version)\n", cmd);
+		ic_line(stderr, "ipchaos: unknown command '%s' (valid: list, run, merge, audit, bench, --help, --version)", cmd);
 	} else {
 		fputs(usage, stderr);
 	}

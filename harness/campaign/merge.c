@@ -29,6 +29,13 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+/* An input larger than this is refused unread, whatever it is (/dev/zero would be read forever): a
+ * passing run takes about 350 bytes of JSON, so this holds some 750,000 runs, and their tree in memory
+ * is several times the text. A larger sweep is sharded into more files. */
+#define MAX_INPUT ((size_t)256 << 20)
+#define MAX_INPUT_TEXT "256 MiB"
 
 typedef struct mrun {
 	const ic_jval *v; /* the run object, owned by its file's tree */
@@ -96,16 +103,22 @@ static int parse_args(merge *m, int argc, char **argv, char *err, size_t errsize
 
 /* ---- reading the inputs ---- */
 
+/* The whole file, at most MAX_INPUT bytes: a regular file by its size, anything else (a pipe, a
+ * device) by what it gives. 0, or -1 with err. */
 static int read_whole(const char *path, char **text, size_t *len, char *err, size_t errsize)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = fopen(path, "rbe");
 	char *buf = NULL;
 	size_t size = 0, used = 0;
-	if (!f)
+	struct stat st;
+	if (!f || fstat(fileno(f), &st) != 0)
 		goto fail;
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > MAX_INPUT)
+		goto too_big;
 	for (;;) {
 		if (used == size) {
-			size_t nsize = size ? 2 * size : 65536;
+			/* Never more than one byte past the cap: enough to tell that the input is too big. */
+			size_t nsize = !size ? 65536 : 2 * size > MAX_INPUT + 1 ? MAX_INPUT + 1 : 2 * size;
 			char *nbuf = realloc(buf, nsize);
 			if (!nbuf) {
 				errno = ENOMEM;
@@ -118,6 +131,8 @@ static int read_whole(const char *path, char **text, size_t *len, char *err, siz
 		used += n;
 		if (n == 0)
 			break;
+		if (used > MAX_INPUT)
+			goto too_big;
 	}
 	if (ferror(f))
 		goto fail;
@@ -125,8 +140,12 @@ static int read_whole(const char *path, char **text, size_t *len, char *err, siz
 	*text = buf;
 	*len = used;
 	return 0;
+too_big:
+	snprintf(err, errsize, "larger than " MAX_INPUT_TEXT ": not a results file");
+	goto out;
 fail:
 	snprintf(err, errsize, "cannot read: %s", strerror(errno));
+out:
 	if (f)
 		fclose(f);
 	free(buf);
@@ -640,7 +659,8 @@ static int merge_all(merge *m)
 	char err[1024];
 	if (load(m) != 0)
 		return IC_EXIT_USAGE;
-	qsort(m->runs, m->nruns, sizeof(*m->runs), cmp_run);
+	if (m->nruns > 1) /* shards with no runs hold none: qsort's base may not be NULL */
+		qsort(m->runs, m->nruns, sizeof(*m->runs), cmp_run);
 	if (check_overlap(m) != 0)
 		return IC_EXIT_USAGE;
 	/* The inputs are good: now the outputs, so that bad usage of either creates nothing. */

@@ -132,6 +132,26 @@ static bool wants_help(int argc, char **argv)
 	return false;
 }
 
+static const char list_help[] =
+	"ipchaos list: the scenarios with their variants, roles, points and expected\n"
+	"verdicts (run --all), the injectors with their keys, and the checkers\n"
+	"\n"
+	"  ipchaos list   (takes no arguments)\n";
+
+static int cmd_list(const ic_opts *o, int argc, char **argv)
+{
+	if (wants_help(argc, argv)) {
+		fputs(list_help, stdout);
+		return IC_EXIT_OK;
+	}
+	if (argc > 0) {
+		ic_line(stderr, "ipchaos list: takes no arguments, got '%s' (see ipchaos list --help)", argv[0]);
+		return IC_EXIT_USAGE;
+	}
+	ic_cli_list(stdout, o);
+	return IC_EXIT_OK;
+}
+
 static int cmd_run(ic_opts *o, int argc, char **argv)
 {
 	char err[1024];
@@ -238,9 +258,8 @@ int ic_main(int argc, char **argv, const ic_scenario *const *extra)
 		code = cmd_audit(argc - 2, argv + 2);
 	} else if (strcmp(cmd, "bench") == 0) {
 		code = ic_bench_main(o->extra, argc - 2, argv + 2);
-	} else if (strcmp(cmd, "list") == 0 && argc == 2) {
-		ic_cli_list(stdout, o);
-		code = IC_EXIT_OK;
+	} else if (strcmp(cmd, "list") == 0) {
+		code = cmd_list(o, argc - 2, argv + 2);
 	} else if (strcmp(cmd, "--version") == 0) {
 		printf("ipchaos %s\n", IC_VERSION);
 		code = IC_EXIT_OK;

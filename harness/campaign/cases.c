@@ -4,6 +4,7 @@
  */
 #include "campaign/cases.h"
 #include "campaign/report.h"
+#include "core/escape.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -87,11 +88,16 @@ void ic_case_fail(ic_case *k, const char *message)
 	snprintf(k->message, sizeof(k->message), "%s", message);
 }
 
+/* A YAML double-quoted scalar: its escapes (\n, \e, \xNN, \\) are ic_esc's, plus \". */
 static void tap_yaml_line(FILE *f, const char *key, const char *value)
 {
 	fprintf(f, "  %s: \"", key);
-	for (const char *p = value; *p; p++)
-		fprintf(f, *p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
+	for (const char *p = value, *q; *p; p = q + (*q == '"')) {
+		q = p + strcspn(p, "\"");
+		ic_esc_write(f, p, (size_t)(q - p));
+		if (*q == '"')
+			fputs("\\\"", f);
+	}
 	fprintf(f, "\"\n");
 }
 

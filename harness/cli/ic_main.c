@@ -204,8 +204,9 @@ static const char merge_help[] =
 	"  --junit OUT   JUnit XML from the merged runs, as run --junit writes it\n"
 	"\n"
 	"Shards must be disjoint: a run (spec, injectors, procs, ops, expectation, seed) found\n"
-	"in two files is an error. Inputs from other versions or environments merge, with a\n"
-	"warning; the output keeps the first file's environment.\n"
+	"in two files is an error; so is an input over 256 MiB (not a results file).\n"
+	"Inputs from other versions or environments merge, with a warning; the output keeps\n"
+	"the first file's environment. The outputs are created once the inputs are read.\n"
 	"\n"
 	"exit: as run would have: 1 a run failed (--all: an expectation missed), 2 bad usage or\n"
 	"      input, 3 a run was broken or an input ended in 3 or 130, else 0\n";

@@ -88,15 +88,15 @@ void ic_case_fail(ic_case *k, const char *message)
 	snprintf(k->message, sizeof(k->message), "%s", message);
 }
 
-/* A YAML double-quoted scalar: its escapes (\n, \e, \xNN, \\) are ic_esc's, plus \". */
+/* A YAML double-quoted scalar: its escapes (\n, \e, \xNN) are ic_esc's, plus \" and \\. */
 static void tap_yaml_line(FILE *f, const char *key, const char *value)
 {
 	fprintf(f, "  %s: \"", key);
-	for (const char *p = value, *q; *p; p = q + (*q == '"')) {
-		q = p + strcspn(p, "\"");
+	for (const char *p = value, *q; *p; p = q + (*q != '\0')) {
+		q = p + strcspn(p, "\"\\");
 		ic_esc_write(f, p, (size_t)(q - p));
-		if (*q == '"')
-			fputs("\\\"", f);
+		if (*q)
+			fprintf(f, "\\%c", *q);
 	}
 	fprintf(f, "\"\n");
 }

@@ -54,8 +54,7 @@ static size_t escape_one(const unsigned char *s, size_t avail, char out[17], siz
 	size_t n = utf8_decode(s, avail, &c);
 	const char *named = NULL;
 	if (n == 1)
-		named = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : c == 0x1b ? "\\e"
-		      : c == '\\' ? "\\\\" : NULL;
+		named = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : c == 0x1b ? "\\e" : NULL;
 	*used = n ? n : 1;
 	if (named) {
 		strcpy(out, named);
@@ -135,7 +134,7 @@ void ic_line(FILE *f, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Whether any character of s would be escaped, a backslash aside (single quotes keep it). */
+/* Whether any character of s would be escaped. */
 static bool needs_escape(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -143,7 +142,7 @@ static bool needs_escape(const char *s)
 	for (size_t i = 0; i < len;) {
 		char one[17];
 		size_t used, n = escape_one(p + i, len - i, one, &used);
-		if (p[i] != '\\' && (n != used || memcmp(one, p + i, n) != 0))
+		if (n != used || memcmp(one, p + i, n) != 0)
 			return true;
 		i += used;
 	}
@@ -170,8 +169,8 @@ void ic_shell_word(FILE *f, const char *s)
 		for (size_t i = 0; i < len;) {
 			char one[17];
 			size_t used, n = escape_one(p + i, len - i, one, &used);
-			if (p[i] == '\'')
-				fputs("\\'", f);
+			if (p[i] == '\'' || p[i] == '\\') /* inside $'...' these two are escapes too */
+				fprintf(f, "\\%c", p[i]);
 			else
 				fwrite(one, 1, n, f);
 			i += used;

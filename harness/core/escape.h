@@ -6,7 +6,6 @@
  * What is escaped, and how (the same notation as C and bash's $'...'):
  *   \n \t \r   for newline, tab and carriage return
  *   \e         for ESC (0x1b)
- *   \\         for a backslash, so that the escaped text reads back one way
  *   \xNN       for every other byte below 0x20, DEL (0x7f), and each byte of:
  *              - a byte sequence that is not valid UTF-8 (a lone 0x9b is CSI
  *                to a terminal in 8-bit mode),
@@ -17,6 +16,10 @@
  *                U+202A..U+202E, U+2066..U+2069 (text that displays in
  *                another order than it reads).
  * Valid UTF-8 otherwise passes unchanged: a name in any script stays readable.
+ * A backslash is not escaped: it neither breaks a line nor moves the cursor, and
+ * messages escaped whole (ic_line) may quote one in their own text (the JSON
+ * reader lists \" \\ \n as valid escapes). So a "\n" shown is either an escaped
+ * newline or the two characters as typed: an ambiguity accepted, as both are inert.
  */
 #ifndef IC_ESCAPE_H
 #define IC_ESCAPE_H

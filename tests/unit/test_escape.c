@@ -34,7 +34,7 @@ static void test_controls(void **state)
 	expect_esc("\x1b[31mred", "\\e[31mred");
 	expect_esc("\x1b]0;title\x07", "\\e]0;title\\x07");
 	expect_esc("nul\x01\x1f\x7f", "nul\\x01\\x1f\\x7f");
-	expect_esc("back\\slash", "back\\\\slash"); /* so that "\\n" and a newline read differently */
+	expect_esc("back\\slash \\n", "back\\slash \\n"); /* inert: messages quote backslashes of their own */
 }
 
 static void test_utf8(void **state)
@@ -121,6 +121,7 @@ static void test_shell_word(void **state)
 	expect_word("back\\slash", "'back\\slash'");
 	expect_word("a\nb", "$'a\\nb'");
 	expect_word("\x1b[2J'", "$'\\e[2J\\''");
+	expect_word("a\\b\n", "$'a\\\\b\\n'");
 }
 
 int main(void)

@@ -48,22 +48,26 @@ static const char *pseudo_fs(int fd)
 	return NULL;
 }
 
-/* A character device that takes text harmlessly: a terminal, /dev/null, /dev/zero, /dev/full. */
-static bool harmless_chr(int fd, const struct stat *st)
+/* A character device that takes text harmlessly by its number: /dev/null, /dev/zero, /dev/full, a
+ * terminal (virtual consoles and serial lines, /dev/tty, pseudo-terminals). */
+static bool harmless_chr(dev_t dev)
 {
-	unsigned maj = major(st->st_rdev), min = minor(st->st_rdev);
-	return isatty(fd) || (maj == 1 && (min == 3 || min == 5 || min == 7));
+	unsigned maj = major(dev), min = minor(dev);
+	return (maj == 1 && (min == 3 || min == 5 || min == 7)) || maj == 4 || (maj == 5 && min == 0) ||
+	       (maj >= 136 && maj <= 143);
 }
 
-/* What is wrong with the open file fd, or NULL. */
+/* What is wrong with a file of this type (fd: open on it, or -1 before opening), or NULL. */
 static const char *unfit(int fd, const struct stat *st, char *why, size_t size)
 {
-	const char *fs = pseudo_fs(fd);
+	const char *fs = fd >= 0 ? pseudo_fs(fd) : NULL;
 	if (fs) {
 		snprintf(why, size, "on %s, a kernel interface, not a place for results", fs);
 		return why;
 	}
-	if (S_ISREG(st->st_mode) || S_ISFIFO(st->st_mode) || (S_ISCHR(st->st_mode) && harmless_chr(fd, st)))
+	if (S_ISREG(st->st_mode) || S_ISFIFO(st->st_mode) || S_ISDIR(st->st_mode))
+		return NULL; /* a directory: open says EISDIR */
+	if (S_ISCHR(st->st_mode) && harmless_chr(st->st_rdev) && (fd < 0 || major(st->st_rdev) == 1 || isatty(fd)))
 		return NULL;
 	snprintf(why, size, "%s: name a regular file, a pipe or a terminal",
 		 S_ISBLK(st->st_mode) ? "a block device" : S_ISCHR(st->st_mode) ? "a device" : "not a regular file");
@@ -84,6 +88,11 @@ static int open_one(ic_outfile *f, char *err, size_t errsize)
 	struct stat st;
 	char why[160];
 	f->created = false;
+	/* Not even opened: opening some devices acts (a watchdog arms, a tape rewinds, ptmx makes a terminal). */
+	if (stat(f->path, &st) == 0 && unfit(-1, &st, why, sizeof(why))) {
+		snprintf(err, errsize, "%s %s: %s", f->opt, f->path, why);
+		return -1;
+	}
 	/* O_EXCL first, to know whether this check made the file (it does not follow a final symlink). */
 	f->fd = open(f->path, flags | O_EXCL, 0666);
 	if (f->fd >= 0) {

@@ -129,6 +129,9 @@ static void test_refused(void **state)
 	expect_refused(d, "/nonexistent-dir/x.json", NULL, "cannot write there");
 	/* Root may open it for writing (access() says yes): the filesystem is what refuses it. */
 	expect_refused(d, "/proc/version", NULL, geteuid() == 0 ? "kernel interface" : "/proc/version");
+	struct stat st;
+	if (stat("/dev/ptmx", &st) == 0 && S_ISCHR(st.st_mode)) /* refused unopened: opening it makes a terminal */
+		expect_refused(d, "/dev/ptmx", NULL, "a device");
 	assert_int_equal(symlink("/nonexistent-dir/x.json", d->link), 0);
 	expect_refused(d, d->link, NULL, "a symbolic link to nothing");
 	assert_false(exists("/nonexistent-dir"));

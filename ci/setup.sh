@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ipchaos builds and tests with; does nothing when they are there.
 set -euo pipefail
-pkgs=(cmake make gcc clang pkg-config libcmocka-dev libunwind-dev zlib1g-dev valgrind python3 procps util-linux groff-base strace)
+# libclang-rt-dev: clang's sanitizer and libFuzzer runtimes (ci/fuzz.sh), only recommended by clang.
+pkgs=(cmake make gcc clang libclang-rt-dev pkg-config libcmocka-dev libunwind-dev zlib1g-dev valgrind python3 procps util-linux groff-base strace)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: gcc and clang in Debug and Release with
 # -Werror, the full suite (unit + integration) on gcc Debug and on an
-# ASan+UBSan build, and the unit tests under valgrind memcheck.
+# ASan+UBSan build, the unit tests under valgrind memcheck, and each libFuzzer
+# target for 45 s (ci/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ci/setup.sh
@@ -28,4 +29,6 @@ run_ctest build-memcheck -L unit
 run_ctest build-gcc-debug -j2
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	run_ctest build-asan -j2
+echo "== fuzzing"
+ci/fuzz.sh 45
 echo "ci/test.sh: all builds and suites passed"

@@ -10,6 +10,7 @@
  */
 #include "audit/audit.h"
 #include "core/args.h"
+#include "core/escape.h"
 #include "internal.h"
 #include "core/ipcsnap.h"
 #include "core/sweep.h"
@@ -471,13 +472,18 @@ static void replay_line(const ic_audit_opts *o, uint64_t seed)
 		printf(" --kill-after %g..%gs --signal %s --grace %gs", o->kill_lo, o->kill_hi,
 		       ic_signal_name(o->sig) + 3, o->grace);
 	printf(" --timeout %gs --seed 0x%" PRIx64, o->timeout, seed);
-	for (unsigned i = 0; i < o->npaths; i++)
-		printf(" --paths %s", o->paths[i]);
+	/* Quoted as a shell reads them back, control bytes escaped inside $'...': still one line. */
+	for (unsigned i = 0; i < o->npaths; i++) {
+		printf(" --paths ");
+		ic_shell_word(stdout, o->paths[i]);
+	}
 	if (o->no_isolate)
 		printf(" --no-isolate");
 	printf(" --");
-	for (char **a = o->cmd; *a; a++)
-		printf(" %s", *a);
+	for (char **a = o->cmd; *a; a++) {
+		putchar(' ');
+		ic_shell_word(stdout, *a);
+	}
 	printf("\n");
 }
 
@@ -612,7 +618,7 @@ int ic_audit(const ic_audit_opts *o)
 	if (o->remove_run)
 		return audit_remove_run(o->remove_run);
 	bool isolated = !o->no_isolate && can_isolate();
-	printf("audit: %s (%s)\n", o->cmd[0],
+	ic_line(stdout, "audit: %s (%s)", o->cmd[0],
 	       isolated ? (geteuid() == 0 ? "isolated: own IPC, mount and PID namespaces, private /dev/shm and mqueue"
 				  : "isolated: own user, IPC, mount and PID namespaces, private /dev/shm and mqueue")
 	       : o->no_isolate ? "not isolated (--no-isolate): host namespace, objects that appeared during the run"

@@ -9,6 +9,7 @@
  */
 #include "bench/bench.h"
 #include "core/args.h"
+#include "core/escape.h"
 #include "core/sweep.h"
 
 #include <errno.h>
@@ -186,21 +187,6 @@ static int parse_sizes(ic_bench *b, const char *list, char *err, size_t errsize)
 	return 0;
 }
 
-static int check_writable(const char *opt, const char *path, char *err, size_t errsize)
-{
-	struct stat st;
-	char copy[4096];
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		snprintf(err, errsize, "%s %s: is a directory (name a file to write)", opt, path);
-		return -1;
-	}
-	snprintf(copy, sizeof(copy), "%s", path);
-	if (access(path, W_OK) == 0 || (errno == ENOENT && access(dirname(copy), W_OK | X_OK) == 0))
-		return 0;
-	snprintf(err, errsize, "%s %s: cannot write there (%s)", opt, path, strerror(errno));
-	return -1;
-}
-
 typedef struct bench_args {
 	const char *channels, *sizes, *procs, *reps, *time;
 } bench_args;
@@ -227,9 +213,7 @@ static int parse_args(ic_bench *b, bench_args *a, int argc, char **argv, char *e
 			b->quick = known = true;
 		for (unsigned f = 0; !known && !missing && f < 3; f++)
 			if ((v = ic_arg_opt(files[f], argc, argv, &i, &missing))) {
-				if (check_writable(files[f], v, err, errsize) != 0)
-					return -1;
-				*targets[f] = v;
+				*targets[f] = v; /* checked by opening it, once every argument is known good */
 				known = true;
 			}
 		if (missing) {
@@ -895,6 +879,15 @@ int ic_bench_main(const ic_scenario *const *extra, int argc, char **argv)
 	plan_cells(b);
 	if (runnable(b, err, sizeof(err)) != 0)
 		goto bad;
+	/* Outputs last, before the sweep: a file is created only once every other argument is good. */
+	b->out[IC_BENCH_CSV] = IC_OUTFILE("--csv");
+	b->out[IC_BENCH_CSV].path = b->csv;
+	b->out[IC_BENCH_JSON] = IC_OUTFILE("--json");
+	b->out[IC_BENCH_JSON].path = b->json;
+	b->out[IC_BENCH_SVG] = IC_OUTFILE("--svg");
+	b->out[IC_BENCH_SVG].path = b->svg;
+	if (ic_outfiles_open(b->out, IC_BENCH_FILES, err, sizeof(err)) != 0)
+		goto bad;
 
 	ic_block_run_signals();
 	unsigned swept = 0;
@@ -913,18 +906,21 @@ int ic_bench_main(const ic_scenario *const *extra, int argc, char **argv)
 	}
 	summarise(b);
 	ic_bench_print(stdout, b);
-	const char *paths[] = {b->csv, b->json, b->svg};
-	int (*writers[])(const ic_bench *, const char *) = {ic_bench_write_csv, ic_bench_write_json,
-							      ic_bench_write_svg};
-	for (unsigned i = 0; i < 3; i++)
-		if (paths[i] && writers[i](b, paths[i]) != 0) {
-			fprintf(stderr, "ipchaos bench: writing %s failed: %s\n", paths[i], strerror(errno));
+	int (*writers[])(const ic_bench *, FILE *) = {ic_bench_write_csv, ic_bench_write_json, ic_bench_write_svg};
+	for (unsigned i = 0; i < IC_BENCH_FILES; i++) {
+		if (!b->out[i].path)
+			continue;
+		FILE *f = ic_outfile_stream(&b->out[i]);
+		if (!f || writers[i](b, f) != 0) {
+			ic_line(stderr, "ipchaos bench: writing %s failed: %s", b->out[i].path, strerror(errno));
 			code = IC_EXIT_BROKEN;
 		}
+	}
 	goto out;
 bad:
-	fprintf(stderr, "ipchaos bench: %s\n", err);
+	ic_line(stderr, "ipchaos bench: %s", err);
 out:
+	ic_outfiles_abandon(b->out, IC_BENCH_FILES); /* interrupted: nothing written, nothing created */
 	free(b);
 	return code;
 }

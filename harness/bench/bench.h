@@ -8,6 +8,7 @@
 #ifndef IC_BENCH_H
 #define IC_BENCH_H
 
+#include "core/outfile.h"
 #include "core/run.h"
 #include "core/spec.h"
 
@@ -15,6 +16,8 @@ enum ic_bench_mode {
 	IC_BENCH_STREAM,   /* producers send for a time, consumers count */
 	IC_BENCH_PINGPONG, /* one message there and back, timed each trip */
 };
+
+enum { IC_BENCH_CSV, IC_BENCH_JSON, IC_BENCH_SVG, IC_BENCH_FILES }; /* its results files */
 
 #define IC_BENCH_MIN_SIZE 8u /* the bench header: sequence, producer, flags */
 #define IC_BENCH_MAX_RTT (1u << 20) /* round trips sampled per cell */
@@ -86,6 +89,7 @@ typedef struct ic_bench {
 	double time_s, warmup_s;            /* per cell and repetition */
 	bool quick;
 	const char *csv, *json, *svg;
+	ic_outfile out[IC_BENCH_FILES];     /* csv, json, svg: opened before anything runs */
 	char procs[24];                     /* "1:1", as the stream cells ran */
 	bool contended;                     /* --procs above 1:1 */
 	/* The physical limits, measured in the same run (medians over repetitions). */
@@ -109,10 +113,10 @@ void ic_bench_size_text(uint32_t size, char *buf, size_t n);
 const char *ic_bench_style_name(int style);
 
 void ic_bench_print(FILE *out, const ic_bench *b);
-/* 0, or -1 with errno: the file is not to be trusted. */
-int ic_bench_write_csv(const ic_bench *b, const char *path);
-int ic_bench_write_json(const ic_bench *b, const char *path);
-int ic_bench_write_svg(const ic_bench *b, const char *path);
+/* Into f, which they close: 0, or -1 with errno: the file is not to be trusted. */
+int ic_bench_write_csv(const ic_bench *b, FILE *f);
+int ic_bench_write_json(const ic_bench *b, FILE *f);
+int ic_bench_write_svg(const ic_bench *b, FILE *f);
 
 /* `ipchaos bench ARGS...` (argv after "bench"): an exit code. */
 int ic_bench_main(const ic_scenario *const *extra, int argc, char **argv);

@@ -310,11 +310,8 @@ static const char *status_of(const ic_bench_result *r)
 	return r->na[0] ? "n/a" : r->error[0] || r->msgs_s <= 0 ? "fail" : "ok";
 }
 
-int ic_bench_write_csv(const ic_bench *b, const char *path)
+int ic_bench_write_csv(const ic_bench *b, FILE *f)
 {
-	FILE *f = fopen(path, "we");
-	if (!f)
-		return -1;
 	fprintf(f, "%s\n", CSV_COLUMNS);
 	for (unsigned c = 0; c < b->nchannels; c++)
 		for (unsigned s = 0; s < b->nsizes; s++) {
@@ -474,11 +471,8 @@ static void json_styles(FILE *f, const ic_bench *b)
 	fprintf(f, "]");
 }
 
-int ic_bench_write_json(const ic_bench *b, const char *path)
+int ic_bench_write_json(const ic_bench *b, FILE *f)
 {
-	FILE *f = fopen(path, "we");
-	if (!f)
-		return -1;
 	fprintf(f, "{\"format\":\"ipchaos-bench\",\"format_version\":1,");
 	json_environment(f);
 	fprintf(f, ",\"config\":{\"procs\":\"%s\",\"reps\":%u,\"time_s\":%g,\"warmup_s\":%g,\"quick\":%s,"

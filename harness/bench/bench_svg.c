@@ -190,11 +190,8 @@ static void legend(FILE *f, const ic_bench *b)
 	fprintf(f, "</g>\n");
 }
 
-int ic_bench_write_svg(const ic_bench *b, const char *path)
+int ic_bench_write_svg(const ic_bench *b, FILE *f)
 {
-	FILE *f = fopen(path, "we");
-	if (!f)
-		return -1;
 	axes a = make_axes(b);
 	struct utsname u;
 	uname(&u);

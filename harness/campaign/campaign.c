@@ -8,6 +8,7 @@
 #include "campaign/pool.h"
 #include "campaign/progress.h"
 #include "campaign/report.h"
+#include "core/escape.h"
 #include "role/sched.h"
 
 #include <errno.h>
@@ -34,6 +35,7 @@ typedef struct campaign {
 	ic_pool *pool;          /* --jobs */
 	ic_progress progress;
 	uint64_t decided;       /* expectations decided (--all), for the progress */
+	ic_outfile files[IC_OUT_FILES]; /* --json, --junit: taken over from the options */
 } campaign;
 
 /* A line of the report that --quiet keeps (findings, misses). */
@@ -463,12 +465,12 @@ static int write_results(campaign *c, int code)
 {
 	const ic_opts *o = c->o;
 	if (ic_json_close(&c->json, &c->t, code) != 0) {
-		fprintf(stderr, "ipchaos: writing %s failed: %s\n", o->json, strerror(errno));
+		ic_line(stderr, "ipchaos: writing %s failed: %s", o->json, strerror(errno));
 		if (code == IC_EXIT_OK)
 			code = IC_EXIT_BROKEN;
 	}
-	if (o->junit && ic_junit_write(&c->cases, o->junit) != 0) {
-		fprintf(stderr, "ipchaos: writing %s failed: %s\n", o->junit, strerror(errno));
+	if (o->junit && ic_junit_write(&c->cases, &c->files[IC_OUT_JUNIT]) != 0) {
+		ic_line(stderr, "ipchaos: writing %s failed: %s", o->junit, strerror(errno));
 		if (code == IC_EXIT_OK)
 			code = IC_EXIT_BROKEN;
 	}
@@ -479,13 +481,14 @@ int ic_campaign(const ic_opts *o)
 {
 	campaign c = {.o = o, .out = o->tap ? stderr : stdout, .t0 = ic_now_ns()};
 	int code = IC_EXIT_BROKEN;
+	memcpy(c.files, o->out, sizeof(c.files));
 	c.cases.tap = o->tap ? stdout : NULL;
 	c.res = malloc(sizeof(*c.res));
 	c.scratch = malloc(sizeof(*c.scratch));
 	if (!c.res || !c.scratch)
 		fprintf(stderr, "ipchaos: out of memory\n");
-	else if (ic_json_open(&c.json, o->json, o->all ? "all" : "run") != 0)
-		fprintf(stderr, "ipchaos: cannot write %s: %s\n", o->json, strerror(errno));
+	else if (ic_json_open(&c.json, &c.files[IC_OUT_JSON], o->all ? "all" : "run") != 0)
+		ic_line(stderr, "ipchaos: cannot write %s: %s", o->json, strerror(errno));
 	else if (!(c.pool = ic_pool_open(o->jobs)))
 		fprintf(stderr, "ipchaos: cannot start %u worker processes: %s\n", o->jobs, strerror(errno));
 	else {
@@ -494,6 +497,7 @@ int ic_campaign(const ic_opts *o)
 	}
 	ic_pool_close(c.pool);
 	code = write_results(&c, code);
+	ic_outfiles_abandon(c.files, IC_OUT_FILES); /* what was never written: none, unless out of memory */
 	ic_cases_free(&c.cases);
 	free(c.res);
 	free(c.scratch);

@@ -6,11 +6,14 @@
 #ifndef IC_CAMPAIGN_H
 #define IC_CAMPAIGN_H
 
+#include "core/outfile.h"
 #include "core/spec.h"
 
 #define IC_MAX_SPECS 32
 
 #define IC_MAX_JOBS 64
+
+enum { IC_OUT_JSON, IC_OUT_JUNIT, IC_OUT_FILES };
 
 enum ic_verbosity { IC_QUIET, IC_NORMAL, IC_VERBOSE };
 
@@ -42,9 +45,10 @@ typedef struct ic_opts {
 	uint64_t steps;    /* --steps: PCT's k (0: measured by a first run) */
 	bool check_determinism; /* --check-determinism: each seed twice, schedules compared */
 	char warnings[2048]; /* "ipchaos run: warning: ...\n" lines, printed before any run */
+	ic_outfile out[IC_OUT_FILES]; /* --json, --junit: opened before anything runs (ic_cli_open_outputs) */
 } ic_opts;
 
-/* Runs it: the exit code (DESIGN.md). */
+/* Runs it: the exit code (DESIGN.md). It takes over o->out's descriptors. */
 int ic_campaign(const ic_opts *o);
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include "campaign/cases.h"
 #include "campaign/report.h"
+#include "core/escape.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -89,11 +90,16 @@ void ic_case_fail(ic_case *k, const char *message)
 	snprintf(k->message, sizeof(k->message), "%s", message);
 }
 
+/* A YAML double-quoted scalar: its escapes (\n, \e, \xNN) are ic_esc's, plus \" and \\. */
 static void tap_yaml_line(FILE *f, const char *key, const char *value)
 {
 	fprintf(f, "  %s: \"", key);
-	for (const char *p = value; *p; p++)
-		fprintf(f, *p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
+	for (const char *p = value, *q; *p; p = q + (*q != '\0')) {
+		q = p + strcspn(p, "\"\\");
+		ic_esc_write(f, p, (size_t)(q - p));
+		if (*q)
+			fprintf(f, "\\%c", *q);
+	}
 	fprintf(f, "\"\n");
 }
 
@@ -163,9 +169,9 @@ static void junit_case(FILE *f, const ic_case *k)
 	fprintf(f, "</system-out>\n    </testcase>\n");
 }
 
-int ic_junit_write(const ic_cases *cs, const char *path)
+int ic_junit_write(const ic_cases *cs, ic_outfile *out)
 {
-	FILE *f = fopen(path, "we");
+	FILE *f = ic_outfile_stream(out);
 	if (!f)
 		return -1;
 	unsigned failures = 0, errors = 0;

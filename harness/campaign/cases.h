@@ -6,6 +6,7 @@
 #ifndef IC_CASES_H
 #define IC_CASES_H
 
+#include "core/outfile.h"
 #include "core/run.h"
 
 enum ic_case_outcome { IC_CASE_PASS, IC_CASE_FAIL, IC_CASE_ERROR };
@@ -48,7 +49,8 @@ void ic_case_failure(ic_case *k, int outcome, const char *verdict, const char *t
 void ic_case_fail(ic_case *k, const char *message);
 /* Done: the TAP line (and diagnostics) is printed now. */
 void ic_case_end(ic_cases *cs, ic_case *k);
-int ic_junit_write(const ic_cases *cs, const char *path);
+/* Into out, opened by ic_outfiles_open; -1 (errno) when it could not be written whole. */
+int ic_junit_write(const ic_cases *cs, ic_outfile *out);
 void ic_tap_plan(const ic_cases *cs);
 void ic_cases_free(ic_cases *cs);
 

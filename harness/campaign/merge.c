@@ -22,11 +22,20 @@
 #include "campaign/cases.h"
 #include "campaign/report.h"
 #include "core/args.h"
+#include "core/escape.h"
+#include "core/outfile.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+/* An input larger than this is refused unread, whatever it is (/dev/zero would be read forever): a
+ * passing run takes about 350 bytes of JSON, so this holds some 750,000 runs, and their tree in memory
+ * is several times the text. A larger sweep is sharded into more files. */
+#define MAX_INPUT ((size_t)256 << 20)
+#define MAX_INPUT_TEXT "256 MiB"
 
 typedef struct mrun {
 	const ic_jval *v; /* the run object, owned by its file's tree */
@@ -40,8 +49,11 @@ typedef struct mrun {
 	const ic_jval *findings; /* an array of {checker, text}, checked */
 } mrun;
 
+enum { OUT_JSON, OUT_JUNIT, OUT_FILES };
+
 typedef struct merge {
 	const char *json, *junit;
+	ic_outfile out[OUT_FILES]; /* --json, --junit: opened once the inputs are known good */
 	const char **paths;
 	unsigned npaths;
 	ic_jval *docs;      /* one tree per path */
@@ -82,25 +94,31 @@ static int parse_args(merge *m, int argc, char **argv, char *err, size_t errsize
 		snprintf(err, errsize, "no results files to merge (usage: ipchaos merge FILE... [--json OUT] [--junit OUT])");
 		return -1;
 	}
-	if (m->json && ic_arg_check_writable("--json", m->json, err, errsize) != 0)
-		return -1;
-	if (m->junit && ic_arg_check_writable("--junit", m->junit, err, errsize) != 0)
-		return -1;
+	m->out[OUT_JSON] = IC_OUTFILE("--json");
+	m->out[OUT_JSON].path = m->json;
+	m->out[OUT_JUNIT] = IC_OUTFILE("--junit");
+	m->out[OUT_JUNIT].path = m->junit;
 	return 0;
 }
 
 /* ---- reading the inputs ---- */
 
+/* The whole file, at most MAX_INPUT bytes: a regular file by its size, anything else (a pipe, a
+ * device) by what it gives. 0, or -1 with err. */
 static int read_whole(const char *path, char **text, size_t *len, char *err, size_t errsize)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = fopen(path, "rbe");
 	char *buf = NULL;
 	size_t size = 0, used = 0;
-	if (!f)
+	struct stat st;
+	if (!f || fstat(fileno(f), &st) != 0)
 		goto fail;
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > MAX_INPUT)
+		goto too_big;
 	for (;;) {
 		if (used == size) {
-			size_t nsize = size ? 2 * size : 65536;
+			/* Never more than one byte past the cap: enough to tell that the input is too big. */
+			size_t nsize = !size ? 65536 : 2 * size > MAX_INPUT + 1 ? MAX_INPUT + 1 : 2 * size;
 			char *nbuf = realloc(buf, nsize);
 			if (!nbuf) {
 				errno = ENOMEM;
@@ -113,6 +131,8 @@ static int read_whole(const char *path, char **text, size_t *len, char *err, siz
 		used += n;
 		if (n == 0)
 			break;
+		if (used > MAX_INPUT)
+			goto too_big;
 	}
 	if (ferror(f))
 		goto fail;
@@ -120,8 +140,12 @@ static int read_whole(const char *path, char **text, size_t *len, char *err, siz
 	*text = buf;
 	*len = used;
 	return 0;
+too_big:
+	snprintf(err, errsize, "larger than " MAX_INPUT_TEXT ": not a results file");
+	goto out;
 fail:
 	snprintf(err, errsize, "cannot read: %s", strerror(errno));
+out:
 	if (f)
 		fclose(f);
 	free(buf);
@@ -134,12 +158,9 @@ static const char *describe(const ic_jval *v, char *buf, size_t size)
 	static const char *const names[] = {"null", "false", "true", "a number", "a string", "an array", "an object"};
 	if (!v)
 		return "missing";
-	if (v->type == IC_JSTRING) {
-		snprintf(buf, size, "\"%.60s\"", v->str);
-		for (char *p = buf; *p; p++)
-			if ((unsigned char)*p < 0x20)
-				*p = '?'; /* the error stays one line */
-	} else if (v->type == IC_JNUMBER)
+	if (v->type == IC_JSTRING)
+		snprintf(buf, size, "\"%.60s\"", v->str); /* control bytes are escaped where it is printed */
+	else if (v->type == IC_JNUMBER)
 		snprintf(buf, size, "%.40s", v->str);
 	else
 		snprintf(buf, size, "%s", names[v->type]);
@@ -328,7 +349,7 @@ static int take_file(merge *m, unsigned f, char *err, size_t errsize)
 		return -1;
 	m->t.seconds += seconds;
 	if (code == IC_EXIT_INTERRUPTED)
-		fprintf(stderr, "ipchaos merge: warning: %s: that run was interrupted (exit 130): its results are incomplete\n",
+		ic_line(stderr, "ipchaos merge: warning: %s: that run was interrupted (exit 130): its results are incomplete",
 			m->paths[f]);
 	m->incomplete |= code == IC_EXIT_BROKEN || code == IC_EXIT_INTERRUPTED;
 	const ic_jval *runs = ic_jget(d, "runs");
@@ -348,17 +369,17 @@ static int load(merge *m)
 		size_t len = 0;
 		ic_jerr jerr;
 		if (read_whole(m->paths[f], &text, &len, err, sizeof(err)) != 0) {
-			fprintf(stderr, "ipchaos merge: %s: %s\n", m->paths[f], err);
+			ic_line(stderr, "ipchaos merge: %s: %s", m->paths[f], err);
 			return -1;
 		}
 		int parsed = ic_jparse(text, len, &m->docs[f], &jerr);
 		free(text);
 		if (parsed != 0) {
-			fprintf(stderr, "ipchaos merge: %s: offset %zu: %s\n", m->paths[f], jerr.offset, jerr.what);
+			ic_line(stderr, "ipchaos merge: %s: offset %zu: %s", m->paths[f], jerr.offset, jerr.what);
 			return -1;
 		}
 		if (take_file(m, f, err, sizeof(err)) != 0) {
-			fprintf(stderr, "ipchaos merge: %s: %s\n", m->paths[f], err);
+			ic_line(stderr, "ipchaos merge: %s: %s", m->paths[f], err);
 			return -1;
 		}
 	}
@@ -406,9 +427,9 @@ static int check_overlap(const merge *m)
 		const mrun *a = &m->runs[i - 1], *b = &m->runs[i];
 		if (a->file == b->file || cmp_case(a, b) || a->seed != b->seed)
 			continue;
-		fprintf(stderr,
+		ic_line(stderr,
 			"ipchaos merge: %s and %s both hold %s [%s]%s%s seed 0x%" PRIx64
-			": shards must be disjoint (the same file twice, or different --shard counts?)\n",
+			": shards must be disjoint (the same file twice, or different --shard counts?)",
 			m->paths[a->file], m->paths[b->file], a->spec, a->inject[0] ? a->inject : "no injection",
 			a->expected ? " -> " : "", a->expected ? a->expected : "", a->seed);
 		return -1;
@@ -447,11 +468,11 @@ static void warn_environments(const merge *m)
 				len += (size_t)snprintf(keys + len, sizeof(keys) - len, "%s%s", len ? ", " : "", a->keys[i]);
 		}
 	}
-	fprintf(stderr, "ipchaos merge: warning: %s and %s come from different environments (%s)", m->paths[0],
-		m->paths[first], keys);
+	char more[64] = "";
 	if (differ > 1)
-		fprintf(stderr, ", and %u more input%s differ", differ - 1, differ > 2 ? "s" : "");
-	fprintf(stderr, "; merged anyway, keeping %s's environment\n", m->paths[0]);
+		snprintf(more, sizeof(more), ", and %u more input%s differ", differ - 1, differ > 2 ? "s" : "");
+	ic_line(stderr, "ipchaos merge: warning: %s and %s come from different environments (%s)%s; merged anyway, "
+			"keeping %s's environment", m->paths[0], m->paths[first], keys, more, m->paths[0]);
 }
 
 /* ---- judging: cases, expectations, the report ---- */
@@ -500,15 +521,16 @@ static void run_view(const mrun *r, ic_run_view *v)
 /* What the report says of a run that did not pass: verdict lines, replay line last. */
 static void print_run(const mrun *r)
 {
-	printf("%s seed 0x%" PRIx64 "  inject %s\n", r->spec, r->seed, r->inject[0] ? r->inject : "none");
+	/* Every string here was read from an input file: ic_line escapes it. */
+	ic_line(stdout, "%s seed 0x%" PRIx64 "  inject %s", r->spec, r->seed, r->inject[0] ? r->inject : "none");
 	if (r->status == IC_RUN_BROKEN)
-		printf("  BROKEN: %.*s\n", (int)strcspn(r->broken, "\n"), r->broken);
+		ic_line(stdout, "  BROKEN: %.*s", (int)strcspn(r->broken, "\n"), r->broken);
 	for (size_t i = 0; i < r->findings->n; i++) {
 		const char *text = ic_jget_str(&r->findings->items[i], "text");
-		printf("  FAIL %s: %.*s\n", ic_jget_str(&r->findings->items[i], "checker"), (int)strcspn(text, "\n"),
-		       text);
+		ic_line(stdout, "  FAIL %s: %.*s", ic_jget_str(&r->findings->items[i], "checker"),
+			(int)strcspn(text, "\n"), text);
 	}
-	printf("  replay: %s\n", r->replay);
+	ic_line(stdout, "  replay: %s", r->replay);
 }
 
 /* A failing or broken run counted into its case as run would count it. */
@@ -551,7 +573,7 @@ static bool judge_expectation(ic_case *k, const mrun *g, size_t n)
 		}
 		case_run(k, &g[i]);
 		if (g[i].status != IC_RUN_PASS) {
-			printf("  MISS  %s [%s] expected %s, got %s:\n", g->spec, inj, g->expected, g[i].verdict);
+			ic_line(stdout, "  MISS  %s [%s] expected %s, got %s:", g->spec, inj, g->expected, g[i].verdict);
 			print_run(&g[i]);
 			return false;
 		}
@@ -561,7 +583,7 @@ static bool judge_expectation(ic_case *k, const mrun *g, size_t n)
 	char why[512];
 	snprintf(why, sizeof(why), "planted bug not found: expected %s within %zu seeds", g->expected, n);
 	ic_case_fail(k, why);
-	printf("  MISS  %s [%s] %s\n", g->spec, inj, why);
+	ic_line(stdout, "  MISS  %s [%s] %s", g->spec, inj, why);
 	return false;
 }
 
@@ -618,17 +640,17 @@ static int exit_code(const merge *m)
 
 /* ---- writing ---- */
 
-static int write_json(const merge *m, int code)
+static int write_json(merge *m, int code)
 {
 	ic_json j;
-	if (ic_json_open_env(&j, m->json, m->mode, environment(m, 0)) != 0) {
-		fprintf(stderr, "ipchaos merge: cannot write %s: %s\n", m->json, strerror(errno));
+	if (ic_json_open_env(&j, &m->out[OUT_JSON], m->mode, environment(m, 0)) != 0) {
+		ic_line(stderr, "ipchaos merge: cannot write %s: %s", m->json, strerror(errno));
 		return -1;
 	}
 	for (size_t i = 0; i < m->nruns; i++)
 		ic_json_run_value(&j, m->runs[i].v);
 	if (ic_json_close(&j, &m->t, code) != 0) {
-		fprintf(stderr, "ipchaos merge: writing %s failed: %s\n", m->json, strerror(errno));
+		ic_line(stderr, "ipchaos merge: writing %s failed: %s", m->json, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -642,8 +664,8 @@ static int write_outputs(merge *m, int code)
 	if (m->junit) {
 		m->cases.version = ic_jget_str(environment(m, 0), "version");
 		m->cases.kernel = ic_jget_str(environment(m, 0), "kernel");
-		if (ic_junit_write(&m->cases, m->junit) != 0) {
-			fprintf(stderr, "ipchaos merge: writing %s failed: %s\n", m->junit, strerror(errno));
+		if (ic_junit_write(&m->cases, &m->out[OUT_JUNIT]) != 0) {
+			ic_line(stderr, "ipchaos merge: writing %s failed: %s", m->junit, strerror(errno));
 			failed = -1;
 		}
 	}
@@ -652,11 +674,18 @@ static int write_outputs(merge *m, int code)
 
 static int merge_all(merge *m)
 {
+	char err[1024];
 	if (load(m) != 0)
 		return IC_EXIT_USAGE;
-	qsort(m->runs, m->nruns, sizeof(*m->runs), cmp_run);
+	if (m->nruns > 1) /* shards with no runs hold none: qsort's base may not be NULL */
+		qsort(m->runs, m->nruns, sizeof(*m->runs), cmp_run);
 	if (check_overlap(m) != 0)
 		return IC_EXIT_USAGE;
+	/* The inputs are good: now the outputs, so that bad usage of either creates nothing. */
+	if (ic_outfiles_open(m->out, OUT_FILES, err, sizeof(err)) != 0) {
+		ic_line(stderr, "ipchaos merge: %s", err);
+		return IC_EXIT_USAGE;
+	}
 	warn_environments(m);
 	printf("merged %u file%s of mode \"%s\"\n", m->npaths, m->npaths == 1 ? "" : "s", m->mode);
 	if (judge(m) != 0) {
@@ -685,9 +714,10 @@ int ic_merge(int argc, char **argv)
 		fprintf(stderr, "ipchaos merge: out of memory\n");
 		code = IC_EXIT_BROKEN;
 	} else if (parse_args(&m, argc, argv, err, sizeof(err)) != 0) {
-		fprintf(stderr, "ipchaos merge: %s\n", err);
+		ic_line(stderr, "ipchaos merge: %s", err);
 	} else {
 		code = merge_all(&m);
+		ic_outfiles_abandon(m.out, OUT_FILES); /* none, unless judging ran out of memory */
 	}
 	for (size_t i = 0; i < m.nruns; i++)
 		free(m.runs[i].inject);

@@ -3,6 +3,7 @@
  * the JSON writer, both from the same run result.
  */
 #include "campaign/report.h"
+#include "core/escape.h"
 #include "role/sched.h"
 
 #include <errno.h>
@@ -27,43 +28,47 @@ static void inject_text(const ic_run_cfg *cfg, char *buf, size_t size)
 		snprintf(buf, size, "none");
 }
 
+/* Text of several lines, each as its own escaped line: a finding quotes object names anyone may choose. */
+static void put_lines(FILE *out, const char *indent, const char *text)
+{
+	for (const char *line = text; line && *line;) {
+		const char *end = strchr(line, '\n');
+		int len = end ? (int)(end - line) : (int)strlen(line);
+		ic_line(out, "%s%.*s", indent, len, line);
+		line = end ? end + 1 : NULL;
+	}
+}
+
 void ic_report_view(FILE *out, const ic_run_view *v, unsigned replays, unsigned reproduced)
 {
-	fprintf(out, "%s seed 0x%" PRIx64 "  inject %s  (run %s, %.3f s)\n", v->spec, v->seed, v->inject,
-		v->runid, v->seconds);
+	ic_line(out, "%s seed 0x%" PRIx64 "  inject %s  (run %s, %.3f s)", v->spec, v->seed, v->inject, v->runid,
+		v->seconds);
 	if (v->broken)
-		fprintf(out, "  BROKEN: %s\n", v->broken);
+		ic_line(out, "  BROKEN: %s", v->broken);
 	for (unsigned i = 0; i < v->nfindings; i++) {
 		const char *text = v->text[i];
 		const char *nl = strchr(text, '\n');
 		int first = nl ? (int)(nl - text) : (int)strlen(text);
-		fprintf(out, "  FAIL %s: %.*s\n", v->checker[i], first, text);
-		/* Evidence lines, indented under the verdict. */
-		for (const char *line = nl ? nl + 1 : NULL; line && *line;) {
-			const char *end = strchr(line, '\n');
-			int len = end ? (int)(end - line) : (int)strlen(line);
-			fprintf(out, "  %.*s\n", len, line);
-			line = end ? end + 1 : NULL;
-		}
+		ic_line(out, "  FAIL %s: %.*s", v->checker[i], first, text);
+		put_lines(out, "  ", nl ? nl + 1 : NULL); /* evidence lines, indented under the verdict */
 	}
-	fputs(v->evidence, out);
+	put_lines(out, "", v->evidence);
 	/* Not the program's doing, so not a finding; but a user reading "pass" should know. */
 	for (unsigned i = 0; i < v->ninterference; i++) {
-		fprintf(out, "  interference: another user's object carries this run's id (");
+		char owner[32] = "owner unknown";
 		if (v->interference_uid[i] >= 0)
-			fprintf(out, "uid %ld", v->interference_uid[i]);
-		else
-			fprintf(out, "owner unknown");
-		fprintf(out, "): %s; not judged\n", v->interference[i]);
+			snprintf(owner, sizeof(owner), "uid %ld", v->interference_uid[i]);
+		ic_line(out, "  interference: another user's object carries this run's id (%s): %s; not judged",
+			owner, v->interference[i]);
 	}
 	if (v->kept[0]) {
-		fprintf(out, "  kept for inspection: %s\n", v->kept);
-		fprintf(out, "  remove with: ipchaos audit --remove-run %s\n", v->runid);
+		ic_line(out, "  kept for inspection: %s", v->kept);
+		ic_line(out, "  remove with: ipchaos audit --remove-run %s", v->runid);
 	}
 	if (replays)
 		fprintf(out, "  reproduced %u/%u replays%s\n", reproduced, replays,
 			v->controlled ? " (same verdict, same schedule)" : "");
-	fprintf(out, "  replay: %s\n", v->replay);
+	ic_line(out, "  replay: %s", v->replay);
 }
 
 void ic_report_run(FILE *out, const ic_run_cfg *cfg, const ic_run_result *res, unsigned replays,
@@ -230,12 +235,15 @@ void ic_json_value(FILE *f, const ic_jval *v)
 	}
 }
 
-int ic_json_open_env(ic_json *j, const char *path, const char *mode_name, const ic_jval *environment)
+int ic_json_open_env(ic_json *j, ic_outfile *out, const char *mode_name, const ic_jval *environment)
 {
 	j->first = true;
-	j->f = path ? fopen(path, "we") : NULL; /* not inherited by workers and roles */
-	if (!j->f)
-		return path ? -1 : 0;
+	j->f = NULL;
+	if (!out || !out->path)
+		return 0;
+	/* The descriptor opened (and checked) with the arguments: CLOEXEC, so not inherited by roles' exec. */
+	if (!(j->f = ic_outfile_stream(out)))
+		return -1;
 	fprintf(j->f, "{\"format\":\"ipchaos-results\",\"format_version\":1,\"mode\":\"%s\",", mode_name);
 	if (environment) {
 		fprintf(j->f, "\"environment\":");
@@ -247,9 +255,9 @@ int ic_json_open_env(ic_json *j, const char *path, const char *mode_name, const 
 	return 0;
 }
 
-int ic_json_open(ic_json *j, const char *path, const char *mode_name)
+int ic_json_open(ic_json *j, ic_outfile *out, const char *mode_name)
 {
-	return ic_json_open_env(j, path, mode_name, NULL);
+	return ic_json_open_env(j, out, mode_name, NULL);
 }
 
 void ic_json_run_value(ic_json *j, const ic_jval *run)

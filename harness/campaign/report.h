@@ -4,6 +4,7 @@
 #ifndef IC_REPORT_H
 #define IC_REPORT_H
 
+#include "core/outfile.h"
 #include "core/run.h"
 #include "core/spec.h"
 #include "campaign/json_read.h"
@@ -42,9 +43,10 @@ typedef struct ic_json {
 	bool first;
 } ic_json;
 
-int ic_json_open(ic_json *j, const char *path, const char *mode_name);
+/* Into out, opened by ic_outfiles_open (out NULL or not asked for: no JSON); -1 (errno) when it cannot. */
+int ic_json_open(ic_json *j, ic_outfile *out, const char *mode_name);
 /* Same, with an environment read back from another results file (NULL: this machine's). */
-int ic_json_open_env(ic_json *j, const char *path, const char *mode_name, const ic_jval *environment);
+int ic_json_open_env(ic_json *j, ic_outfile *out, const char *mode_name, const ic_jval *environment);
 void ic_json_run(ic_json *j, const ic_run_cfg *cfg, const ic_run_result *res, const char *expected);
 /* A run object read back from a results file, written as it was. */
 void ic_json_run_value(ic_json *j, const ic_jval *run);

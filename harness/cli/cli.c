@@ -175,12 +175,8 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 				return -1;
 			o->replays = (unsigned)n;
 		} else if ((v = ic_arg_opt("--json", argc, argv, &i, &missing))) {
-			if (ic_arg_check_writable("--json", v, err, errsize) != 0)
-				return -1;
-			o->json = v;
+			o->json = v; /* checked by opening it, once every argument is known good */
 		} else if ((v = ic_arg_opt("--junit", argc, argv, &i, &missing))) {
-			if (ic_arg_check_writable("--junit", v, err, errsize) != 0)
-				return -1;
 			o->junit = v;
 		} else if ((v = ic_arg_opt("--shard", argc, argv, &i, &missing))) {
 			if (parse_shard(v, &o->shard_index, &o->shard_count) != 0) {
@@ -318,4 +314,13 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 		return -1;
 	}
 	return 0;
+}
+
+int ic_cli_open_outputs(ic_opts *o, char *err, size_t errsize)
+{
+	o->out[IC_OUT_JSON] = IC_OUTFILE("--json");
+	o->out[IC_OUT_JSON].path = o->json;
+	o->out[IC_OUT_JUNIT] = IC_OUTFILE("--junit");
+	o->out[IC_OUT_JUNIT].path = o->junit;
+	return ic_outfiles_open(o->out, IC_OUT_FILES, err, errsize);
 }

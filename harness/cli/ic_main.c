@@ -5,6 +5,7 @@
 #include "bench/bench.h"
 #include "cli/cli.h"
 #include "campaign/merge.h"
+#include "core/escape.h"
 #include "core/sweep.h"
 #include "core/under.h"
 
@@ -148,6 +149,26 @@ static bool wants_help(int argc, char **argv)
 	return false;
 }
 
+static const char list_help[] =
+	"ipchaos list: the scenarios with their variants, roles, points and expected\n"
+	"verdicts (run --all), the injectors with their keys, and the checkers\n"
+	"\n"
+	"  ipchaos list   (takes no arguments)\n";
+
+static int cmd_list(const ic_opts *o, int argc, char **argv)
+{
+	if (wants_help(argc, argv)) {
+		fputs(list_help, stdout);
+		return IC_EXIT_OK;
+	}
+	if (argc > 0) {
+		ic_line(stderr, "ipchaos list: takes no arguments, got '%s' (see ipchaos list --help)", argv[0]);
+		return IC_EXIT_USAGE;
+	}
+	ic_cli_list(stdout, o);
+	return IC_EXIT_OK;
+}
+
 static int cmd_run(ic_opts *o, int argc, char **argv)
 {
 	char err[1024];
@@ -155,8 +176,9 @@ static int cmd_run(ic_opts *o, int argc, char **argv)
 		fputs(run_help, stdout);
 		return IC_EXIT_OK;
 	}
-	if (ic_cli_parse_run(o, argc, argv, err, sizeof(err)) != 0) {
-		fprintf(stderr, "ipchaos run: %s\n", err);
+	/* Outputs last: a file is created only once every other argument is known good. */
+	if (ic_cli_parse_run(o, argc, argv, err, sizeof(err)) != 0 || ic_cli_open_outputs(o, err, sizeof(err)) != 0) {
+		ic_line(stderr, "ipchaos run: %s", err);
 		return IC_EXIT_USAGE;
 	}
 	fputs(o->warnings, stderr);
@@ -201,8 +223,9 @@ static const char merge_help[] =
 	"  --junit OUT   JUnit XML from the merged runs, as run --junit writes it\n"
 	"\n"
 	"Shards must be disjoint: a run (spec, injectors, procs, ops, expectation, seed) found\n"
-	"in two files is an error. Inputs from other versions or environments merge, with a\n"
-	"warning; the output keeps the first file's environment.\n"
+	"in two files is an error; so is an input over 256 MiB (not a results file).\n"
+	"Inputs from other versions or environments merge, with a warning; the output keeps\n"
+	"the first file's environment. The outputs are created once the inputs are read.\n"
 	"\n"
 	"exit: as run would have: 1 a run failed (--all: an expectation missed), 2 bad usage or\n"
 	"      input, 3 a run was broken or an input ended in 3 or 130, else 0\n";
@@ -225,7 +248,7 @@ static int cmd_audit(int argc, char **argv)
 		return IC_EXIT_OK;
 	}
 	if (ic_audit_parse(&o, argc, argv, err, sizeof(err)) != 0) {
-		fprintf(stderr, "ipchaos audit: %s\n", err);
+		ic_line(stderr, "ipchaos audit: %s", err);
 		return IC_EXIT_USAGE;
 	}
 	ic_block_run_signals();
@@ -255,9 +278,8 @@ int ic_main(int argc, char **argv, const ic_scenario *const *extra)
 		code = cmd_audit(argc - 2, argv + 2);
 	} else if (strcmp(cmd, "bench") == 0) {
 		code = ic_bench_main(o->extra, argc - 2, argv + 2);
-	} else if (strcmp(cmd, "list") == 0 && argc == 2) {
-		ic_cli_list(stdout, o);
-		code = IC_EXIT_OK;
+	} else if (strcmp(cmd, "list") == 0) {
+		code = cmd_list(o, argc - 2, argv + 2);
 	} else if (strcmp(cmd, "--version") == 0) {
 		printf("ipchaos %s\n", IC_VERSION);
 		code = IC_EXIT_OK;
@@ -267,7 +289,7 @@ int ic_main(int argc, char **argv, const ic_scenario *const *extra)
 		fputs(run_help, stdout);
 		code = IC_EXIT_OK;
 	} else if (cmd[0]) {
-		fprintf(stderr, "ipchaos: unknown command '%s' (valid: list, run, merge, audit, bench, --help, --version)\n", cmd);
+		ic_line(stderr, "ipchaos: unknown command '%s' (valid: list, run, merge, audit, bench, --help, --version)", cmd);
 	} else {
 		fputs(usage, stderr);
 	}

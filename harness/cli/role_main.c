@@ -5,6 +5,7 @@
  */
 #include "cli/cli.h"
 #include "core/arena.h"
+#include "core/escape.h"
 #include "core/under.h"
 
 #include <stdio.h>
@@ -21,13 +22,12 @@ int ic_under_role_main(int argc, char **argv, const ic_scenario *const *extra)
 	}
 	unsigned long slot = strtoul(argv[1], &end, 10);
 	if (*end || end == argv[1] || slot >= IC_MAX_PROCS) {
-		fprintf(stderr, "ipchaos __role: SLOT %s: expected a process index below %d\n", argv[1],
-			IC_MAX_PROCS);
+		ic_line(stderr, "ipchaos __role: SLOT %s: expected a process index below %d", argv[1], IC_MAX_PROCS);
 		return IC_EXIT_ROLE_START;
 	}
 	ic_arena_handle h;
 	if (ic_arena_attach(&h, argv[0], err, sizeof(err)) != 0) {
-		fprintf(stderr, "ipchaos __role: %s\n", err);
+		ic_line(stderr, "ipchaos __role: %s", err);
 		return IC_EXIT_ROLE_START;
 	}
 	snprintf(args, sizeof(args), "%s", h.arena->role_args);
@@ -45,7 +45,7 @@ int ic_under_role_main(int argc, char **argv, const ic_scenario *const *extra)
 			ic_run_role(&cfg, h.arena, (unsigned)slot, err, sizeof(err));
 		}
 	}
-	fprintf(stderr, "ipchaos __role: %s\n", err);
+	ic_line(stderr, "ipchaos __role: %s", err);
 	free(o);
 	ic_arena_destroy(&h, true);
 	return IC_EXIT_ROLE_START;

@@ -9,7 +9,5 @@
 
 /* "--opt=value" or "--opt value" at argv[*i]; NULL when it is not this option (*missing: no value). */
 const char *ic_arg_opt(const char *name, int argc, char **argv, int *i, bool *missing);
-/* A results file is refused before anything runs: 0 when path can be written. */
-int ic_arg_check_writable(const char *opt, const char *path, char *err, size_t errsize);
 
 #endif

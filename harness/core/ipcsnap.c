@@ -4,6 +4,7 @@
  * (attach counts, times), so a used object is not a new one.
  */
 #include "core/ipcsnap.h"
+#include "core/escape.h"
 
 #include <dirent.h>
 #include <sched.h>
@@ -272,12 +273,12 @@ void ic_ipc_diff(const ic_ipc_snap *before, const ic_ipc_snap *after, ic_ipc_sna
 
 void ic_ipc_print(FILE *out, const ic_ipc_obj *o)
 {
-	fprintf(out, "  %-9s %-40s owner %u mode %04o size %lld creator ", ic_ipc_kind_name(o->kind),
-		o->name, (unsigned)o->owner, o->mode, o->size);
+	char creator[32] = "unknown";
 	if (o->creator > 0)
-		fprintf(out, "pid %d\n", (int)o->creator);
-	else
-		fprintf(out, "unknown\n");
+		snprintf(creator, sizeof(creator), "pid %d", (int)o->creator);
+	/* Anyone may name an object: the name is escaped, so the listing stays one line per object. */
+	ic_line(out, "  %-9s %-40s owner %u mode %04o size %lld creator %s", ic_ipc_kind_name(o->kind), o->name,
+		(unsigned)o->owner, o->mode, o->size, creator);
 }
 
 int ic_ipc_remove(const ic_ipc_obj *o)

@@ -1656,6 +1656,134 @@ case_merge_help() {
 }
 
 # The man page renders without warnings; bash completion offers scenarios and injectors.
+# ------------------------------------------------------- outputs, escaping --
+
+# A run killed with its supervisor: its arena and queues stay, for a sweep to find.
+plant_dead_run() {
+	local pid i
+	"$IC" run mq --inject delay:p=0.5,max=200 --seeds 100000 --keep-going >/dev/null 2>&1 &
+	pid=$!
+	for i in $(seq 100); do
+		ls /dev/shm/ipchaos.*.arena >/dev/null 2>&1 && break
+		sleep 0.05
+	done
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+	for i in $(seq 50); do pgrep -x ipchaos >/dev/null || break; sleep 0.1; done
+	ls /dev/shm/ipchaos.*.arena >/dev/null 2>&1 || fail "the killed run left no arena: nothing to sweep"
+}
+
+# Results paths that cannot take the results are bad usage, found before
+# anything runs: exit 2, one line, nothing created, and no start-up sweep
+# (the bad_one snapshots would see a planted dead run swept).
+case_output_paths() {
+	local J="$T/never.json"
+	ic run shm_counter --json "$T/in.json"
+	expect_rc 0 run for merge input
+	echo "old results" >"$T/old.json"
+	ln -s "$T/missing/dir/x.json" "$T/dangling"
+	ln -s "$T/same.json" "$T/alias.json"
+	plant_dead_run
+	bad_one "--json '': an empty file name" "$J" run shm_counter --json ''
+	bad_one "--junit '': an empty file name" "$J" run shm_counter --junit '' --json "$J"
+	bad_one "--json $T/dangling: a symbolic link to nothing" "$T/missing/dir/x.json" run shm_counter --json "$T/dangling"
+	[ ! -e "$T/missing" ] || fail "a directory was created for the dangling link"
+	bad_one "--junit $T/same.json: also named by --json" "$T/same.json" \
+		run shm_counter --json "$T/same.json" --junit "$T/same.json"
+	bad_one "--junit $T/alias.json: the same file as --json $T/same.json" "$T/same.json" \
+		run shm_counter --json "$T/same.json" --junit "$T/alias.json"
+	bad_one "--junit $T/old.json: also named by --json" "$J" run shm_counter --json "$T/old.json" --junit "$T/old.json"
+	[ "$(cat "$T/old.json")" = "old results" ] || fail "a refused run emptied an existing file"
+	local proc_why="cannot write there"
+	[ "$(id -u)" = 0 ] && proc_why="kernel interface" # root may open it: the filesystem refuses it
+	bad_one "--json /proc/version: " "$J" run shm_counter --json /proc/version
+	grep -qF "$proc_why" "$T/err" || fail "/proc/version refused for another reason: $(cat "$T/err")"
+	bad_one "--junit $T/same.json: also named by --json" "$T/same.json" \
+		merge "$T/in.json" --json "$T/same.json" --junit "$T/same.json"
+	bad_one "--junit $T/alias.json: the same file as --json $T/same.json" "$T/same.json" \
+		merge "$T/in.json" --json "$T/same.json" --junit "$T/alias.json"
+	bad_one "--json '': an empty file name" "$J" merge "$T/in.json" --json ''
+	bad_one "--junit /proc/version: " "$J" merge "$T/in.json" --junit /proc/version
+	bad_one "--json $T/b.csv: also named by --csv" "$T/b.csv" bench --quick --csv "$T/b.csv" --json "$T/b.csv"
+	bad_one "--svg $T/dangling: a symbolic link to nothing" "$J" bench --quick --json "$J" --svg "$T/dangling"
+	ic audit --stale --clean
+	expect_rc 0 audit --stale --clean
+	ok "the dead run was still there for audit --stale --clean: nothing had swept it"
+}
+
+# Control bytes and escape sequences in what a user typed or a file holds
+# are printed escaped: an error stays one line, no ESC reaches the terminal.
+no_raw_controls() { # FILE...: no ESC, BEL or CR byte in them
+	local f
+	for f in "$@"; do
+		if LC_ALL=C grep -q $'[\e\a\r]' "$f"; then
+			show_output
+			fail "a raw control byte reached $f"
+		fi
+	done
+}
+
+case_control_bytes() {
+	local J="$T/never.json"
+	bad_one 'lock=x\nFAIL counter: forged\e[2J' "$J" run --json "$J" $'shm_counter:lock=x\nFAIL counter: forged\e[2J'
+	no_raw_controls "$T/err"
+	bad_one 'delay:p=\e]0;title\x07\nforged' "$J" run shm_counter --json "$J" --inject $'delay:p=\e]0;title\a\nforged'
+	no_raw_controls "$T/err"
+	bad_one 'unknown command '\''fr\e[31m\nob'\''' "$J" $'fr\e[31m\nob'
+	bad_one 'command '\''/no/such\nprog\r'\'' not found' "$J" audit -- $'/no/such\nprog\r'
+	no_raw_controls "$T/err"
+	local name=$'shard\n\e[31mforged.json'
+	printf '{"runs":' >"$T/$name"
+	bad_one 'shard\n\e[31mforged.json: offset 8: unexpected end of input' "$J" merge "$T/$name" --json "$J"
+	no_raw_controls "$T/err"
+	# A results file's strings, printed by merge: one escaped line each.
+	merge_fixture "$T/esc.json" run 1 $'mq\e[2J\nFAIL messages: forged|||0x1|messages'
+	ic merge "$T/esc.json"
+	expect_rc 1 merge of a file with control bytes
+	no_raw_controls "$T/out" "$T/err"
+	grep -q '^FAIL messages: forged' "$T/out" && { show_output; fail "a forged line in merge's report"; }
+	grep -qF 'mq\e[2J\nFAIL messages: forged seed 0x1' "$T/out" || { show_output; fail "the spec is not shown escaped"; }
+	ok "merge shows a results file's strings escaped: $(grep -m1 -F 'mq\e' "$T/out")"
+}
+
+# A shard with no runs (more shards than seeds) merges, alone or with others;
+# the ASan+UBSan build would abort on qsort(NULL, 0).
+case_merge_empty_shard() {
+	ic run shm_counter --seeds 1 --shard 1/2 --json "$T/e1.json"
+	expect_rc 0 run of an empty shard
+	ic run shm_counter --seeds 1 --shard 1/3 --json "$T/e2.json"
+	ic merge "$T/e1.json" "$T/e2.json" --json "$T/m.json" --junit "$T/m.xml"
+	expect_rc 0 merge of empty shards
+	[ ! -s "$T/err" ] || { show_output merge; fail "merge of empty shards wrote to stderr"; }
+	grep -q '^summary: 0 runs, 0 passed' "$T/out" || { show_output merge; fail "no summary of 0 runs"; }
+	py "$T/m.json" <<'EOF' || exit 1
+if d["runs"] != [] or d["summary"]["runs"] != 0: bad("runs %r, summary %r" % (d["runs"], d["summary"]))
+print("  ok: merged JSON of empty shards: no runs, summary %r" % d["summary"])
+EOF
+}
+
+# merge reads at most 256 MiB of an input: a bigger file is refused unread,
+# and a device that never ends is read no further.
+case_merge_too_big() {
+	local J="$T/never.json"
+	truncate -s 300M "$T/big.json"
+	bad_one "big.json: larger than 256 MiB: not a results file" "$J" merge "$T/big.json" --json "$J"
+	bad_one "/dev/zero: larger than 256 MiB: not a results file" "$J" merge /dev/zero --json "$J"
+}
+
+# `list` takes no arguments and says so, naming itself, not "unknown command".
+case_list_args() {
+	local J="$T/never.json"
+	bad_one "ipchaos list: takes no arguments, got 'extra'" "$J" list extra
+	ic list --help
+	expect_rc 0 list --help
+	grep -q 'ipchaos list' "$T/out" || { show_output list --help; fail "no help from list --help"; }
+	ic list
+	expect_rc 0 list
+	grep -q '^scenarios' "$T/out" || { show_output list; fail "list lists no scenarios"; }
+	ok "list --help and list work; list extra: $(cat "$T/err")"
+}
+
 case_man_and_completion() {
 	local src
 	src=$(cd "$(dirname "$0")/../.." && pwd)

@@ -43,6 +43,7 @@ typedef struct mrun {
 	size_t index;     /* which of its runs */
 	const char *scenario, *spec, *procs, *expected, *verdict, *replay, *broken, *evidence, *runid;
 	char *inject; /* the injectors joined by spaces, "" for none (malloc'd) */
+	bool controlled; /* "mode": "controlled": a case of its own beside the same spec in chaos */
 	uint64_t ops, seed, messages, bytes;
 	double seconds;
 	enum ic_run_status status;
@@ -270,6 +271,12 @@ static int run_fields(mrun *r, const ic_jval *v, bool all, char *err, size_t err
 	    get_seconds(v, "seconds", &r->seconds, err, errsize) || get_findings(v, &r->findings, err, errsize) ||
 	    get_inject(v, &r->inject, err, errsize))
 		return -1;
+	const char *mode;
+	if (get_str(v, "mode", false, &mode, err, errsize))
+		return -1;
+	if (mode && strcmp(mode, "chaos") != 0 && strcmp(mode, "controlled") != 0)
+		return bad_field("mode", ic_jget(v, "mode"), "\"chaos\" or \"controlled\"", err, errsize);
+	r->controlled = mode && strcmp(mode, "controlled") == 0;
 	r->status = strcmp(r->verdict, "pass") == 0 ? IC_RUN_PASS
 		  : strcmp(r->verdict, "broken") == 0 ? IC_RUN_BROKEN : IC_RUN_FAIL;
 	/* What the reports quote: a failure's first finding, a broken run's reason. */
@@ -403,6 +410,8 @@ static int cmp_case(const mrun *a, const mrun *b)
 		return c;
 	if (a->ops != b->ops)
 		return a->ops < b->ops ? -1 : 1;
+	if (a->controlled != b->controlled)
+		return a->controlled ? 1 : -1;
 	return cmp_str(a->expected, b->expected);
 }
 
@@ -589,7 +598,9 @@ static bool judge_expectation(ic_case *k, const mrun *g, size_t n)
 
 static int judge_case(merge *m, const mrun *g, size_t n)
 {
-	ic_case *k = ic_case_begin_named(&m->cases, g->scenario, g->spec, g->inject, g->expected);
+	char spec[320]; /* named as run names it: a controlled case stands beside the chaos one */
+	snprintf(spec, sizeof(spec), "%s%s", g->spec, g->controlled ? " (controlled)" : "");
+	ic_case *k = ic_case_begin_named(&m->cases, g->scenario, spec, g->inject, g->expected);
 	if (!k)
 		return -1;
 	if (strcmp(m->mode, "all") == 0) {

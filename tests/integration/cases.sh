@@ -2177,6 +2177,29 @@ PY
 	ok "clocky: $(grep -m1 'FAIL determinism' "$T/out")"
 }
 
+# The mode travels: JSON says it, and merge keeps a controlled run's case apart
+# from the same spec's in chaos, as run's own JUnit does.
+case_controlled_merge() {
+	ic run perms:mode=0644 --json "$T/chaos.json" --junit "$T/chaos.xml"
+	expect_rc 1 run perms:mode=0644
+	ic run perms:mode=0644 --mode controlled --json "$T/ctl.json" --junit "$T/ctl.xml"
+	expect_rc 1 run perms:mode=0644 --mode controlled
+	grep -q 'name="perms:mode=0644,bug=none (controlled) \[no injection\]"' "$T/ctl.xml" || fail "run's JUnit case has no (controlled)"
+	ic merge "$T/chaos.json" "$T/ctl.json" --junit "$T/m.xml" --json "$T/m.json"
+	expect_rc 1 merge
+	local n
+	n=$(grep -c '<testcase ' "$T/m.xml")
+	[ "$n" = 2 ] || { cat "$T/m.xml"; fail "merged JUnit has $n testcases, expected 2 (chaos and controlled)"; }
+	grep -q 'name="perms:mode=0644,bug=none (controlled) \[no injection\]"' "$T/m.xml" || fail "merged JUnit lost the mode"
+	py "$T/m.json" <<'PY' || exit 1
+modes = sorted(r["mode"] for r in runs)
+if modes != ["chaos", "controlled"]: bad("modes %r" % modes)
+if "hash" not in [r for r in runs if r["mode"] == "controlled"][0]["schedule"]: bad("no schedule hash")
+print("  ok: merged JSON keeps each run's mode and schedule")
+PY
+	ok "merge: 2 testcases, chaos and controlled"
+}
+
 case_controlled_bad_input() {
 	local J="$T/never.json"
 	bad_one "--depth 0" "$J" run --json "$J" shm_counter --mode controlled --depth 0

@@ -17,6 +17,7 @@
 #include "core/arena.h"
 #include "core/ipcsnap.h"
 #include "core/sweep.h"
+#include "core/escape.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -398,17 +399,17 @@ static void print_object(const sweep_ctx *c, const object *o)
 	else
 		snprintf(what, sizeof(what), "/dev/shm/%.256s", o->name);
 	if (o->result == IC_OWNED)
-		fprintf(c->out, "    %s\n", what);
+		ic_line(c->out, "    %s", what);
 	else if (o->result == IC_OWNED_FOREIGN && o->owner == (uid_t)-1)
-		fprintf(c->out, "    %s: not yours (closed to you), left alone\n", what);
+		ic_line(c->out, "    %s: not yours (closed to you), left alone", what);
 	else if (o->result == IC_OWNED_FOREIGN)
-		fprintf(c->out, "    %s: not yours (uid %u), left alone\n", what, (unsigned)o->owner);
+		ic_line(c->out, "    %s: not yours (uid %u), left alone", what, (unsigned)o->owner);
 	else if (o->not_the_run)
-		fprintf(c->out, "    %s: listed by the arena but not named for its run, left alone\n", what);
+		ic_line(c->out, "    %s: listed by the arena but not named for its run, left alone", what);
 	else if (o->result == IC_OWNED_ODD)
-		fprintf(c->out, "    %s: not an object ipchaos makes, left alone\n", what);
+		ic_line(c->out, "    %s: not an object ipchaos makes, left alone", what);
 	else
-		fprintf(c->out, "    %s: %s: %s\n", what, c->clean ? "not removed" : "cannot check its owner",
+		ic_line(c->out, "    %s: %s: %s", what, c->clean ? "not removed" : "cannot check its owner",
 			strerror(o->err));
 }
 
@@ -484,7 +485,7 @@ static void sweep_run(sweep_ctx *c, const seen *g, size_t n)
 			fprintf(c->out, "  run %s: not yours (uid %u)%s, left alone, %zu object%s\n", g[0].id,
 				(unsigned)ar.owner, no_arena, n, n == 1 ? "" : "s");
 		else if (c->out)
-			fprintf(c->out, "  run %s: /dev/shm/%s is not an ipchaos arena (%s), left alone, %zu object%s\n",
+			ic_line(c->out, "  run %s: /dev/shm/%s is not an ipchaos arena (%s), left alone, %zu object%s",
 				g[0].id, g[0].name, ar.why, n, n == 1 ? "" : "s");
 	} else if (c->out && state != IC_SWEEP_GONE && (state != IC_SWEEP_YOUNG || !c->clean)) {
 		/* Gone: its run just ended. Too young: not worth a line in a sweep that removes. */

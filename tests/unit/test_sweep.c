@@ -317,7 +317,7 @@ static void test_missing_arena_is_gone(void **state)
 static bool tracked_name_is_runs(const ic_arena *a, int kind, const char *name)
 {
 	ic_tracked t = {.kind = kind};
-	snprintf(t.name, sizeof(t.name), "%s", name);
+	snprintf(t.name, sizeof(t.name), "%.*s", (int)sizeof(t.name) - 1, name);
 	return ic_sweep_tracked_is_runs(a, &t);
 }
 

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -220,12 +221,27 @@ static void calibrate(campaign *c, ic_run_cfg *cfg)
 	cfg->steps = measured ? c->scratch->schedule.steps : ic_sched_default_steps(cfg, cfg->nprocs);
 }
 
+/* PCT's promise for what ran: per run 1/(n k^(d-1)), over N runs 1 - (1 - p)^N. */
+static void say_bound(campaign *c, const ic_run_cfg *cfg, uint64_t runs)
+{
+	if (cfg->mode != IC_MODE_CONTROLLED || cfg->strategy != IC_STRATEGY_PCT || !runs)
+		return;
+	double p = ic_sched_bound(cfg->nprocs, cfg->steps, cfg->depth);
+	char spec[256];
+	ic_spec_text(cfg, spec, sizeof(spec));
+	say(c, "pct: %s: any bug of depth <= %u is found in a run with p >= %.3g (1/(n k^(d-1)), n=%u, "
+	       "k=%" PRIu64 "), in these %" PRIu64 " runs with p >= %.3g\n",
+	    spec, cfg->depth, p, cfg->nprocs, cfg->steps, runs, 1 - pow(1 - p, (double)runs));
+}
+
 static void sweep(campaign *c, ic_run_cfg cfg)
 {
 	calibrate(c, &cfg);
 	ic_case *k = ic_case_begin(&c->cases, &cfg, NULL);
 	feed f = {.cfg = cfg, .end = c->o->seeds, .shard = true, .budgeted = true};
+	uint64_t runs = 0;
 	while (feed_next(c, &f, &cfg)) {
+		runs++;
 		if (k)
 			ic_case_run(k, &cfg, c->res);
 		/* A pass is shown only when something was kept or interfered with. */
@@ -240,6 +256,7 @@ static void sweep(campaign *c, ic_run_cfg cfg)
 	feed_stop(c, &f);
 	if (k)
 		ic_case_end(&c->cases, k);
+	say_bound(c, &cfg, runs);
 }
 
 /* ---- --all ---- */

@@ -305,6 +305,8 @@ void ic_fired(ic_ctx *ctx, const ic_inj_inst *inst, const char *point);
 void ic_inject_signal(ic_ctx *ctx, int sig, const char *point, uint64_t hit);
 /* Stop this process now; the supervisor continues it after `ns`. */
 void ic_stall_self(ic_ctx *ctx, uint64_t ns);
+/* Controlled mode: this process steps back below every other (true); chaos: nothing (false). */
+bool ic_inject_yield(ic_ctx *ctx);
 /* Per-process, per-injector scratch (hit counters). */
 uint64_t *ic_inj_scratch(ic_ctx *ctx, const ic_inj_inst *inst);
 ic_rng *ic_ctx_rng(ic_ctx *ctx);

@@ -2,7 +2,8 @@
  * delay: scheduling noise. At each point (or those matching at=), with
  * probability p, yield, sleep or spin for up to max microseconds, all drawn
  * from the process's own seeded stream. Widens race windows so that a planted
- * race shows within a few seeds. Makes sense everywhere.
+ * race shows within a few seeds. Makes sense everywhere. In controlled mode
+ * the process drops to the lowest priority instead: a preemption, not time.
  */
 #include "../harness/internal.h"
 
@@ -27,7 +28,7 @@ static void spin_for(uint64_t ns)
 {
 	uint64_t end = ic_now_ns() + ns;
 	while (ic_now_ns() < end)
-		__builtin_ia32_pause();
+		ic_cpu_relax();
 }
 
 static bool delay_at(const ic_inj_inst *inst, ic_ctx *ctx, const char *name, enum ic_site site)
@@ -37,6 +38,11 @@ static bool delay_at(const ic_inj_inst *inst, ic_ctx *ctx, const char *name, enu
 	ic_rng *rng = ic_ctx_rng(ctx);
 	if (ic_rng_unit(rng) >= ic_inj_num(inst, "p"))
 		return false;
+	/* Controlled mode: time is the scheduler's; a delay is this process stepping back. */
+	if (ic_inject_yield(ctx)) {
+		ic_fired(ctx, inst, name);
+		return false;
+	}
 	uint64_t us = ic_rng_below(rng, ic_inj_uint(inst, "max") + 1);
 	switch (ic_rng_below(rng, 3)) {
 	case 0:

@@ -125,6 +125,14 @@ void ic_inject_signal(ic_ctx *ctx, int sig, const char *point, uint64_t hit)
 	raise(sig);
 }
 
+bool ic_inject_yield(ic_ctx *ctx)
+{
+	if (!ctx->scheduled)
+		return false;
+	ic_sched_yield(ctx);
+	return true;
+}
+
 void ic_stall_self(ic_ctx *ctx, uint64_t ns)
 {
 	if (ctx->scheduled) {

@@ -41,7 +41,7 @@ BUGS = [
 MODES = ["none", "chaos+delay", "controlled"]
 
 
-def run(ipchaos, spec, inject, procs, ops, mode, seed, seeds):
+def run(ipchaos, spec, inject, procs, ops, mode, seed, seeds, checker):
     """One sweep: (index of the first finding or None, findings, runs, seconds)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "r.json")
@@ -63,14 +63,17 @@ def run(ipchaos, spec, inject, procs, ops, mode, seed, seeds):
             sys.exit("findrate: %s: exit %d: %s" % (" ".join(cmd), rc.returncode, rc.stderr.strip()))
         with open(out) as fh:
             runs = json.load(fh)["runs"]
-    found = [i for i, r in enumerate(runs) if r["verdict"] not in ("pass", "broken")]
+    # The bug's own checker (any finding where it has two forms, a hang or a deadlock).
+    found = [i for i, r in enumerate(runs)
+             if (checker is None and r["verdict"] not in ("pass", "broken"))
+             or any(f["checker"] == checker for f in r["findings"])]
     return (found[0] + 1 if found else None), len(found), len(runs), seconds
 
 
-def cell(args, spec, inject, procs, ops, mode, budget):
+def cell(args, spec, inject, procs, ops, mode, budget, checker):
     firsts, found, runs, seconds = [], 0, 0, 0.0
     for b in range(args.bases):
-        first, n, r, s = run(args.ipchaos, spec, inject, procs, ops, mode, 1 + 100000 * b, budget)
+        first, n, r, s = run(args.ipchaos, spec, inject, procs, ops, mode, 1 + 100000 * b, budget, checker)
         firsts.append(first)
         found, runs, seconds = found + n, runs + r, seconds + s
     hits = sorted(f for f in firsts if f is not None)
@@ -92,14 +95,14 @@ def main():
     p.add_argument("--budget", type=int, default=100, help="seeds per base at the smallest --ops")
     p.add_argument("--default-budget", type=int, default=10, help="seeds per base at the default --ops")
     p.add_argument("--bases", type=int, default=5, help="base seeds (the median is over them)")
-    p.add_argument("--only", default="", help="only bugs whose spec contains this")
+    p.add_argument("--only", default="", help="only bugs whose spec contains this (a|b: either)")
     p.add_argument("--markdown", action="store_true", help="a Markdown table (for the README)")
     args = p.parse_args()
     if args.bases < 1 or args.budget < 1 or args.default_budget < 1:
         sys.exit("findrate: --bases, --budget and --default-budget take a whole number above 0")
     if not os.access(args.ipchaos, os.X_OK):
         sys.exit("findrate: --ipchaos %s: not an executable (build first)" % args.ipchaos)
-    bugs = [b for b in BUGS if args.only in b[0]]
+    bugs = [b for b in BUGS if any(o in b[0] for o in args.only.split("|"))]
     if not bugs:
         sys.exit("findrate: --only %s matches no bug (valid: %s)" % (args.only, ", ".join(b[0] for b in BUGS)))
     print("runs to the first finding (median of %d bases), fraction of runs finding it, runs/s" % args.bases)
@@ -109,10 +112,10 @@ def main():
         print("|" + "---|" * len(header))
     else:
         print("%-44s %6s  %-22s %-22s %-22s" % tuple(header))
-    for spec, inject, procs, small, _ in bugs:
+    for spec, inject, procs, small, checker in bugs:
         label = spec + ("".join(" +" + i for i in inject)) + (" --procs " + procs if procs else "")
         for ops, budget in ((small, args.budget), (None, args.default_budget)):
-            cells = [cell(args, spec, inject, procs, ops, m, budget) for m in MODES]
+            cells = [cell(args, spec, inject, procs, ops, m, budget, checker) for m in MODES]
             row = [label, str(ops) if ops else "default"] + [fmt(c) for c in cells]
             if args.markdown:
                 print("| " + " | ".join(row) + " |")

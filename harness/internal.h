@@ -102,7 +102,8 @@ typedef struct ic_tracked {
 /* ---- Controlled mode: one process runs at a time (role/sched.c) ---- */
 
 enum ic_mode { IC_MODE_CHAOS, IC_MODE_CONTROLLED };
-enum ic_strategy { IC_STRATEGY_PCT, IC_STRATEGY_RANDOM };
+/* LIST: the choices a --schedule file lists, and the plainest choice everywhere else. */
+enum ic_strategy { IC_STRATEGY_PCT, IC_STRATEGY_RANDOM, IC_STRATEGY_LIST };
 #define IC_MAX_DEPTH 16
 #define IC_DEFAULT_DEPTH 3
 
@@ -124,6 +125,7 @@ typedef struct ic_sched_proc {
 	char point[IC_NAME];  /* where it last was */
 	bool arrived;         /* it reached the start */
 	bool acted;           /* a call that may change what others wait for, since its last wait */
+	uint64_t decided;     /* decisions it made: a listed schedule names its choices by this count */
 } ic_sched_proc;
 
 /* One step of a controlled run, as the decision log keeps it. */
@@ -143,7 +145,26 @@ enum ic_dkind {
 	IC_D_FAULT,    /* an injector fired here */
 	IC_D_END,      /* the process returned */
 	IC_D_DEATH,    /* the process died (injected kill or crash) */
+	IC_D_START,    /* the first choice, once every process arrived: slot is the chosen one */
 };
+
+/*
+ * One entry of a listed schedule (--schedule, what `ipchaos shrink` writes).
+ * A choice is named by the deciding process and how many decisions it had
+ * made before, not by a global step: removing another process's entry then
+ * shifts less of the rest, which is what lets a shrink take entries away.
+ */
+typedef struct ic_listed {
+	uint64_t nth;   /* the deciding process's decisions before this one */
+	uint32_t point; /* a fault: the point's id (ic_sched_point_id) */
+	uint16_t slot;  /* the deciding process; IC_LISTED_START: the first choice */
+	uint8_t kind;   /* enum ic_lkind */
+	uint8_t arg;    /* a switch: the process given the baton; a fault: the injector's index */
+} ic_listed;
+
+enum ic_lkind { IC_L_SWITCH, IC_L_FAULT };
+#define IC_LISTED_START 0xffff
+#define IC_MAX_LISTED 100000
 
 enum ic_over { IC_OVER_NO, IC_OVER_DEADLOCK, IC_OVER_DEAD_HOLDER, IC_OVER_LIVELOCK };
 
@@ -165,6 +186,7 @@ typedef struct ic_sched {
 	uint64_t hash;        /* FNV-1a over every decision */
 	ic_rng rng;           /* the random strategy's choices */
 	uint64_t log_off, log_cap; /* the decision log, in the arena */
+	uint64_t list_off, nlist;  /* a listed schedule's entries, sorted (slot, nth, kind), in the arena */
 	_Atomic uint64_t nlog;
 	ic_sched_proc procs[IC_MAX_PROCS];
 } ic_sched;
@@ -298,6 +320,13 @@ void ic_plan_strike(ic_inj_inst *inst, const ic_plan_env *env, ic_rng *rng);
 #define IC_PLAN_POINT(inst) ((char *)&(inst)->plan.words[3])
 /* In the process: is this the planned hit (or, with p=, a drawn one)? *hit is its number. */
 bool ic_strike_now(const ic_inj_inst *inst, ic_ctx *ctx, const char *name, uint64_t *hit);
+/*
+ * In the process: `drawn` (what the injector's own plan or draw decided at
+ * this point or call), unless a listed schedule (--schedule) is replayed:
+ * then whether it lists this fault. Injectors draw first either way, so the
+ * process's stream stays where the original run had it.
+ */
+bool ic_inj_listed(const ic_inj_inst *inst, ic_ctx *ctx, const char *name, bool drawn);
 
 /* Called by injectors, in the process: count a firing at a point. */
 void ic_fired(ic_ctx *ctx, const ic_inj_inst *inst, const char *point);

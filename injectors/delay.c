@@ -36,7 +36,7 @@ static bool delay_at(const ic_inj_inst *inst, ic_ctx *ctx, const char *name, enu
 	if (site != IC_SITE_POINT || !ic_name_matches(ic_inj_str(inst, "at"), name))
 		return false;
 	ic_rng *rng = ic_ctx_rng(ctx);
-	if (ic_rng_unit(rng) >= ic_inj_num(inst, "p"))
+	if (!ic_inj_listed(inst, ctx, name, ic_rng_unit(rng) < ic_inj_num(inst, "p")))
 		return false;
 	/* Controlled mode: time is the scheduler's; a delay is this process stepping back. */
 	if (ic_inject_yield(ctx)) {

@@ -40,7 +40,7 @@ static int fail_call(const ic_inj_inst *inst, ic_ctx *ctx, ic_call *call)
 	const char *nth = ic_inj_str(inst, "nth");
 	ic_rng *rng = ic_ctx_rng(ctx);
 	bool fire = nth[0] ? n == ic_inj_uint(inst, "nth") : ic_rng_unit(rng) < ic_inj_num(inst, "p");
-	if (!fire || again)
+	if (!ic_inj_listed(inst, ctx, call->name, fire) || again)
 		return 0;
 	scratch[1] = n;
 	ic_fired(ctx, inst, call->name);

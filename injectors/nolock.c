@@ -20,7 +20,7 @@ static bool nolock_at(const ic_inj_inst *inst, ic_ctx *ctx, const char *name, en
 {
 	if (site != IC_SITE_LOCK || !ic_name_matches(ic_inj_str(inst, "at"), name))
 		return false;
-	if (ic_rng_unit(ic_ctx_rng(ctx)) >= ic_inj_num(inst, "p"))
+	if (!ic_inj_listed(inst, ctx, name, ic_rng_unit(ic_ctx_rng(ctx)) < ic_inj_num(inst, "p")))
 		return false;
 	ic_fired(ctx, inst, name);
 	return true;

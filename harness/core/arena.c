@@ -71,27 +71,28 @@ ic_event *ic_slot_events(ic_arena *arena, const ic_slot *slot)
 	return (ic_event *)((char *)arena + slot->events_off);
 }
 
-static size_t arena_layout(unsigned nslots, uint64_t cap, uint64_t decisions, size_t *events_start,
-			   size_t *log_start)
+static size_t arena_layout(unsigned nslots, uint64_t cap, uint64_t decisions, uint64_t listed,
+			   size_t *events_start, size_t *log_start, size_t *list_start)
 {
 	size_t head = sizeof(ic_arena) + (size_t)nslots * sizeof(ic_slot);
 	head = (head + alignof(ic_event) - 1) & ~(alignof(ic_event) - 1);
 	*events_start = head;
 	*log_start = head + (size_t)nslots * cap * sizeof(ic_event);
-	return *log_start + (size_t)decisions * sizeof(ic_decision);
+	*list_start = *log_start + (size_t)decisions * sizeof(ic_decision);
+	return *list_start + (size_t)listed * sizeof(ic_listed);
 }
 
 int ic_arena_create(ic_arena_handle *h, const char *runid, unsigned nslots, uint64_t cap,
 		    char *err, size_t errsize)
 {
-	return ic_arena_create_logged(h, runid, nslots, cap, 0, err, errsize);
+	return ic_arena_create_logged(h, runid, nslots, cap, 0, 0, err, errsize);
 }
 
 int ic_arena_create_logged(ic_arena_handle *h, const char *runid, unsigned nslots, uint64_t cap,
-			   uint64_t decisions, char *err, size_t errsize)
+			   uint64_t decisions, uint64_t listed, char *err, size_t errsize)
 {
-	size_t events_start, log_start;
-	size_t size = arena_layout(nslots, cap, decisions, &events_start, &log_start);
+	size_t events_start, log_start, list_start;
+	size_t size = arena_layout(nslots, cap, decisions, listed, &events_start, &log_start, &list_start);
 	int rc;
 
 	memset(h, 0, sizeof(*h));
@@ -139,6 +140,7 @@ int ic_arena_create_logged(ic_arena_handle *h, const char *runid, unsigned nslot
 	}
 	a->sched.log_off = log_start;
 	a->sched.log_cap = decisions;
+	a->sched.list_off = list_start;
 	return 0;
 
 fail_unlink:

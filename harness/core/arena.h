@@ -26,9 +26,10 @@ typedef struct ic_arena_handle {
 /* 0, or -1 with a message in err. */
 int ic_arena_create(ic_arena_handle *h, const char *runid, unsigned nslots, uint64_t cap,
 		    char *err, size_t errsize);
-/* The same with room for a controlled run's decision log of `decisions` records. */
+/* The same with room for a controlled run's decision log of `decisions` records
+ * and a listed schedule of `listed` entries. */
 int ic_arena_create_logged(ic_arena_handle *h, const char *runid, unsigned nslots, uint64_t cap,
-			   uint64_t decisions, char *err, size_t errsize);
+			   uint64_t decisions, uint64_t listed, char *err, size_t errsize);
 void ic_arena_destroy(ic_arena_handle *h, bool keep);
 /*
  * A role started by exec: maps a live run's arena by name ("/ipchaos.<id>.arena"),

@@ -6,6 +6,7 @@
  * they part says which process, at which point, did what differently.
  */
 #include "core/run.h"
+#include "core/schedule.h"
 #include "core/spec.h"
 #include "role/sched.h"
 
@@ -13,53 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const call_names[] = {"call/write",   "call/read",       "call/send",   "call/recv",
-					  "call/mq_send", "call/mq_receive", "call/msgsnd", "call/msgrcv",
-					  NULL};
-
-static bool name_is(const char *name, uint32_t id, char *buf, size_t size)
-{
-	if (ic_sched_point_id(name) != id)
-		return false;
-	snprintf(buf, size, "%s", name);
-	return true;
-}
-
-/* A point's name back from its hash: the scenario's points, its lock sites, the wrapped calls. */
-static void point_name(const ic_scenario *sc, uint32_t id, char *buf, size_t size)
-{
-	char lock[IC_NAME + 8];
-	for (unsigned i = 0; sc->points && sc->points[i]; i++)
-		if (name_is(sc->points[i], id, buf, size))
-			return;
-	for (unsigned i = 0; sc->lock_sites && sc->lock_sites[i]; i++)
-		for (unsigned u = 0; u < 2; u++) {
-			snprintf(lock, sizeof(lock), "%s:%s", u ? "unlock" : "lock", sc->lock_sites[i]);
-			if (name_is(lock, id, buf, size))
-				return;
-		}
-	for (unsigned i = 0; call_names[i]; i++)
-		if (name_is(call_names[i], id, buf, size))
-			return;
-	snprintf(buf, size, "a point hashed %08" PRIx32, id);
-}
-
 static const char *kind_name(unsigned kind)
 {
 	static const char *const names[] = {[IC_D_STEP] = "went on", [IC_D_SWITCH] = "waited",
 					    [IC_D_PREEMPT] = "was preempted", [IC_D_TIMEOUT] = "timed out",
 					    [IC_D_FAULT] = "had a fault injected", [IC_D_END] = "returned",
-					    [IC_D_DEATH] = "died"};
-	return kind <= IC_D_DEATH ? names[kind] : "?";
-}
-
-/* "p1": a process as the report names it. */
-static void label_of(const ic_run_cfg *cfg, unsigned slot, char *buf, size_t size)
-{
-	unsigned role = 0;
-	while (role + 1 < cfg->nroles && slot >= cfg->counts[role])
-		slot -= cfg->counts[role++];
-	snprintf(buf, size, "%s%u", cfg->sc->roles[role].name, slot);
+					    [IC_D_DEATH] = "died", [IC_D_START] = "was chosen to run first"};
+	return kind <= IC_D_START ? names[kind] : "?";
 }
 
 static void describe(const ic_run_cfg *cfg, const ic_decision *d, char *buf, size_t size)
@@ -69,8 +30,8 @@ static void describe(const ic_run_cfg *cfg, const ic_decision *d, char *buf, siz
 		snprintf(buf, size, "had ended");
 		return;
 	}
-	point_name(cfg->sc, d->point, point, sizeof(point));
-	label_of(cfg, d->slot, label, sizeof(label));
+	ic_point_name(cfg->sc, d->point, point, sizeof(point));
+	ic_slot_label(cfg, d->slot, label, sizeof(label));
 	snprintf(buf, size, "step %" PRIu64 ": %s at %s %s", d->step, label, point, kind_name(d->kind));
 }
 

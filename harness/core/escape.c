@@ -178,3 +178,16 @@ void ic_shell_word(FILE *f, const char *s)
 		fputc('\'', f);
 	}
 }
+
+const char *ic_shell_quote(const char *s, char *buf, size_t size)
+{
+	FILE *f = size ? fmemopen(buf, size, "w") : NULL;
+	if (!f) {
+		if (size)
+			buf[0] = '\0';
+		return buf;
+	}
+	ic_shell_word(f, s);
+	fclose(f); /* fmemopen ends the text with '\0', cut to fit */
+	return buf;
+}

@@ -4,6 +4,7 @@
  * printed back whole for replay lines.
  */
 #include "core/spec.h"
+#include "role/sched.h"
 
 #include <inttypes.h>
 #include <fnmatch.h>
@@ -264,14 +265,21 @@ bool ic_strike_now(const ic_inj_inst *inst, ic_ctx *ctx, const char *name, uint6
 {
 	uint64_t *hits = ic_inj_scratch(ctx, inst);
 	double p = ic_inj_num(inst, "p");
-	if (p > 0) {
-		if (!ic_name_matches(ic_inj_str(inst, "at"), name))
-			return false;
+	bool strike = false;
+	*hit = hits[0];
+	if (p > 0 && ic_name_matches(ic_inj_str(inst, "at"), name)) {
 		*hit = ++hits[0];
-		return ic_rng_unit(ic_ctx_rng(ctx)) < p;
+		strike = ic_rng_unit(ic_ctx_rng(ctx)) < p;
+	} else if (p <= 0 && ic_ctx_slot(ctx) == inst->plan.words[0] &&
+		   ic_name_matches(IC_PLAN_POINT(inst), name)) {
+		*hit = ++hits[0];
+		strike = *hit == inst->plan.words[1];
 	}
-	if (ic_ctx_slot(ctx) != inst->plan.words[0] || !ic_name_matches(IC_PLAN_POINT(inst), name))
-		return false;
-	*hit = ++hits[0];
-	return *hit == inst->plan.words[1];
+	return ic_inj_listed(inst, ctx, name, strike);
+}
+
+bool ic_inj_listed(const ic_inj_inst *inst, ic_ctx *ctx, const char *name, bool drawn)
+{
+	int listed = ic_sched_listed_fault(ctx, inst->index, name);
+	return listed < 0 ? drawn : listed == 1;
 }

@@ -269,9 +269,16 @@ static void reap_ready(run *r)
 		on_exit_status(r, pid, status);
 }
 
+/*
+ * Events logged; in controlled mode steps taken too: a livelock there is
+ * decided in steps (it replays), so the wall clock only judges a process
+ * stuck where the scheduler does not see it, however loaded the machine is.
+ */
 static uint64_t progress(const run *r)
 {
 	uint64_t sum = 0;
+	if (r->cfg.mode == IC_MODE_CONTROLLED)
+		sum = __atomic_load_n(&r->ah.arena->sched.step, __ATOMIC_RELAXED);
 	for (unsigned i = 0; i < r->nprocs; i++)
 		sum += atomic_load_explicit(&r->ah.arena->slots[i].committed, memory_order_acquire);
 	return sum;
@@ -765,7 +772,8 @@ static int start(run *r, ic_run_result *res)
 	uint64_t cap = r->cfg.ops * per_op * r->nprocs + 256;
 	/* Controlled: room to log every step a run of the expected length takes, twice over. */
 	uint64_t decisions = r->cfg.mode == IC_MODE_CONTROLLED ? 2 * (cap + r->cfg.steps) : 0;
-	if (ic_arena_create_logged(&r->ah, res->runid, r->nprocs + 1, cap, decisions, res->broken,
+	uint64_t listed = r->cfg.strategy == IC_STRATEGY_LIST ? r->cfg.nlist : 0;
+	if (ic_arena_create_logged(&r->ah, res->runid, r->nprocs + 1, cap, decisions, listed, res->broken,
 				   sizeof(res->broken)) != 0)
 		return -1;
 	draw_plans(r);

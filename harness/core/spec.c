@@ -5,8 +5,10 @@
  * names a run (run, bench, merge, a role started by exec) goes through here.
  */
 #include "core/spec.h"
+#include "core/escape.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -241,8 +243,12 @@ void ic_spec_replay_line(const ic_run_cfg *cfg, char *buf, size_t size)
 		len += (size_t)snprintf(buf + len, size - len, " --timeout %.17g", cfg->timeout_s);
 	if (cfg->under && len < size)
 		len += (size_t)snprintf(buf + len, size - len, " --under %s", cfg->under);
-	/* A controlled run replays exactly only with the same scheduler and k. */
-	if (cfg->mode == IC_MODE_CONTROLLED && len < size)
+	/* A listed schedule is the whole schedule: the file says every choice that matters. */
+	if (cfg->strategy == IC_STRATEGY_LIST && cfg->schedule && len < size) {
+		char quoted[PATH_MAX + 64];
+		ic_shell_quote(cfg->schedule, quoted, sizeof(quoted));
+		len += (size_t)snprintf(buf + len, size - len, " --schedule %s", quoted);
+	} else if (cfg->mode == IC_MODE_CONTROLLED && len < size) /* exactly only with the same scheduler and k */
 		len += (size_t)snprintf(buf + len, size - len, " --mode controlled --strategy %s --depth %u --steps %" PRIu64,
 					cfg->strategy == IC_STRATEGY_RANDOM ? "random" : "pct",
 					cfg->depth ? cfg->depth : IC_DEFAULT_DEPTH, cfg->steps);

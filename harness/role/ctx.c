@@ -98,7 +98,7 @@ void ic_point_hit(ic_ctx *ctx, const char *name)
 void ic_fired(ic_ctx *ctx, const ic_inj_inst *inst, const char *point)
 {
 	ic_slot *s = &ctx->arena->slots[ctx->slot];
-	ic_sched_fault(ctx, point);
+	ic_sched_fault(ctx, point, inst->index);
 	for (uint32_t i = 0; i < s->nfires; i++) {
 		if (s->fires[i].inj == inst->index && strcmp(s->fires[i].point, point) == 0) {
 			s->fires[i].count++;

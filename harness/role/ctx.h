@@ -27,6 +27,11 @@ typedef struct ic_run_cfg {
 	unsigned depth;   /* PCT's d: bugs of up to d ordering constraints */
 	uint64_t steps;   /* PCT's k, the steps a run takes; 0: not known yet */
 	bool check_determinism; /* run twice, compare the decision logs */
+	/* --schedule FILE (strategy LIST): its entries, sorted by (slot, nth, kind),
+	 * owned by whoever loaded them; the path, for replay lines */
+	const ic_listed *list;
+	uint64_t nlist;
+	const char *schedule;
 } ic_run_cfg;
 
 struct ic_ctx {

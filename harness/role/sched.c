@@ -52,6 +52,8 @@ static void record(ic_arena *a, unsigned slot, const char *point, int kind, int 
 	mix(s, s->step);
 	mix(s, (uint64_t)slot << 32 | id);
 	mix(s, (uint64_t)kind << 8 | to);
+	if (kind != IC_D_FAULT && kind != IC_D_START && slot < s->nprocs)
+		s->procs[slot].decided++;
 	uint64_t n = atomic_load_explicit(&s->nlog, memory_order_relaxed);
 	if (n >= s->log_cap)
 		return;
@@ -59,6 +61,48 @@ static void record(ic_arena *a, unsigned slot, const char *point, int kind, int 
 	*d = (ic_decision){.step = s->step, .point = id, .slot = (uint16_t)slot, .kind = (uint8_t)kind,
 			   .next = to};
 	atomic_store_explicit(&s->nlog, n + 1, memory_order_release);
+}
+
+/* ---- A listed schedule ---- */
+
+static const ic_listed *listed(const ic_arena *a)
+{
+	return (const ic_listed *)((const char *)a + a->sched.list_off);
+}
+
+static int listed_cmp(const ic_listed *e, unsigned slot, uint64_t nth, unsigned kind)
+{
+	if (e->slot != slot)
+		return e->slot < slot ? -1 : 1;
+	if (e->nth != nth)
+		return e->nth < nth ? -1 : 1;
+	return e->kind < kind ? -1 : e->kind > kind;
+}
+
+/* The first entry at or after (slot, nth, kind): the list is sorted that way. */
+static uint64_t listed_find(const ic_arena *a, unsigned slot, uint64_t nth, unsigned kind)
+{
+	const ic_listed *v = listed(a);
+	uint64_t lo = 0, hi = a->sched.nlist;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (listed_cmp(&v[mid], slot, nth, kind) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The process the list gives the baton to at this decision of `self` (-1: the first choice); -1 if none. */
+static int listed_choice(const ic_arena *a, int self)
+{
+	unsigned slot = self < 0 ? IC_LISTED_START : (unsigned)self;
+	uint64_t nth = self < 0 ? 0 : a->sched.procs[self].decided;
+	uint64_t i = listed_find(a, slot, nth, IC_L_SWITCH);
+	if (i == a->sched.nlist || listed_cmp(&listed(a)[i], slot, nth, IC_L_SWITCH) != 0)
+		return -1;
+	return listed(a)[i].arg < a->sched.nprocs ? listed(a)[i].arg : -1;
 }
 
 /* ---- Who runs next ---- */
@@ -85,41 +129,82 @@ static bool higher(const ic_sched *s, int a, int b)
 }
 
 /*
- * The process that runs next, or -1 when none can (a deadlock, unless every
- * process has ended). When nothing can run, a stall ends early, then the
- * highest-priority timed wait times out: virtual time jumps to it.
+ * A listed schedule's choice: the listed process if it can run; else the
+ * plainest one: the deciding process goes on if it can (no preemption that
+ * the list does not name), or the next that can run after it, round robin.
  */
-static int pick(ic_sched *s, int *kind)
+static int pick_listed(const ic_arena *a, int self, int want)
 {
-	int best = -1, cand[IC_MAX_PROCS];
-	unsigned n = 0;
-	for (unsigned i = 0; i < s->nprocs; i++)
-		if (runnable(s, &s->procs[i])) {
-			cand[n++] = (int)i;
-			if (higher(s, (int)i, best))
+	const ic_sched *s = &a->sched;
+	if (want >= 0 && runnable(s, &s->procs[want]))
+		return want;
+	if (self >= 0 && runnable(s, &s->procs[self]))
+		return self;
+	for (unsigned i = 1; i <= s->nprocs; i++) {
+		unsigned j = (unsigned)(self + (int)i) % s->nprocs;
+		if (runnable(s, &s->procs[j]))
+			return (int)j;
+	}
+	return -1;
+}
+
+/*
+ * Nothing can run: a stall ends early (the listed process's, else the
+ * soonest), then a timed wait times out (the listed process's, else the
+ * highest-priority one): virtual time jumps to it. -1: a deadlock.
+ */
+static int pick_stuck(ic_sched *s, int want, int *kind)
+{
+	int best = -1;
+	if (want >= 0 && s->procs[want].state == IC_PS_STALLED)
+		best = want;
+	else
+		for (unsigned i = 0; i < s->nprocs; i++)
+			if (s->procs[i].state == IC_PS_STALLED &&
+			    (best < 0 || s->procs[i].stall_until < s->procs[best].stall_until))
 				best = (int)i;
-		}
-	if (n && s->strategy == IC_STRATEGY_RANDOM)
-		best = cand[ic_rng_below(&s->rng, n)];
-	if (best >= 0)
-		return best;
-	for (unsigned i = 0; i < s->nprocs; i++)
-		if (s->procs[i].state == IC_PS_STALLED &&
-		    (best < 0 || s->procs[i].stall_until < s->procs[best].stall_until))
-			best = (int)i;
 	if (best >= 0) {
 		s->procs[best].stall_until = s->step;
 		return best;
 	}
-	for (unsigned i = 0; i < s->nprocs; i++)
-		if (s->procs[i].state == IC_PS_WAITING && s->procs[i].timed && higher(s, (int)i, best))
-			best = (int)i;
+	if (want >= 0 && s->procs[want].state == IC_PS_WAITING && s->procs[want].timed)
+		best = want;
+	else
+		for (unsigned i = 0; i < s->nprocs; i++)
+			if (s->procs[i].state == IC_PS_WAITING && s->procs[i].timed && higher(s, (int)i, best))
+				best = (int)i;
 	if (best >= 0) {
 		s->procs[best].timed_out = true;
 		s->timeouts++;
 		*kind = IC_D_TIMEOUT;
 	}
 	return best;
+}
+
+/*
+ * The process that runs next after a decision of `self` (-1: the first
+ * choice, or the supervisor's), or -1 when none can (a deadlock, unless every
+ * process has ended).
+ */
+static int pick(ic_arena *a, int self, int *kind)
+{
+	ic_sched *s = &a->sched;
+	int best = -1, want = -1, cand[IC_MAX_PROCS];
+	unsigned n = 0;
+	if (s->strategy == IC_STRATEGY_LIST) {
+		want = listed_choice(a, self);
+		best = pick_listed(a, self, want);
+	} else {
+		for (unsigned i = 0; i < s->nprocs; i++)
+			if (runnable(s, &s->procs[i])) {
+				cand[n++] = (int)i;
+				if (higher(s, (int)i, best))
+					best = (int)i;
+			}
+		if (n && s->strategy == IC_STRATEGY_RANDOM)
+			best = cand[ic_rng_below(&s->rng, n)];
+	}
+	return best >= 0 ? best : pick_stuck(s, want, kind);
 }
 
 static bool all_ended(const ic_sched *s)
@@ -211,6 +296,10 @@ void ic_sched_init(ic_arena *a, const ic_run_cfg *cfg, unsigned nprocs)
 			s->change[j - 1] = t;
 		}
 	ic_rng_stream(&s->rng, cfg->seed, IC_STREAM_SCHED, 1);
+	if (cfg->strategy == IC_STRATEGY_LIST && cfg->nlist) {
+		memcpy((char *)a + s->list_off, cfg->list, cfg->nlist * sizeof(*cfg->list));
+		s->nlist = cfg->nlist;
+	}
 }
 
 /* Waiters on the locks `slot` held may go on: a robust lock passes to one of them. */
@@ -243,7 +332,7 @@ static void pass_on_end(ic_arena *a, unsigned slot, bool dead, bool unrecoverabl
 		return;
 	}
 	int kind = dead ? IC_D_DEATH : IC_D_END;
-	int next = pick(s, &kind);
+	int next = pick(a, (int)slot, &kind);
 	record(a, slot, me->point, kind, next);
 	if (next >= 0)
 		s->switches++;
@@ -265,8 +354,10 @@ static void arrive(ic_arena *a)
 	ic_sched *s = &a->sched;
 	if (atomic_fetch_add_explicit(&s->ready, 1, memory_order_acq_rel) + 1 != s->nprocs)
 		return;
-	int kind = IC_D_STEP;
-	int next = pick(s, &kind);
+	int kind = IC_D_START;
+	int next = pick(a, -1, &kind);
+	if (next >= 0)
+		record(a, (unsigned)next, "start", IC_D_START, next);
 	hand_over(s, next);
 }
 
@@ -329,7 +420,7 @@ void ic_sched_step(ic_ctx *ctx, const char *point)
 	    s->step >= s->change[s->next_change])
 		me->prio = s->depth - 1 - s->next_change++;
 	int kind = IC_D_STEP;
-	int next = pick(s, &kind);
+	int next = pick(ctx->arena, (int)ctx->slot, &kind);
 	if (next != (int)ctx->slot) {
 		kind = IC_D_PREEMPT;
 		s->preemptions++;
@@ -365,7 +456,7 @@ bool ic_sched_wait(ic_ctx *ctx, int wait, uint64_t obj, bool timed)
 	s->step++; /* a wait is a step too: a loop of timed waits must come to an end */
 	livelocked(ctx);
 	int kind = IC_D_SWITCH;
-	int next = pick(s, &kind);
+	int next = pick(ctx->arena, (int)ctx->slot, &kind);
 	record(ctx->arena, ctx->slot, me->point, kind, next);
 	switch_to(s, ctx->slot, next);
 	bool timed_out = me->timed_out;
@@ -406,10 +497,27 @@ void ic_sched_progress(ic_ctx *ctx)
 		ctx->arena->sched.progress_step = ctx->arena->sched.step;
 }
 
-void ic_sched_fault(ic_ctx *ctx, const char *point)
+void ic_sched_fault(ic_ctx *ctx, const char *point, unsigned inj)
 {
 	if (ctx->scheduled)
-		record(ctx->arena, ctx->slot, point, IC_D_FAULT, (int)ctx->slot);
+		record(ctx->arena, ctx->slot, point, IC_D_FAULT, (int)inj);
+}
+
+int ic_sched_listed_fault(ic_ctx *ctx, unsigned inj, const char *point)
+{
+	const ic_arena *a = ctx->arena;
+	if (!ctx->scheduled || a->sched.strategy != IC_STRATEGY_LIST)
+		return -1;
+	uint64_t nth = a->sched.procs[ctx->slot].decided;
+	uint32_t id = ic_sched_point_id(point);
+	for (uint64_t i = listed_find(a, ctx->slot, nth, IC_L_FAULT); i < a->sched.nlist; i++) {
+		const ic_listed *e = &listed(a)[i];
+		if (listed_cmp(e, ctx->slot, nth, IC_L_FAULT) != 0)
+			break;
+		if (e->arg == inj && e->point == id)
+			return 1;
+	}
+	return 0;
 }
 
 void ic_sched_yield(ic_ctx *ctx)
@@ -427,7 +535,7 @@ void ic_sched_stall(ic_ctx *ctx, uint64_t steps)
 	me->state = IC_PS_STALLED;
 	me->stall_until = s->step + (steps ? steps : 1);
 	int kind = IC_D_SWITCH;
-	int next = pick(s, &kind);
+	int next = pick(ctx->arena, (int)ctx->slot, &kind);
 	record(ctx->arena, ctx->slot, me->point, kind, next);
 	switch_to(s, ctx->slot, next);
 	me->state = IC_PS_RUNNABLE;

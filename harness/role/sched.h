@@ -43,8 +43,10 @@ void ic_sched_wake(ic_ctx *ctx, int wait, uint64_t obj, bool all);
 void ic_sched_acted(ic_ctx *ctx);
 /* An operation was logged: the run makes progress (a livelock is steps without any). */
 void ic_sched_progress(ic_ctx *ctx);
-/* An injector fired here: recorded in the decision log. */
-void ic_sched_fault(ic_ctx *ctx, const char *point);
+/* Injector `inj` fired here: recorded in the decision log. */
+void ic_sched_fault(ic_ctx *ctx, const char *point, unsigned inj);
+/* A listed schedule: 1 if it lists injector `inj` firing here, now, else 0; -1: no list is replayed. */
+int ic_sched_listed_fault(ic_ctx *ctx, unsigned inj, const char *point);
 /* The delay injector in controlled mode: this process drops to the lowest priority. */
 void ic_sched_yield(ic_ctx *ctx);
 /* The stall injector: not scheduled for `steps` steps (or until nothing else can run). */

@@ -30,7 +30,7 @@ static int open_run(fixture *f, unsigned nprocs, uint64_t seed, uint64_t k)
 {
 	char err[256];
 	ic_runid_new(f->runid);
-	if (ic_arena_create_logged(&f->h, f->runid, nprocs + 1, 64, 256, err, sizeof(err)) != 0) {
+	if (ic_arena_create_logged(&f->h, f->runid, nprocs + 1, 64, 256, 0, err, sizeof(err)) != 0) {
 		print_error("%s\n", err);
 		return -1;
 	}
@@ -118,7 +118,10 @@ static void test_decision_log_records_each_step(void **state)
 	ic_sched_step(&f->ctx, "counter/loaded");
 	uint64_t n;
 	const ic_decision *d = decisions(f, &n);
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 3);
+	assert_int_equal(d[0].kind, IC_D_START); /* the first choice, before any step */
+	assert_int_equal(d[0].next, 0);
+	d++;
 	assert_int_equal(d[0].step, 1);
 	assert_int_equal(d[0].point, ic_sched_point_id("counter/begin"));
 	assert_int_equal(d[1].step, 2);
@@ -161,8 +164,8 @@ static void test_virtual_time(void **state)
 	assert_int_equal(f->h.arena->sched.procs[0].state, IC_PS_RUNNABLE);
 	uint64_t n;
 	const ic_decision *d = decisions(f, &n);
-	assert_int_equal(n, 2);
-	assert_int_equal(d[0].kind, IC_D_TIMEOUT);
+	assert_int_equal(n, 3);
+	assert_int_equal(d[1].kind, IC_D_TIMEOUT);
 	assert_int_equal(atomic_load(&f->h.arena->sched.over), IC_OVER_NO);
 }
 

@@ -8,6 +8,7 @@
 #include "campaign/pool.h"
 #include "campaign/progress.h"
 #include "campaign/report.h"
+#include "campaign/shrink.h"
 #include "core/escape.h"
 #include "role/sched.h"
 
@@ -32,6 +33,7 @@ typedef struct campaign {
 	ic_cases cases;
 	uint64_t t0;
 	bool out_of_time;       /* --time-budget reached: no new seed was started */
+	bool shrunk;            /* --shrink: the first finding was */
 	uint64_t last_seed;     /* of the last run started */
 	ic_pool *pool;          /* --jobs */
 	ic_progress progress;
@@ -201,6 +203,19 @@ static void show_run(campaign *c, const ic_run_cfg *cfg, const ic_run_result *re
 	fflush(c->out);
 }
 
+/* --shrink: the first finding made small, then reported under it. */
+static void shrink_finding(campaign *c, const ic_run_cfg *cfg, const ic_run_result *res)
+{
+	ic_shrink_opts so = {.budget_s = IC_SHRINK_DEFAULT_BUDGET, .report = c->out};
+	c->shrunk = true;
+	ic_progress_clear(&c->progress);
+	fprintf(c->out, "shrinking the finding (%s; at most %g s)\n", res->findings[0].checker, so.budget_s);
+	fflush(c->out);
+	int code = ic_shrink(cfg, res->findings[0].checker, &so);
+	c->interrupted |= code == IC_EXIT_INTERRUPTED;
+	fflush(c->out);
+}
+
 /*
  * Controlled mode without --steps: PCT's k is measured by one run of the
  * first seed without injectors, so that every seed of the spec (and the
@@ -248,6 +263,8 @@ static void sweep(campaign *c, ic_run_cfg cfg)
 		if (c->res->status == IC_RUN_PASS && !c->res->kept[0] && !c->res->ninterference)
 			continue;
 		show_run(c, &cfg, c->res);
+		if (c->res->status == IC_RUN_FAIL && c->o->shrink && !c->shrunk)
+			shrink_finding(c, &cfg, c->res);
 		c->finding |= c->res->status == IC_RUN_FAIL;
 		c->broken |= c->res->status == IC_RUN_BROKEN;
 		if (c->res->status == IC_RUN_FAIL && !c->o->keep_going)
@@ -431,7 +448,9 @@ static void say_preamble(campaign *c)
 			o->made_by, IC_VERSION);
 	if (o->jobs > 1)
 		say(c, "jobs: %u runs at a time, reported in seed order\n", o->jobs);
-	if (o->mode == IC_MODE_CONTROLLED && o->strategy == IC_STRATEGY_RANDOM)
+	if (o->mode == IC_MODE_CONTROLLED && o->strategy == IC_STRATEGY_LIST)
+		say(c, "mode: controlled, the schedule listed in %s\n", o->schedule);
+	else if (o->mode == IC_MODE_CONTROLLED && o->strategy == IC_STRATEGY_RANDOM)
 		say(c, "mode: controlled, random: one process at a time, each seed one schedule\n");
 	else if (o->mode == IC_MODE_CONTROLLED)
 		say(c, "mode: controlled, pct depth %u: one process at a time, each seed one schedule\n",

@@ -44,6 +44,9 @@ typedef struct ic_opts {
 	unsigned depth;    /* --depth: PCT's d (0: the default) */
 	uint64_t steps;    /* --steps: PCT's k (0: measured by a first run) */
 	bool check_determinism; /* --check-determinism: each seed twice, schedules compared */
+	const char *schedule;   /* --schedule FILE: the listed schedule every run replays */
+	struct ic_sched_list *listed; /* its entries, loaded while parsing (the command frees them) */
+	bool shrink;            /* --shrink: the first finding is shrunk (campaign/shrink.h) */
 	char warnings[2048]; /* "ipchaos run: warning: ...\n" lines, printed before any run */
 	ic_outfile out[IC_OUT_FILES]; /* --json, --junit: opened before anything runs (ic_cli_open_outputs) */
 } ic_opts;

@@ -5,12 +5,14 @@
  */
 #include "campaign/json_read.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct jp {
 	const unsigned char *s;
@@ -487,4 +489,51 @@ bool ic_jequal(const ic_jval *a, const ic_jval *b)
 	default:
 		return true;
 	}
+}
+
+int ic_jread_file(const char *path, char **text, size_t *len, char *err, size_t errsize)
+{
+	FILE *f = fopen(path, "rbe");
+	char *buf = NULL;
+	size_t size = 0, used = 0;
+	struct stat st;
+	if (!f || fstat(fileno(f), &st) != 0)
+		goto fail;
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > IC_JSON_MAX_FILE)
+		goto too_big;
+	for (;;) {
+		if (used == size) {
+			/* Never more than one byte past the cap: enough to tell that the input is too big. */
+			size_t nsize = !size ? 65536 : 2 * size > IC_JSON_MAX_FILE + 1 ? IC_JSON_MAX_FILE + 1 : 2 * size;
+			char *nbuf = realloc(buf, nsize);
+			if (!nbuf) {
+				errno = ENOMEM;
+				goto fail;
+			}
+			buf = nbuf;
+			size = nsize;
+		}
+		size_t n = fread(buf + used, 1, size - used, f);
+		used += n;
+		if (n == 0)
+			break;
+		if (used > IC_JSON_MAX_FILE)
+			goto too_big;
+	}
+	if (ferror(f))
+		goto fail;
+	fclose(f);
+	*text = buf;
+	*len = used;
+	return 0;
+too_big:
+	snprintf(err, errsize, "larger than " IC_JSON_MAX_FILE_TEXT ": not a results file");
+	goto out;
+fail:
+	snprintf(err, errsize, "cannot read: %s", strerror(errno));
+out:
+	if (f)
+		fclose(f);
+	free(buf);
+	return -1;
 }

@@ -43,4 +43,14 @@ bool ic_jequal(const ic_jval *a, const ic_jval *b);
 /* The length of the valid UTF-8 sequence at s (1 to 4), or 0 when it is not one. */
 size_t ic_utf8_len(const unsigned char *s, size_t avail);
 
+/* A results file is never this big: a bigger input (or /dev/zero) is refused, not read. */
+#define IC_JSON_MAX_FILE ((size_t)256 << 20)
+#define IC_JSON_MAX_FILE_TEXT "256 MiB"
+/*
+ * The whole file, at most IC_JSON_MAX_FILE bytes: a regular file by its size,
+ * anything else (a pipe, a device) by what it gives. 0 and *text (malloc'd,
+ * not terminated), or -1 with err.
+ */
+int ic_jread_file(const char *path, char **text, size_t *len, char *err, size_t errsize);
+
 #endif

@@ -34,8 +34,6 @@
 /* An input larger than this is refused unread, whatever it is (/dev/zero would be read forever): a
  * passing run takes about 350 bytes of JSON, so this holds some 750,000 runs, and their tree in memory
  * is several times the text. A larger sweep is sharded into more files. */
-#define MAX_INPUT ((size_t)256 << 20)
-#define MAX_INPUT_TEXT "256 MiB"
 
 typedef struct mrun {
 	const ic_jval *v; /* the run object, owned by its file's tree */
@@ -103,55 +101,6 @@ static int parse_args(merge *m, int argc, char **argv, char *err, size_t errsize
 }
 
 /* ---- reading the inputs ---- */
-
-/* The whole file, at most MAX_INPUT bytes: a regular file by its size, anything else (a pipe, a
- * device) by what it gives. 0, or -1 with err. */
-static int read_whole(const char *path, char **text, size_t *len, char *err, size_t errsize)
-{
-	FILE *f = fopen(path, "rbe");
-	char *buf = NULL;
-	size_t size = 0, used = 0;
-	struct stat st;
-	if (!f || fstat(fileno(f), &st) != 0)
-		goto fail;
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > MAX_INPUT)
-		goto too_big;
-	for (;;) {
-		if (used == size) {
-			/* Never more than one byte past the cap: enough to tell that the input is too big. */
-			size_t nsize = !size ? 65536 : 2 * size > MAX_INPUT + 1 ? MAX_INPUT + 1 : 2 * size;
-			char *nbuf = realloc(buf, nsize);
-			if (!nbuf) {
-				errno = ENOMEM;
-				goto fail;
-			}
-			buf = nbuf;
-			size = nsize;
-		}
-		size_t n = fread(buf + used, 1, size - used, f);
-		used += n;
-		if (n == 0)
-			break;
-		if (used > MAX_INPUT)
-			goto too_big;
-	}
-	if (ferror(f))
-		goto fail;
-	fclose(f);
-	*text = buf;
-	*len = used;
-	return 0;
-too_big:
-	snprintf(err, errsize, "larger than " MAX_INPUT_TEXT ": not a results file");
-	goto out;
-fail:
-	snprintf(err, errsize, "cannot read: %s", strerror(errno));
-out:
-	if (f)
-		fclose(f);
-	free(buf);
-	return -1;
-}
 
 /* A value as an error message shows it: short, and never raw binary. */
 static const char *describe(const ic_jval *v, char *buf, size_t size)
@@ -375,7 +324,7 @@ static int load(merge *m)
 		char *text = NULL;
 		size_t len = 0;
 		ic_jerr jerr;
-		if (read_whole(m->paths[f], &text, &len, err, sizeof(err)) != 0) {
+		if (ic_jread_file(m->paths[f], &text, &len, err, sizeof(err)) != 0) {
 			ic_line(stderr, "ipchaos merge: %s: %s", m->paths[f], err);
 			return -1;
 		}

@@ -270,7 +270,7 @@ void ic_json_run_value(ic_json *j, const ic_jval *run)
 }
 
 /* "mode", and for a controlled run how it was scheduled: equal hashes, equal schedules. */
-static void json_schedule(FILE *f, const ic_schedule *s)
+static void json_schedule(FILE *f, const ic_schedule *s, const char *file)
 {
 	if (s->mode != IC_MODE_CONTROLLED) {
 		fprintf(f, ",\"mode\":\"chaos\"");
@@ -279,10 +279,15 @@ static void json_schedule(FILE *f, const ic_schedule *s)
 	fprintf(f,
 		",\"mode\":\"controlled\",\"schedule\":{\"strategy\":\"%s\",\"n\":%u,\"depth\":%u,\"k\":%" PRIu64
 		",\"bound\":%.6g,\"steps\":%" PRIu64 ",\"switches\":%" PRIu64 ",\"preemptions\":%" PRIu64
-		",\"timeouts\":%" PRIu64 ",\"decisions\":%" PRIu64 ",\"hash\":\"%016" PRIx64 "\"}",
-		s->strategy == IC_STRATEGY_RANDOM ? "random" : "pct", s->n, s->depth, s->k,
+		",\"timeouts\":%" PRIu64 ",\"decisions\":%" PRIu64 ",\"hash\":\"%016" PRIx64 "\"",
+		ic_strategy_name(s->strategy), s->n, s->depth, s->k,
 		ic_sched_bound(s->n, s->k, s->depth), s->steps, s->switches, s->preemptions, s->timeouts,
 		s->decisions, s->hash);
+	if (s->strategy == IC_STRATEGY_LIST && file) {
+		fprintf(f, ",\"file\":");
+		json_str(f, file);
+	}
+	fputc('}', f);
 }
 
 void ic_json_run(ic_json *j, const ic_run_cfg *cfg, const ic_run_result *res, const char *expected)
@@ -314,7 +319,7 @@ void ic_json_run(ic_json *j, const ic_run_cfg *cfg, const ic_run_result *res, co
 		fprintf(f, ",\"expected\":");
 		json_str(f, expected);
 	}
-	json_schedule(f, &res->schedule);
+	json_schedule(f, &res->schedule, cfg->schedule);
 	fprintf(f, ",\"seconds\":%.6f,\"recoveries\":%" PRIu64 ",\"messages\":%" PRIu64
 		   ",\"bytes\":%" PRIu64 ",\"findings\":[",
 		res->seconds, res->recoveries, res->messages, res->bytes);

@@ -4,6 +4,7 @@
  */
 #include "cli/cli.h"
 #include "core/args.h"
+#include "core/schedule.h"
 #include "core/under.h"
 
 #include <errno.h>
@@ -103,7 +104,13 @@ static int resolve_run(ic_opts *o, ic_run_cfg *cfg, const run_flags *fl, char *e
 	cfg->depth = o->mode == IC_MODE_CONTROLLED ? (o->depth ? o->depth : IC_DEFAULT_DEPTH) : 0;
 	cfg->steps = o->steps;
 	cfg->check_determinism = o->check_determinism;
-	return ic_spec_validate(cfg, err, errsize);
+	if (ic_spec_validate(cfg, err, errsize) != 0)
+		return -1;
+	if (o->listed && ic_schedule_check(o->listed, cfg, err, errsize) != 0)
+		return -1;
+	if (o->listed)
+		ic_schedule_apply(o->listed, cfg, o->schedule);
+	return 0;
 }
 
 static const char *const mode_names[] = {"chaos", "controlled", NULL};
@@ -124,13 +131,39 @@ static int parse_choice(const char *opt, const char *v, const char *const *names
 	return -1;
 }
 
+/* --schedule FILE: one run, replayed under the file's choices; the file is read here. */
+static int schedule_opts(ic_opts *o, bool mode_given, bool strategy_given, unsigned nspecs, char *err,
+			 size_t errsize)
+{
+	if (o->all || nspecs != 1) {
+		snprintf(err, errsize, "--schedule %s replays a run of one scenario: name exactly one%s",
+			 o->schedule, o->all ? ", not --all" : "");
+		return -1;
+	}
+	if (strategy_given || o->depth || o->steps) {
+		snprintf(err, errsize, "--schedule decides every choice: --strategy, --depth and --steps do not apply");
+		return -1;
+	}
+	if (mode_given && o->mode != IC_MODE_CONTROLLED) {
+		snprintf(err, errsize, "--schedule replays a controlled run: not with --mode chaos");
+		return -1;
+	}
+	o->mode = IC_MODE_CONTROLLED;
+	o->strategy = IC_STRATEGY_LIST;
+	if (!(o->listed = calloc(1, sizeof(*o->listed)))) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	return ic_schedule_load(o->schedule, o->listed, err, errsize);
+}
+
 /* What a version string may hold: "0.1.0", "1.2.3-rc1+g1234abc". */
 #define VERSION_CHARS "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.+-~_"
 
 int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsize)
 {
 	run_flags fl = {0};
-	bool sched_opts = false;
+	bool sched_opts = false, mode_given = false, strategy_given = false;
 	const char *specs[IC_MAX_SPECS];
 	unsigned nspecs = 0;
 	const char *v;
@@ -211,9 +244,11 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 			if (ic_under_parse(v, &o->under, err, errsize) != 0)
 				return -1;
 		} else if ((v = ic_arg_opt("--mode", argc, argv, &i, &missing))) {
+			mode_given = true;
 			if (parse_choice("--mode", v, mode_names, &o->mode, err, errsize) != 0)
 				return -1;
 		} else if ((v = ic_arg_opt("--strategy", argc, argv, &i, &missing))) {
+			strategy_given = true;
 			if (parse_choice("--strategy", v, strategy_names, &o->strategy, err, errsize) != 0)
 				return -1;
 			sched_opts = true;
@@ -226,6 +261,10 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 			if (ic_parse_u64("--steps", v, 1, 1000000000, &o->steps, err, errsize) != 0)
 				return -1;
 			sched_opts = true;
+		} else if ((v = ic_arg_opt("--schedule", argc, argv, &i, &missing))) {
+			o->schedule = v;
+		} else if (strcmp(a, "--shrink") == 0) {
+			o->shrink = true;
 		} else if (strcmp(a, "--check-determinism") == 0) {
 			o->check_determinism = true;
 			sched_opts = true;
@@ -250,7 +289,7 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 				 "unknown option '%s' (valid: --all, --inject, --seed, --seeds, --procs, --ops, "
 				 "--timeout, --replays, --json, --junit, --tap, --shard, --shards, --time-budget, "
 				 "--jobs, --quiet, --verbose, --keep-going, --keep, --under, --mode, --strategy, --depth, "
-				 "--steps, --check-determinism; see ipchaos run --help)", a);
+				 "--steps, --check-determinism, --schedule, --shrink; see ipchaos run --help)", a);
 			return -1;
 		} else if (nspecs == IC_MAX_SPECS) {
 			snprintf(err, errsize, "%s: at most %d scenarios in one run", a, IC_MAX_SPECS);
@@ -287,6 +326,17 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 	if (o->all && (fl.ninject || fl.procs || fl.ops)) {
 		snprintf(err, errsize, "--all runs each variant with its declared injectors, processes and ops: "
 				       "--inject, --procs and --ops do not apply");
+		return -1;
+	}
+	if (o->schedule && schedule_opts(o, mode_given, strategy_given, nspecs, err, errsize) != 0)
+		return -1;
+	if (o->shrink && o->mode != IC_MODE_CONTROLLED) {
+		snprintf(err, errsize, "--shrink needs a controlled run (--mode controlled): a chaos run's "
+				       "interleaving is not recorded, so it cannot be shrunk exactly");
+		return -1;
+	}
+	if (o->shrink && o->all) {
+		snprintf(err, errsize, "--shrink shrinks the first finding of a sweep: not with --all");
 		return -1;
 	}
 	if (sched_opts && o->mode != IC_MODE_CONTROLLED) {

@@ -5,7 +5,9 @@
 #include "bench/bench.h"
 #include "cli/cli.h"
 #include "campaign/merge.h"
+#include "campaign/shrink.h"
 #include "core/escape.h"
+#include "core/schedule.h"
 #include "core/sweep.h"
 #include "core/under.h"
 
@@ -18,6 +20,7 @@ static const char usage[] =
 	"usage: ipchaos list\n"
 	"       ipchaos run SCENARIO[:KEY=VAL,...]... [options]\n"
 	"       ipchaos run --all [--seed S] [--json FILE]\n"
+	"       ipchaos shrink FILE.json [--run N] [--time-budget DUR] [--max-runs N] [--out FILE]\n"
 	"       ipchaos merge FILE... [--json OUT] [--junit OUT]\n"
 	"       ipchaos audit [options] -- COMMAND [ARGS...] | --list | --stale [--clean]\n"
 	"       ipchaos bench [--channels LIST] [--sizes LIST] [--procs P:C] [--reps N] [--time SEC]\n"
@@ -71,6 +74,9 @@ static const char run_help[] =
 	"  --steps K               controlled, PCT: the steps a run takes (default: measured by\n"
 	"                          one run of the first seed)\n"
 	"  --check-determinism     controlled: run each seed twice, report where they part\n"
+	"  --schedule FILE         controlled: replay the choices a schedule file lists (ipchaos\n"
+	"                          shrink writes them); every other choice is the plainest one\n"
+	"  --shrink                controlled: shrink the first finding (see ipchaos shrink)\n"
 	"\n"
 	"A progress bar is drawn on stderr when it is a terminal and CI is unset; otherwise\n"
 	"a plain progress line every 10 s.\n"
@@ -189,7 +195,11 @@ static int cmd_run(ic_opts *o, int argc, char **argv)
 	if (swept)
 		fprintf(o->tap ? stderr : stdout, "swept %u object%s left by dead ipchaos runs (see ipchaos audit --stale)\n", swept,
 		       swept == 1 ? "" : "s");
-	return ic_campaign(o);
+	int code = ic_campaign(o);
+	if (o->listed)
+		ic_schedule_free(o->listed);
+	free(o->listed);
+	return code;
 }
 
 static const char audit_help[] =
@@ -239,6 +249,34 @@ static int cmd_merge(int argc, char **argv)
 	return ic_merge(argc, argv);
 }
 
+static const char shrink_help[] =
+	"ipchaos shrink: make a failing controlled run small while it still fails the same checker\n"
+	"\n"
+	"  ipchaos shrink FILE.json [--run N] [--time-budget DUR] [--max-runs N] [--out FILE]\n"
+	"\n"
+	"  FILE.json          a results file (run --json) holding a failing controlled run\n"
+	"  --run N            the N-th run of the file (default: the first that failed)\n"
+	"  --time-budget DUR  stop searching after DUR with the best found so far (default 60s)\n"
+	"  --max-runs N       and after N runs: a bound that does not depend on the machine's speed\n"
+	"  --out FILE         the shrunk schedule (default: ipchaos-SCENARIO-SEED.schedule here)\n"
+	"\n"
+	"Fewer processes, fewer operations, fewer injected faults, fewer preemptions, fewer\n"
+	"steps: it prints the sizes before and after, the shrunk run's report, and a replay\n"
+	"line naming the schedule file (run ... --schedule FILE), which reproduces it exactly.\n"
+	"The same input shrinks to the same result unless the time budget cuts it short.\n"
+	"\n"
+	"exit: 1 shrunk (the shrunk run fails), 2 bad usage or a run that cannot be shrunk\n"
+	"      exactly (chaos mode, passing, not failing again), 3 broken, 130 interrupted\n";
+
+static int cmd_shrink(const ic_opts *o, int argc, char **argv)
+{
+	if (wants_help(argc, argv)) {
+		fputs(shrink_help, stdout);
+		return IC_EXIT_OK;
+	}
+	return ic_shrink_main(o->extra, argc, argv);
+}
+
 static int cmd_audit(int argc, char **argv)
 {
 	char err[1024];
@@ -274,6 +312,8 @@ int ic_main(int argc, char **argv, const ic_scenario *const *extra)
 		code = cmd_run(o, argc - 2, argv + 2);
 	} else if (strcmp(cmd, "merge") == 0) {
 		code = cmd_merge(argc - 2, argv + 2);
+	} else if (strcmp(cmd, "shrink") == 0) {
+		code = cmd_shrink(o, argc - 2, argv + 2);
 	} else if (strcmp(cmd, "audit") == 0) {
 		code = cmd_audit(argc - 2, argv + 2);
 	} else if (strcmp(cmd, "bench") == 0) {
@@ -289,7 +329,7 @@ int ic_main(int argc, char **argv, const ic_scenario *const *extra)
 		fputs(run_help, stdout);
 		code = IC_EXIT_OK;
 	} else if (cmd[0]) {
-		ic_line(stderr, "ipchaos: unknown command '%s' (valid: list, run, merge, audit, bench, --help, --version)", cmd);
+		ic_line(stderr, "ipchaos: unknown command '%s' (valid: list, run, shrink, merge, audit, bench, --help, --version)", cmd);
 	} else {
 		fputs(usage, stderr);
 	}

@@ -7,6 +7,7 @@
 #include "core/backtrace.h"
 #include "core/tracker.h"
 #include "core/arena.h"
+#include "core/spec.h"
 #include "core/under.h"
 #include "role/sched.h"
 
@@ -619,14 +620,19 @@ static void describe_schedule(run *r, ic_run_result *res)
 	*sc = (ic_schedule){.mode = s->mode, .strategy = s->strategy, .n = s->nprocs, .depth = s->depth,
 			    .k = s->k, .steps = s->step, .switches = s->switches,
 			    .preemptions = s->preemptions, .timeouts = s->timeouts,
-			    .decisions = atomic_load(&s->nlog), .hash = s->hash};
+			    .decisions = atomic_load(&s->nlog), .hash = s->hash,
+			    .log_full = atomic_load(&s->nlog) >= s->log_cap};
 	size_t len = strlen(res->evidence), cap = sizeof(res->evidence);
+	char how[32];
+	if (s->strategy == IC_STRATEGY_LIST)
+		snprintf(how, sizeof(how), "listed");
+	else
+		snprintf(how, sizeof(how), "%s d=%u", ic_strategy_name(s->strategy), s->depth);
 	if (len < cap)
 		snprintf(res->evidence + len, cap - len,
-			 "  schedule: controlled %s d=%u n=%u k=%" PRIu64 ": %" PRIu64 " steps, %" PRIu64
+			 "  schedule: controlled %s n=%u k=%" PRIu64 ": %" PRIu64 " steps, %" PRIu64
 			 " switches (%" PRIu64 " preemptions, %" PRIu64 " timeouts), decisions %016" PRIx64 "\n",
-			 s->strategy == IC_STRATEGY_RANDOM ? "random" : "pct", s->depth, s->nprocs, s->k,
-			 s->step, s->switches, s->preemptions, s->timeouts, s->hash);
+			 how, s->nprocs, s->k, s->step, s->switches, s->preemptions, s->timeouts, s->hash);
 }
 
 /* Appends ", what" to the kept listing; says how many did not fit rather than cut one in half. */

@@ -21,6 +21,7 @@ typedef struct ic_schedule {
 	uint64_t steps, switches, preemptions, timeouts;
 	uint64_t decisions;       /* records in the decision log (at most its room) */
 	uint64_t hash;            /* over every decision: equal hashes, equal schedules */
+	bool log_full;            /* the decision log ran out of room: it lacks the last decisions */
 } ic_schedule;
 
 typedef struct ic_run_result {

@@ -71,9 +71,8 @@ void ic_slot_label(const ic_run_cfg *cfg, unsigned slot, char *buf, size_t size)
 
 /* ---- The list ---- */
 
-static int listed_order(const void *pa, const void *pb)
+int ic_listed_cmp(const ic_listed *a, const ic_listed *b)
 {
-	const ic_listed *a = pa, *b = pb;
 	if (a->slot != b->slot)
 		return a->slot < b->slot ? -1 : 1;
 	if (a->nth != b->nth)
@@ -83,6 +82,11 @@ static int listed_order(const void *pa, const void *pb)
 	if (a->arg != b->arg)
 		return a->arg < b->arg ? -1 : 1;
 	return a->point < b->point ? -1 : a->point > b->point;
+}
+
+static int listed_order(const void *a, const void *b)
+{
+	return ic_listed_cmp(a, b);
 }
 
 void ic_schedule_sort(ic_sched_list *l)
@@ -202,20 +206,19 @@ static void write_entry(FILE *f, const ic_listed *e, const ic_run_cfg *cfg)
 		e->arg < cfg->ninj ? cfg->inj[e->arg].inj->name : "?");
 }
 
-int ic_schedule_write(const char *path, const ic_sched_list *l, const ic_run_cfg *cfg)
+int ic_schedule_write(FILE *f, const ic_sched_list *l, const ic_run_cfg *cfg)
 {
 	char replay[1024];
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return -1;
 	ic_spec_replay_line(cfg, replay, sizeof(replay));
 	fprintf(f, "# ipchaos schedule: a controlled run's choices; the plainest choice everywhere else\n");
 	fprintf(f, "# replay: %s\n", replay);
 	fprintf(f, "ipchaos-schedule %d\nprocs %u\nsteps %" PRIu64 "\n", IC_SCHEDULE_VERSION, l->nprocs, l->steps);
 	for (unsigned i = 0; i < l->ninj; i++)
 		fprintf(f, "inject %u %s\n", i, l->inj[i]);
-	for (uint64_t i = 0; i < l->n; i++)
-		write_entry(f, &l->v[i], cfg);
+	for (int start = 1; start >= 0; start--) /* the first choice first: it is read in that order */
+		for (uint64_t i = 0; i < l->n; i++)
+			if ((l->v[i].slot == IC_LISTED_START) == start)
+				write_entry(f, &l->v[i], cfg);
 	int failed = ferror(f);
 	failed |= fclose(f) != 0;
 	return failed ? -1 : 0;

@@ -28,12 +28,15 @@ int ic_schedule_from_log(const ic_decisions *log, const ic_run_cfg *cfg, uint64_
 int ic_schedule_load(const char *path, ic_sched_list *out, char *err, size_t errsize);
 /* Does it fit the run (its processes, its injectors)? 0, or -1 and one line. */
 int ic_schedule_check(const ic_sched_list *l, const ic_run_cfg *cfg, char *err, size_t errsize);
-/* Writes it, with the run's replay line and each entry explained in comments. 0, or -1 (errno). */
-int ic_schedule_write(const char *path, const ic_sched_list *l, const ic_run_cfg *cfg);
+/* Writes it, with the run's replay line and each entry explained in comments, and closes f.
+ * 0, or -1 (errno). */
+int ic_schedule_write(FILE *f, const ic_sched_list *l, const ic_run_cfg *cfg);
 /* Points the list to cfg (strategy LIST, mode controlled); l must outlive cfg's runs. */
 void ic_schedule_apply(const ic_sched_list *l, ic_run_cfg *cfg, const char *path);
 int ic_schedule_copy(const ic_sched_list *from, ic_sched_list *to);
 void ic_schedule_sort(ic_sched_list *l);
+/* The list's order: (slot, nth, kind, arg, point). */
+int ic_listed_cmp(const ic_listed *a, const ic_listed *b);
 void ic_schedule_free(ic_sched_list *l);
 
 /* A point's name back from its id: the scenario's points, its lock sites, the wrapped calls. */

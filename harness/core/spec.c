@@ -219,6 +219,13 @@ void ic_set_program_name(const char *argv0)
 		program_name = argv0;
 }
 
+const char *ic_strategy_name(int strategy)
+{
+	static const char *const names[] = {[IC_STRATEGY_PCT] = "pct", [IC_STRATEGY_RANDOM] = "random",
+					    [IC_STRATEGY_LIST] = "list"};
+	return strategy >= 0 && strategy <= IC_STRATEGY_LIST ? names[strategy] : "?";
+}
+
 const char *ic_program_name(void)
 {
 	return program_name;
@@ -250,7 +257,7 @@ void ic_spec_replay_line(const ic_run_cfg *cfg, char *buf, size_t size)
 		len += (size_t)snprintf(buf + len, size - len, " --schedule %s", quoted);
 	} else if (cfg->mode == IC_MODE_CONTROLLED && len < size) /* exactly only with the same scheduler and k */
 		len += (size_t)snprintf(buf + len, size - len, " --mode controlled --strategy %s --depth %u --steps %" PRIu64,
-					cfg->strategy == IC_STRATEGY_RANDOM ? "random" : "pct",
+					ic_strategy_name(cfg->strategy),
 					cfg->depth ? cfg->depth : IC_DEFAULT_DEPTH, cfg->steps);
 	if (cfg->check_determinism && len < size)
 		len += (size_t)snprintf(buf + len, size - len, " --check-determinism");

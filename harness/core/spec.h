@@ -25,6 +25,8 @@ void ic_spec_text(const ic_run_cfg *cfg, char *buf, size_t size);
  * was invoked (ic_main sets it), so they run from where it ran. */
 void ic_set_program_name(const char *argv0);
 const char *ic_program_name(void);
+/* "pct", "random", "list" (a --schedule file's) */
+const char *ic_strategy_name(int strategy);
 /* The exact command that reproduces a run. */
 void ic_spec_replay_line(const ic_run_cfg *cfg, char *buf, size_t size);
 

@@ -33,6 +33,7 @@
 
 #define SEED_TRIES 8        /* PCT seeds tried for a smaller run the list does not make fail */
 #define SEED_OPS_MAX 4      /* ... at these few operations only: beyond, the list is the way */
+#define MAX_TRIED 64
 
 typedef struct measure {
 	unsigned procs;
@@ -55,6 +56,11 @@ typedef struct shrinker {
 	measure orig;
 	cand best;
 	cand *scratch;
+	struct sized {
+		uint64_t ops;
+		unsigned nprocs;
+	} tried[MAX_TRIED]; /* sizes already tried under PCT seeds */
+	unsigned ntried;
 } shrinker;
 
 static bool stopped(shrinker *k)
@@ -130,9 +136,8 @@ static bool replay_list(shrinker *k, const ic_run_cfg *base, ic_sched_list *list
 	if (out->res.status == IC_RUN_INTERRUPTED) {
 		k->interrupted = true;
 	} else if (ic_run_has_finding(&out->res, k->checker) && !out->res.schedule.log_full &&
-		   ic_schedule_from_log(&log, &out->cfg, out->res.schedule.steps, &seen) == 0) {
+		   ic_schedule_from_log(&log, &out->cfg, &seen) == 0) {
 		keep_effective(list, &seen);
-		list->steps = out->res.schedule.steps;
 		out->list = *list;
 		*list = (ic_sched_list){0};
 		ic_schedule_apply(&out->list, &out->cfg, NULL);
@@ -169,6 +174,17 @@ static bool attempt(shrinker *k, const ic_run_cfg *base, const ic_sched_list *li
 	return replay_list(k, base, &copy, k->scratch) && consider(k, k->scratch);
 }
 
+/* Seeds are tried once per size: the same seeds at the same size fail the same way. */
+static bool seeds_tried(shrinker *k, uint64_t ops, unsigned nprocs)
+{
+	for (unsigned i = 0; i < k->ntried; i++)
+		if (k->tried[i].ops == ops && k->tried[i].nprocs == nprocs)
+			return true;
+	if (k->ntried < MAX_TRIED)
+		k->tried[k->ntried++] = (struct sized){ops, nprocs};
+	return false;
+}
+
 /* base's sizes under a few PCT seeds; a failing one is listed, replayed and considered. */
 static bool attempt_seeds(shrinker *k, const ic_run_cfg *base)
 {
@@ -185,7 +201,7 @@ static bool attempt_seeds(shrinker *k, const ic_run_cfg *base)
 		k->runs++;
 		k->interrupted |= k->scratch->res.status == IC_RUN_INTERRUPTED;
 		bool listed = ic_run_has_finding(&k->scratch->res, k->checker) && !k->scratch->res.schedule.log_full &&
-			      ic_schedule_from_log(&log, &cfg, k->scratch->res.schedule.steps, &list) == 0;
+			      ic_schedule_from_log(&log, &cfg, &list) == 0;
 		free(log.v);
 		if (listed && !stopped(k) && replay_list(k, &cfg, &list, k->scratch) && consider(k, k->scratch))
 			return true;
@@ -234,23 +250,43 @@ static bool pass_procs(shrinker *k)
 			return false;
 		bool smaller = attempt(k, &cfg, &list);
 		ic_schedule_free(&list);
-		if (smaller || attempt_seeds(k, &cfg))
+		if (smaller || (!seeds_tried(k, cfg.ops, cfg.nprocs) && attempt_seeds(k, &cfg)))
 			return true;
 	}
 	return false;
 }
 
+/* The best run at `ops` operations, under its list, then (a few operations only) under PCT seeds. */
+static bool attempt_ops(shrinker *k, uint64_t ops)
+{
+	ic_run_cfg cfg = k->best.cfg;
+	cfg.ops = ops;
+	if (attempt(k, &cfg, &k->best.list))
+		return true;
+	if (ops > SEED_OPS_MAX || seeds_tried(k, ops, cfg.nprocs))
+		return false;
+	return attempt_seeds(k, &cfg);
+}
+
+/*
+ * 1, 2, 4, ... below the current count; past the first that fails no more,
+ * a bisection down from it (failing is not monotonic in the count, so this
+ * finds a small count, not always the smallest).
+ */
 static bool pass_ops(shrinker *k)
 {
+	uint64_t before = k->best.cfg.ops, below = 0; /* below: the largest count tried that did not fail */
 	for (uint64_t ops = 1; ops < k->best.cfg.ops && !stopped(k); ops *= 2) {
-		ic_run_cfg cfg = k->best.cfg;
-		cfg.ops = ops;
-		if (attempt(k, &cfg, &k->best.list))
-			return true;
-		if (ops <= SEED_OPS_MAX && attempt_seeds(k, &cfg))
-			return true;
+		if (attempt_ops(k, ops))
+			break;
+		below = ops;
 	}
-	return false;
+	while (k->best.cfg.ops - below > 1 && !stopped(k)) {
+		uint64_t mid = below + (k->best.cfg.ops - below) / 2;
+		if (!attempt_ops(k, mid))
+			below = mid;
+	}
+	return k->best.cfg.ops < before;
 }
 
 /* The list without its entries of `kind` numbered [from, from + n) among those of that kind. */
@@ -369,6 +405,8 @@ static int begin(shrinker *k, const ic_run_cfg *orig)
 	ic_decisions log = {0};
 	ic_sched_list list = {0};
 	ic_run_cfg cfg = *orig;
+	if (!cfg.steps)
+		cfg.steps = ic_sched_default_steps(&cfg, cfg.nprocs);
 	cfg.keep = false;
 	cfg.check_determinism = false;
 	cfg.runid[0] = '\0';
@@ -384,7 +422,7 @@ static int begin(shrinker *k, const ic_run_cfg *orig)
 	} else if (res->schedule.log_full) {
 		ic_line(stderr, "ipchaos shrink: the run took more decisions than its log holds: "
 				"it cannot be shrunk exactly (try a smaller --ops)");
-	} else if (ic_schedule_from_log(&log, &cfg, res->schedule.steps, &list) != 0) {
+	} else if (ic_schedule_from_log(&log, &cfg, &list) != 0) {
 		ic_line(stderr, "ipchaos shrink: out of memory");
 	} else {
 		ic_sched_list all = {0};

@@ -776,8 +776,10 @@ static int start(run *r, ic_run_result *res)
 	/* A consumer may log every message of every producer: size each log for all of them. */
 	uint64_t per_op = r->cfg.sc->events_per_op ? r->cfg.sc->events_per_op : 4;
 	uint64_t cap = r->cfg.ops * per_op * r->nprocs + 256;
-	/* Controlled: room to log every step a run of the expected length takes, twice over. */
-	uint64_t decisions = r->cfg.mode == IC_MODE_CONTROLLED ? 2 * (cap + r->cfg.steps) : 0;
+	/* Controlled: room to log every step (and fault) of a run of the expected length, and of a
+	 * livelock up to the steps that decide it: a shrink needs the whole log. */
+	uint64_t k = r->cfg.steps ? r->cfg.steps : ic_sched_default_steps(&r->cfg, r->nprocs);
+	uint64_t decisions = r->cfg.mode == IC_MODE_CONTROLLED ? 2 * (cap + k + ic_sched_livelock_steps(k)) : 0;
 	uint64_t listed = r->cfg.strategy == IC_STRATEGY_LIST ? r->cfg.nlist : 0;
 	if (ic_arena_create_logged(&r->ah, res->runid, r->nprocs + 1, cap, decisions, listed, res->broken,
 				   sizeof(res->broken)) != 0)

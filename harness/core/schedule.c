@@ -6,7 +6,7 @@
  *
  *   ipchaos-schedule 1
  *   procs 2
- *   steps 14
+ *   k 24
  *   inject 0 kill
  *   start 1
  *   switch 1 2 0
@@ -14,7 +14,8 @@
  *
  * "switch S N T": at the N-th decision of process S (0-based), T gets the
  * baton. "fault S N I POINT": after S made N decisions, at POINT, injector I
- * fires. "start T": T runs first. '#' starts a comment.
+ * fires. "start T": T runs first. '#' starts a comment. "k": the steps the
+ * original run was expected to take, by which a livelock is measured.
  */
 #include "core/schedule.h"
 #include "core/escape.h"
@@ -113,20 +114,20 @@ int ic_schedule_copy(const ic_sched_list *from, ic_sched_list *to)
 	return 0;
 }
 
-static void header_of(const ic_run_cfg *cfg, uint64_t steps, ic_sched_list *l)
+static void header_of(const ic_run_cfg *cfg, uint64_t k, ic_sched_list *l)
 {
 	l->nprocs = cfg->nprocs;
-	l->steps = steps;
+	l->k = k;
 	l->ninj = cfg->ninj;
 	for (unsigned i = 0; i < cfg->ninj; i++)
 		snprintf(l->inj[i], sizeof(l->inj[i]), "%s", cfg->inj[i].inj->name);
 }
 
-int ic_schedule_from_log(const ic_decisions *log, const ic_run_cfg *cfg, uint64_t steps, ic_sched_list *out)
+int ic_schedule_from_log(const ic_decisions *log, const ic_run_cfg *cfg, ic_sched_list *out)
 {
 	uint64_t nth[IC_MAX_PROCS] = {0};
 	memset(out, 0, sizeof(*out));
-	header_of(cfg, steps, out);
+	header_of(cfg, cfg->steps, out);
 	if (log->n && !(out->v = malloc(log->n * sizeof(*out->v))))
 		return -1;
 	for (uint64_t i = 0; i < log->n; i++) {
@@ -159,7 +160,7 @@ void ic_schedule_apply(const ic_sched_list *l, ic_run_cfg *cfg, const char *path
 		cfg->depth = IC_DEFAULT_DEPTH;
 	cfg->list = l->v;
 	cfg->nlist = l->n;
-	cfg->steps = l->steps;
+	cfg->steps = l->k;
 	cfg->schedule = path;
 }
 
@@ -212,7 +213,7 @@ int ic_schedule_write(FILE *f, const ic_sched_list *l, const ic_run_cfg *cfg)
 	ic_spec_replay_line(cfg, replay, sizeof(replay));
 	fprintf(f, "# ipchaos schedule: a controlled run's choices; the plainest choice everywhere else\n");
 	fprintf(f, "# replay: %s\n", replay);
-	fprintf(f, "ipchaos-schedule %d\nprocs %u\nsteps %" PRIu64 "\n", IC_SCHEDULE_VERSION, l->nprocs, l->steps);
+	fprintf(f, "ipchaos-schedule %d\nprocs %u\nk %" PRIu64 "\n", IC_SCHEDULE_VERSION, l->nprocs, l->k);
 	for (unsigned i = 0; i < l->ninj; i++)
 		fprintf(f, "inject %u %s\n", i, l->inj[i]);
 	for (int start = 1; start >= 0; start--) /* the first choice first: it is read in that order */
@@ -314,13 +315,13 @@ static int header(reader *r, char *s, const char *kw, ic_sched_list *l)
 {
 	uint64_t v, i;
 	if (l->n)
-		return bad(r, "%s after the first entry: the header (procs, steps, inject) comes first", kw);
+		return bad(r, "%s after the first entry: the header (procs, k, inject) comes first", kw);
 	if (strcmp(kw, "procs") == 0) {
 		if (number(r, &s, "procs", IC_MAX_PROCS, &v) != 0)
 			return -1;
 		l->nprocs = (unsigned)v;
-	} else if (strcmp(kw, "steps") == 0) {
-		if (number(r, &s, "steps", 1000000000, &l->steps) != 0)
+	} else if (strcmp(kw, "k") == 0) {
+		if (number(r, &s, "k", 1000000000, &l->k) != 0)
 			return -1;
 	} else {
 		char *name;
@@ -353,14 +354,14 @@ static int parse_line(reader *r, char *s, bool *versioned, ic_sched_list *l)
 		*versioned = true;
 		return 0;
 	}
-	if (strcmp(kw, "procs") == 0 || strcmp(kw, "steps") == 0 || strcmp(kw, "inject") == 0)
+	if (strcmp(kw, "procs") == 0 || strcmp(kw, "k") == 0 || strcmp(kw, "inject") == 0)
 		return header(r, s, kw, l);
 	if (strcmp(kw, "start") == 0 || strcmp(kw, "switch") == 0 || strcmp(kw, "fault") == 0) {
 		if (!l->nprocs)
 			return bad(r, "%s before procs", kw);
 		return entry(r, s, kw, l);
 	}
-	return bad(r, "'%.40s': expected procs, steps, inject, start, switch or fault", kw);
+	return bad(r, "'%.40s': expected procs, k, inject, start, switch or fault", kw);
 }
 
 int ic_schedule_load(const char *path, ic_sched_list *out, char *err, size_t errsize)

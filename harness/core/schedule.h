@@ -17,13 +17,13 @@ typedef struct ic_sched_list {
 	ic_listed *v; /* sorted by (slot, nth, kind); malloc'd */
 	uint64_t n;
 	unsigned nprocs;  /* the run it was made for */
-	uint64_t steps;   /* its length, for the decision log's room */
+	uint64_t k;       /* the run's k (--steps): a livelock is 10k + 100000 steps without an operation */
 	unsigned ninj;
 	char inj[IC_MAX_INJ][IC_NAME]; /* the run's injectors by index, by name */
 } ic_sched_list;
 
 /* Every choice and fault of a decision log: replayed, it is the same run. 0, or -1 (out of memory). */
-int ic_schedule_from_log(const ic_decisions *log, const ic_run_cfg *cfg, uint64_t steps, ic_sched_list *out);
+int ic_schedule_from_log(const ic_decisions *log, const ic_run_cfg *cfg, ic_sched_list *out);
 /* Reads a schedule file: 0, or -1 and one line naming the file, the line and what is wrong. */
 int ic_schedule_load(const char *path, ic_sched_list *out, char *err, size_t errsize);
 /* Does it fit the run (its processes, its injectors)? 0, or -1 and one line. */

@@ -32,6 +32,11 @@ uint32_t ic_sched_point_id(const char *name)
 	return h;
 }
 
+uint64_t ic_sched_livelock_steps(uint64_t k)
+{
+	return 10 * k + 100000;
+}
+
 double ic_sched_bound(unsigned n, uint64_t k, unsigned depth)
 {
 	return 1.0 / ((double)n * pow((double)(k ? k : 1), (double)depth - 1));
@@ -273,7 +278,7 @@ void ic_sched_init(ic_arena *a, const ic_run_cfg *cfg, unsigned nprocs)
 	s->nprocs = nprocs;
 	s->depth = cfg->depth ? cfg->depth : IC_DEFAULT_DEPTH;
 	s->k = cfg->steps ? cfg->steps : ic_sched_default_steps(cfg, nprocs);
-	s->livelock_steps = 10 * s->k + 100000;
+	s->livelock_steps = ic_sched_livelock_steps(s->k);
 	s->hash = FNV_OFFSET;
 	atomic_store(&s->turn, -1);
 	ic_rng rng;

@@ -19,6 +19,8 @@ void ic_sched_init(ic_arena *a, const ic_run_cfg *cfg, unsigned nprocs);
 void ic_sched_reaped(ic_arena *a, unsigned slot, bool unrecoverable_locks);
 /* PCT's k when nothing better is known: a guess from --ops and the processes. */
 uint64_t ic_sched_default_steps(const ic_run_cfg *cfg, unsigned nprocs);
+/* Steps without an operation logged that make a livelock, for a run of k steps. */
+uint64_t ic_sched_livelock_steps(uint64_t k);
 /* FNV-1a of a point's name, as the decision log keeps it. */
 uint32_t ic_sched_point_id(const char *name);
 /* PCT's lower bound on finding a bug of depth d in one run: 1 / (n k^(d-1)). */

@@ -2210,6 +2210,110 @@ case_controlled_bad_input() {
 	bad_one "--under" "$J" run --json "$J" shm_counter --mode controlled --under memcheck
 }
 
+# ---- shrink ----
+
+# The "before" or "after" row of a shrink's table: ops procs faults preemptions steps.
+shrink_row() {
+	grep -E "^  $1 " "$T/out" | awk '{ print $2, $3, $4, $5, $6 }'
+}
+
+# Finds a failing seed of SPEC... in controlled mode into $T/f.json.
+find_failing() {
+	ic run "$@" --mode controlled --seeds 200 --json "$T/f.json" -q
+	[ "$RC" = 1 ] || { show_output run "$@"; fail "$*: no failing seed in 200 (exit $RC)"; }
+}
+
+# Each planted bug shrinks to a run that still fails the same checker, no
+# larger in any measure, and whose replay line reproduces it 100 times of 100.
+case_shrink_planted() {
+	local spec checker before after line i
+	local -a a b
+	while IFS='|' read -r spec checker; do
+		# shellcheck disable=SC2086 # the spec is words
+		find_failing $spec
+		ic shrink "$T/f.json" --out "$T/s.schedule" --max-runs 200
+		[ "$RC" = 1 ] || { show_output shrink; fail "$spec: shrink exit $RC, expected 1"; }
+		grep -q "^shrunk: .* still fails $checker\$" "$T/out" || { show_output shrink; fail "$spec: not $checker"; }
+		before=$(shrink_row before) after=$(shrink_row after)
+		read -r -a b <<<"$before"
+		read -r -a a <<<"$after"
+		[ "${#a[@]}" = 5 ] || { show_output shrink; fail "$spec: no after row"; }
+		for i in 0 1 2 3 4; do
+			[ "${a[$i]}" -le "${b[$i]}" ] || { show_output shrink; fail "$spec: after ($after) larger than before ($before)"; }
+		done
+		[ "$(printed_verdict)" = "$checker" ] || { show_output shrink; fail "$spec: shrunk run's verdict $(printed_verdict)"; }
+		line=$(replay_line)
+		case $line in *" --schedule $T/s.schedule "*) ;; *) fail "$spec: replay line without the schedule: $line" ;; esac
+		run_replay_line "$line --replays 100"
+		[ "$RC" = 1 ] && [ "$(printed_verdict)" = "$checker" ] &&
+			grep -q '^  reproduced 100/100 replays (same verdict, same schedule)$' "$T/out" ||
+			{ show_output "$line"; fail "$spec: the shrunk run does not reproduce 100/100"; }
+		ok "$spec: $checker, ($before) -> ($after) ops procs faults preemptions steps; 100/100 replays"
+	done <<-'EOF'
+		shm_counter:lock=none --ops 3|counter
+		shm_counter:lock=mutex --inject nolock --ops 5|counter
+		shm_counter:lock=mutex --inject kill:at=counter/locked --ops 20|dead-holder
+		pipe:bug=short_write --inject fail --ops 20|messages
+		shm_ring:bug=check_then_act --procs 1:2 --ops 20|messages
+	EOF
+}
+
+# The same input shrinks to the same result.
+case_shrink_deterministic() {
+	find_failing shm_ring:bug=check_then_act --procs 1:2 --ops 20
+	ic shrink "$T/f.json" --out "$T/a.schedule" --max-runs 60
+	expect_rc 1 shrink
+	grep -vE '^  search: ' "$T/out" | grep -vE '\(run [0-9a-f]{16}, ' >"$T/a.out"
+	ic shrink "$T/f.json" --out "$T/b.schedule" --max-runs 60
+	expect_rc 1 shrink
+	grep -vE '^  search: ' "$T/out" | grep -vE '\(run [0-9a-f]{16}, ' | sed "s|b\.schedule|a.schedule|g" >"$T/b.out"
+	sed "s|b\.schedule|a.schedule|g" "$T/b.schedule" | diff "$T/a.schedule" - ||
+		fail "two shrinks of one run wrote different schedules"
+	diff "$T/a.out" "$T/b.out" || fail "two shrinks of one run reported differently"
+	ok "two shrinks of one run: the same schedule and the same report"
+}
+
+# run --shrink: the first finding of a sweep, shrunk where it was found.
+case_shrink_run_flag() {
+	(cd "$T" && "$IC" run shm_counter:lock=none --mode controlled --ops 2 --seeds 100 --shrink >"$T/out" 2>"$T/err")
+	RC=$?
+	expect_rc 1 run --shrink
+	grep -q '^shrinking the finding (counter; at most 60 s)$' "$T/out" &&
+		grep -q '^shrunk: shm_counter still fails counter$' "$T/out" ||
+		{ show_output run --shrink; fail "no shrink after the finding"; }
+	ls "$T"/ipchaos-shm_counter-0x*.schedule >/dev/null 2>&1 || fail "no schedule file written in the working directory"
+	ok "run --shrink shrank the first finding into $(basename "$T"/ipchaos-shm_counter-0x*.schedule)"
+}
+
+case_shrink_bad_input() {
+	local J="$T/never.json" F="$T/f.json"
+	printf 'ipchaos-schedule 1\nprocs 2\nswitch 0 1 5\n' >"$T/bad.schedule"
+	printf 'ipchaos-schedule 2\n' >"$T/v2.schedule"
+	printf 'procs 2\n' >"$T/nohead.schedule"
+	printf 'ipchaos-schedule 1\nprocs 3\n' >"$T/p3.schedule"
+	bad_one "cannot read" "$J" shrink "$T/nosuch.json"
+	printf '{"format":' >"$T/trunc.json"
+	bad_one "not JSON" "$J" shrink "$T/trunc.json"
+	ic run shm_counter --mode controlled --ops 2 --json "$F"
+	bad_one "no run in it failed" "$J" shrink "$F"
+	ic run shm_counter:lock=none --inject delay --seeds 100 --json "$F"
+	bad_one "chaos-mode run" "$J" shrink "$F"
+	ic run shm_counter:lock=none --mode controlled --ops 3 --seeds 30 --json "$F"
+	bad_one "--run 999" "$J" shrink "$F" --run 999
+	bad_one "--time-budget" "$J" shrink "$F" --time-budget 0
+	bad_one "unknown option --nope" "$J" shrink "$F" --nope
+	bad_one "--out" "$J" shrink "$F" --out /proc/version
+	bad_one "line 3: process 5" "$J" run --json "$J" shm_counter --schedule "$T/bad.schedule"
+	bad_one "version 2" "$J" run --json "$J" shm_counter --schedule "$T/v2.schedule"
+	bad_one "no schedule file" "$J" run --json "$J" shm_counter --schedule "$T/nohead.schedule"
+	bad_one "made for 3 processes" "$J" run --json "$J" shm_counter --schedule "$T/p3.schedule"
+	bad_one "nosuch.schedule" "$J" run --json "$J" shm_counter --schedule "$T/nosuch.schedule"
+	bad_one "not --all" "$J" run --json "$J" --all --schedule "$T/p3.schedule"
+	bad_one "decides every choice" "$J" run --json "$J" shm_counter --schedule "$T/p3.schedule" --strategy pct
+	bad_one "not with --mode chaos" "$J" run --json "$J" shm_counter --schedule "$T/p3.schedule" --mode chaos
+	bad_one "--shrink needs a controlled run" "$J" run --json "$J" shm_counter --shrink
+}
+
 if [ $# -ne 2 ]; then
 	printf 'usage: %s IPCHAOS_BINARY CASE_NAME\ncases:' "$0" >&2
 	declare -F | sed -n 's/^declare -f case_/ /p' | tr -d '\n' >&2

@@ -9,14 +9,14 @@ _ipchaos() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 	local cmd=${COMP_WORDS[1]-}
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		mapfile -t COMPREPLY < <(compgen -W "list run merge audit bench --help --version" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "list run shrink merge audit bench --help --version" -- "$cur")
 		return
 	fi
 	case $cmd in
 	run)
 		case $prev in
 		--inject) mapfile -t COMPREPLY < <(compgen -W "$(_ipchaos_names injectors)" -- "$cur"); return ;;
-		--json|--junit) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
+		--json|--junit|--schedule) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
 		--under) mapfile -t COMPREPLY < <(compgen -W "memcheck" -- "$cur"); return ;;
 		--mode) mapfile -t COMPREPLY < <(compgen -W "chaos controlled" -- "$cur"); return ;;
 		--strategy) mapfile -t COMPREPLY < <(compgen -W "pct random" -- "$cur"); return ;;
@@ -26,9 +26,20 @@ _ipchaos() {
 			mapfile -t COMPREPLY < <(compgen -W "--all --inject --seed --seeds --procs --ops --timeout
 				--replays --json --junit --tap --shard --shards --time-budget --jobs --quiet --verbose
 				--keep-going --keep --under --mode --strategy --depth --steps --check-determinism
-				--help" -- "$cur")
+				--schedule --shrink --help" -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -W "$(_ipchaos_names scenarios)" -- "$cur")
+		fi
+		;;
+	shrink)
+		case $prev in
+		--out) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
+		--run|--time-budget|--max-runs) return ;;
+		esac
+		if [[ $cur == -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "--run --time-budget --max-runs --out --help" -- "$cur")
+		else
+			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		fi
 		;;
 	merge)

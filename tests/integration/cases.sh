@@ -2296,7 +2296,7 @@ case_shrink_bad_input() {
 	bad_one "not JSON" "$J" shrink "$T/trunc.json"
 	ic run shm_counter --mode controlled --ops 2 --json "$F"
 	bad_one "no run in it failed" "$J" shrink "$F"
-	ic run shm_counter:lock=none --inject delay --seeds 100 --json "$F"
+	ic run shm_counter:lock=mutex --inject kill:at=counter/locked --json "$F"
 	bad_one "chaos-mode run" "$J" shrink "$F"
 	ic run shm_counter:lock=none --mode controlled --ops 3 --seeds 30 --json "$F"
 	bad_one "--run 999" "$J" shrink "$F" --run 999

@@ -366,6 +366,14 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 	return 0;
 }
 
+void ic_cli_free(ic_opts *o)
+{
+	if (o->listed)
+		ic_schedule_free(o->listed);
+	free(o->listed);
+	o->listed = NULL;
+}
+
 int ic_cli_open_outputs(ic_opts *o, char *err, size_t errsize)
 {
 	o->out[IC_OUT_JSON] = IC_OUTFILE("--json");

@@ -175,18 +175,8 @@ static int cmd_list(const ic_opts *o, int argc, char **argv)
 	return IC_EXIT_OK;
 }
 
-static int cmd_run(ic_opts *o, int argc, char **argv)
+static int run_parsed(ic_opts *o)
 {
-	char err[1024];
-	if (wants_help(argc, argv)) {
-		fputs(run_help, stdout);
-		return IC_EXIT_OK;
-	}
-	/* Outputs last: a file is created only once every other argument is known good. */
-	if (ic_cli_parse_run(o, argc, argv, err, sizeof(err)) != 0 || ic_cli_open_outputs(o, err, sizeof(err)) != 0) {
-		ic_line(stderr, "ipchaos run: %s", err);
-		return IC_EXIT_USAGE;
-	}
 	fputs(o->warnings, stderr);
 	/* Taken synchronously by the supervisor, so a run is always cleaned up whole. */
 	ic_block_run_signals();
@@ -195,10 +185,23 @@ static int cmd_run(ic_opts *o, int argc, char **argv)
 	if (swept)
 		fprintf(o->tap ? stderr : stdout, "swept %u object%s left by dead ipchaos runs (see ipchaos audit --stale)\n", swept,
 		       swept == 1 ? "" : "s");
-	int code = ic_campaign(o);
-	if (o->listed)
-		ic_schedule_free(o->listed);
-	free(o->listed);
+	return ic_campaign(o);
+}
+
+static int cmd_run(ic_opts *o, int argc, char **argv)
+{
+	char err[1024];
+	int code = IC_EXIT_USAGE;
+	if (wants_help(argc, argv)) {
+		fputs(run_help, stdout);
+		return IC_EXIT_OK;
+	}
+	/* Outputs last: a file is created only once every other argument is known good. */
+	if (ic_cli_parse_run(o, argc, argv, err, sizeof(err)) != 0 || ic_cli_open_outputs(o, err, sizeof(err)) != 0)
+		ic_line(stderr, "ipchaos run: %s", err);
+	else
+		code = run_parsed(o);
+	ic_cli_free(o);
 	return code;
 }
 

@@ -23,9 +23,12 @@
 #include "role/sched.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char *const call_names[] = {"call/write",   "call/read",       "call/send",   "call/recv",
 					  "call/mq_send", "call/mq_receive", "call/msgsnd", "call/msgrcv",
@@ -370,11 +373,17 @@ int ic_schedule_load(const char *path, ic_sched_list *out, char *err, size_t err
 	bool versioned = false;
 	char line[512];
 	int rc = -1;
+	char shown[128];
+	struct stat st;
 	memset(out, 0, sizeof(*out));
-	FILE *f = fopen(path, "r");
+	/* Non-blocking: a FIFO named here must not hang the command before it is refused. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	FILE *f = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? fdopen(fd, "r") : NULL;
 	if (!f) {
-		char shown[128];
-		snprintf(err, errsize, "--schedule %s: %s", ic_shown(path, shown, sizeof(shown)), strerror(errno));
+		snprintf(err, errsize, "--schedule %s: %s", ic_shown(path, shown, sizeof(shown)),
+			 fd >= 0 ? "not a regular file" : strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
 	if (!(out->v = malloc(IC_MAX_LISTED * sizeof(*out->v)))) {

@@ -56,6 +56,7 @@ static void replay_parses_back(const ic_opts *o)
 		fprintf(stderr, "the replay line reads back as another run: %s vs %s\n", a, b);
 		abort();
 	}
+	ic_cli_free(again);
 	free(again);
 }
 
@@ -81,6 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (o->out[IC_OUT_JSON].fd > 0 || o->out[IC_OUT_JUNIT].fd > 0)
 			abort(); /* parsing opened a file */
+		ic_cli_free(o);
 	}
 	free(o);
 	free(text);

@@ -60,6 +60,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fixture *x = *state;
+	ic_cli_free(x->o);
 	free(x->o);
 	free(x);
 	return 0;

@@ -28,10 +28,10 @@ static bool cycle_report(const ic_facts *f, ic_finding *out)
 	ic_finding_addf(out, " (each waits for the next; seen %.1f ms after it closed)\n", f->cycle_ms);
 	for (unsigned i = 0; i < n; i++) {
 		int held = f->cycle[(i + n - 1) % n].lock, wants = f->cycle[i].lock;
-		ic_finding_addf(out, "  %s holds '%s' and waits for '%s' (held by %s) at %s\n",
-				f->procs[f->cycle[i].proc].label, lock_site(f, held), lock_site(f, wants),
-				f->procs[f->cycle[(i + 1) % n].proc].label,
-				f->cycle[i].point[0] ? f->cycle[i].point : "its start");
+		ic_finding_addf(out, "  %s holds '%s' and waits for '%s' (held by %s)", f->procs[f->cycle[i].proc].label,
+				lock_site(f, held), lock_site(f, wants), f->procs[f->cycle[(i + 1) % n].proc].label);
+		/* The point is known where points are watched (lockdep, injectors): else none is claimed. */
+		ic_finding_addf(out, "%s%s\n", f->cycle[i].point[0] ? " at " : "", f->cycle[i].point);
 	}
 	return true;
 }

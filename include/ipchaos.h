@@ -145,6 +145,11 @@ void ic_lock_destroy(ic_ctx *ctx, ic_lock_t *lock);
  * then the matching ic_unlock too), which is how a missing lock is planted.
  * The harness records the holder, so a process that dies holding a lock
  * that cannot recover (mutex, sem, spin) is a dead-holder finding at once.
+ * While it blocks, the lock it waits for is recorded too: processes that
+ * wait for each other's locks in a cycle end the run at once as a deadlock.
+ * Where the lockorder checker judges the run, each acquire also records the
+ * locks already held (lockdep): orders that disagree are a finding even if
+ * the run did not deadlock.
  * Returns 0; IC_LOCK_RECOVERED for a robust lock taken over from a dead
  * holder (made consistent; the state it guards may be half-updated; an
  * IC_OP_RECOVER info is logged); or -1 with errno (pthread errors; a

@@ -62,6 +62,20 @@ typedef struct ic_fire {
 	uint32_t count;
 } ic_fire;
 
+/* ---- Cross-process lockdep (role/ctx.c records, checkers/lockorder.c judges) ---- */
+
+#define IC_MAX_EDGES 32 /* lock orders recorded per process; more are counted, not kept */
+
+/* One order a process took two locks in: `to` was taken while `from` was held. */
+typedef struct ic_lock_edge {
+	uint8_t from, to;         /* lock ids */
+	uint16_t always_held;     /* lock ids held at every time it was taken (a gate lock shows here) */
+	uint32_t pad;
+	uint64_t count;           /* times taken so */
+	char from_point[IC_NAME]; /* the point passed before `from` was taken ("" if none) */
+	char to_point[IC_NAME];   /* the point passed before `to` was taken */
+} ic_lock_edge;
+
 /* One per process; written only by that process, except pid (supervisor). */
 typedef struct ic_slot {
 	_Atomic uint64_t committed; /* events [0, committed) are whole (release store) */
@@ -78,6 +92,14 @@ typedef struct ic_slot {
 	char crash_bt[IC_BT_FRAMES][IC_NAME + 16];
 	uint32_t nfires;
 	ic_fire fires[IC_MAX_FIRES];
+	/* Lockdep: the orders it took locks in, and the lock it is blocked on now. */
+	atomic_uint nedges;          /* edges [0, nedges) are whole (release store) */
+	atomic_uint edges_lost;      /* orders not kept: the table was full */
+	ic_lock_edge edges[IC_MAX_EDGES];
+	atomic_int waiting_for;      /* chaos: lock id + 1 while blocked in ic_lock; 0 otherwise */
+	atomic_uint wait_seq;        /* bumped before each wait is published: a wait seen twice is one wait */
+	uint64_t wait_since;         /* ns, when that wait began */
+	char wait_point[IC_NAME];    /* the point passed before it */
 } ic_slot;
 
 typedef struct ic_lockrec {
@@ -207,6 +229,7 @@ typedef struct ic_arena {
 	ic_sched sched;       /* controlled mode */
 	atomic_uint nlocks;
 	ic_lockrec locks[IC_MAX_LOCKS];
+	int lockdep; /* set before fork: roles record lock orders (the lockorder checker judges the run) */
 	atomic_uint ntracked;
 	ic_tracked tracked[IC_MAX_TRACKED];
 	uint32_t nslots; /* roles' processes, then the supervisor's */
@@ -359,6 +382,9 @@ typedef struct ic_proc_facts {
 	const char *stack; /* watchdog: its stack through ptrace, or NULL */
 	const char *tool_report; /* --under: the tool's first error, its stack, one frame a line; or NULL */
 	const char *waiting; /* a deadlocked controlled run: what it waited for, and where; or NULL */
+	const ic_lock_edge *edges; /* lockdep: the orders it took locks in */
+	unsigned nedges;
+	unsigned edges_lost;       /* orders it took that the table had no room for */
 } ic_proc_facts;
 
 typedef struct ic_lock_facts {
@@ -374,7 +400,15 @@ typedef struct ic_facts {
 	unsigned nlocks;
 	ic_lock_facts locks[IC_MAX_LOCKS];
 	bool hang;            /* the watchdog fired */
-	bool deadlock;        /* controlled mode: no process could go on, and none could time out */
+	bool deadlock;        /* controlled mode: no process could go on, and none could time out;
+			       * chaos: the supervisor saw a cycle of waits on ic_ locks (ncycle > 0) */
+	unsigned ncycle;      /* chaos: the cycle: cycle[i].proc waits for cycle[i].lock, held by cycle[i+1].proc */
+	struct {
+		unsigned proc;
+		int lock;
+		char point[IC_NAME]; /* the point it passed before it began to wait */
+	} cycle[IC_MAX_PROCS];
+	double cycle_ms;      /* from the last wait of the cycle beginning to the supervisor seeing it */
 	double hang_seconds;  /* T: no progress for this long */
 	uint64_t hang_steps;  /* controlled: no operation logged in this many steps (0: chaos) */
 	unsigned nobjects;    /* what the run created, for perms */

@@ -145,6 +145,11 @@ void ic_lock_destroy(ic_ctx *ctx, ic_lock_t *lock);
  * then the matching ic_unlock too), which is how a missing lock is planted.
  * The harness records the holder, so a process that dies holding a lock
  * that cannot recover (mutex, sem, spin) is a dead-holder finding at once.
+ * While it blocks, the lock it waits for is recorded too: processes that
+ * wait for each other's locks in a cycle end the run at once as a deadlock.
+ * Where the lockorder checker judges the run, each acquire also records the
+ * locks already held (lockdep): orders that disagree are a finding even if
+ * the run did not deadlock.
  * Returns 0; IC_LOCK_RECOVERED for a robust lock taken over from a dead
  * holder (made consistent; the state it guards may be half-updated; an
  * IC_OP_RECOVER info is logged); or -1 with errno (pthread errors; a
@@ -154,6 +159,15 @@ void ic_lock_destroy(ic_ctx *ctx, ic_lock_t *lock);
 int ic_lock(ic_ctx *ctx, ic_lock_t *lock);
 void ic_unlock(ic_ctx *ctx, ic_lock_t *lock);
 const char *ic_lock_kind_name(int kind); /* "mutex", "robust mutex", ... */
+
+/*
+ * ic_trylock: acquire without waiting, as pthread_mutex_trylock: 0,
+ * IC_LOCK_RECOVERED (as ic_lock), or -1 with errno EBUSY when another holds
+ * it. A lock site as ic_lock is (nolock may skip it: then 0). The harness
+ * records the holder; for lockdep a trylock orders nothing itself (it cannot
+ * wait), but locks taken while it is held are ordered after it.
+ */
+int ic_trylock(ic_ctx *ctx, ic_lock_t *lock);
 
 /*
  * ic_cond_timedwait: pthread_cond_timedwait on a mutex-kind lock
@@ -335,6 +349,31 @@ static inline int ic_lock(ic_ctx *ctx, ic_lock_t *lock)
 	case IC_LOCK_SPIN:
 		while (atomic_exchange_explicit(&lock->u.spin, 1, memory_order_acquire))
 			sched_yield();
+		return 0;
+	}
+	return 0;
+}
+
+static inline int ic_trylock(ic_ctx *ctx, ic_lock_t *lock)
+{
+	(void)ctx;
+	int rc = 0;
+	switch (lock->kind) {
+	case IC_LOCK_MUTEX:
+	case IC_LOCK_ROBUST:
+		rc = pthread_mutex_trylock(&lock->u.mutex);
+		if (rc == EOWNERDEAD && pthread_mutex_consistent(&lock->u.mutex) == 0)
+			return IC_LOCK_RECOVERED;
+		return rc == 0 ? 0 : (errno = rc, -1);
+	case IC_LOCK_SEM:
+		if (sem_trywait(&lock->u.sem) == 0)
+			return 0;
+		if (errno == EAGAIN || errno == EINTR)
+			errno = EBUSY;
+		return -1;
+	case IC_LOCK_SPIN:
+		if (atomic_exchange_explicit(&lock->u.spin, 1, memory_order_acquire))
+			return (errno = EBUSY, -1);
 		return 0;
 	}
 	return 0;

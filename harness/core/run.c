@@ -9,6 +9,7 @@
 #include "core/arena.h"
 #include "core/spec.h"
 #include "core/under.h"
+#include "core/waitfor.h"
 #include "role/sched.h"
 
 #include <dirent.h>
@@ -56,6 +57,8 @@ typedef struct run {
 	bool hang;
 	bool deadlock; /* controlled: nobody could be given the baton */
 	uint64_t hang_steps; /* controlled: a livelock, so many steps without an operation */
+	ic_waitfor cycle;    /* chaos: the cycle of waits on ic_ locks that ended the run */
+	double cycle_ms;     /* from its closing to the supervisor seeing it */
 	bool interrupted;
 	double timeout;
 	char stacks[IC_MAX_PROCS][2048];
@@ -65,6 +68,8 @@ typedef struct run {
 	ic_facts facts;
 	unsigned nleftovers; /* untracked objects of this run the scan found (facts list the first) */
 } run;
+
+static bool checker_applies(const ic_scenario *sc, const char *name);
 
 static void make_labels(run *r)
 {
@@ -377,6 +382,17 @@ static void record_waits(run *r, bool livelock)
 	}
 }
 
+/* Chaos: a cycle of waits on ic_ locks never resolves; the run ends now, as a deadlock. */
+static bool waits_cycle(run *r)
+{
+	if (r->cfg.mode != IC_MODE_CHAOS || !ic_waitfor_find(r->ah.arena, r->nprocs, &r->cycle))
+		return false;
+	uint64_t now = ic_now_ns();
+	r->cycle_ms = now > r->cycle.closed_ns ? (double)(now - r->cycle.closed_ns) / 1e6 : 0;
+	r->deadlock = true;
+	return true;
+}
+
 static void supervise(run *r)
 {
 	sigset_t set;
@@ -398,6 +414,10 @@ static void supervise(run *r)
 		int over = atomic_load(&r->ah.arena->sched.over);
 		if (over == IC_OVER_DEADLOCK || over == IC_OVER_LIVELOCK) {
 			record_waits(r, over == IC_OVER_LIVELOCK);
+			kill_group(r);
+			continue;
+		}
+		if (waits_cycle(r)) {
 			kill_group(r);
 			continue;
 		}
@@ -450,6 +470,20 @@ static void scan_leftovers(run *r, ic_run_result *res)
 
 /* ---- Facts and verdicts ---- */
 
+/* The wait-for cycle, with the point each member passed before it began to wait. */
+static void copy_cycle(run *r)
+{
+	ic_facts *f = &r->facts;
+	f->ncycle = r->cycle.n;
+	f->cycle_ms = r->cycle_ms;
+	for (unsigned i = 0; i < r->cycle.n; i++) {
+		unsigned p = r->cycle.proc[i];
+		f->cycle[i].proc = p;
+		f->cycle[i].lock = r->cycle.lock[i];
+		snprintf(f->cycle[i].point, sizeof(f->cycle[i].point), "%s", r->ah.arena->slots[p].wait_point);
+	}
+}
+
 static void build_facts(run *r)
 {
 	ic_arena *a = r->ah.arena;
@@ -481,7 +515,13 @@ static void build_facts(run *r)
 		pf->stack = p->stack;
 		pf->tool_report = r->reports[i][0] ? r->reports[i] : NULL;
 		pf->waiting = r->waits[i][0] ? r->waits[i] : NULL;
+		pf->edges = s->edges;
+		pf->nedges = atomic_load_explicit(&s->nedges, memory_order_acquire);
+		if (pf->nedges > IC_MAX_EDGES)
+			pf->nedges = IC_MAX_EDGES;
+		pf->edges_lost = atomic_load(&s->edges_lost);
 	}
+	copy_cycle(r);
 	ic_slot *obs = &a->slots[r->nprocs];
 	f->observer = ic_slot_events(a, obs);
 	f->nobserver = atomic_load(&obs->committed);
@@ -795,6 +835,8 @@ static int start(run *r, ic_run_result *res)
 			 r->sup.error[0] ? r->sup.error : strerror(errno));
 		return -1;
 	}
+	/* Lock orders need two locks, and someone to judge them: else roles record nothing. */
+	r->ah.arena->lockdep = atomic_load(&r->ah.arena->nlocks) >= 2 && checker_applies(r->cfg.sc, "lockorder");
 	return 0;
 }
 

@@ -28,8 +28,11 @@ void ic_ctx_init(ic_ctx *ctx, const ic_run_cfg *cfg, ic_arena *arena, unsigned s
 	ctx->slot = slot;
 	ctx->role = role;
 	ctx->index = index;
-	/* Controlled mode: every point is a scheduling point, injectors or not. */
-	ctx->head.armed = cfg->ninj > 0 || cfg->mode == IC_MODE_CONTROLLED;
+	/* Controlled mode: every point is a scheduling point, injectors or not.
+	 * Lockdep: every point is where a lock order is said to be taken. */
+	ctx->lockdep = arena->lockdep != 0;
+	ctx->point = "";
+	ctx->head.armed = cfg->ninj > 0 || cfg->mode == IC_MODE_CONTROLLED || ctx->lockdep;
 	ic_rng_stream(&ctx->rng, cfg->seed, role == IC_MAX_ROLES ? IC_STREAM_SUPERVISOR : role + 1,
 		      index);
 }
@@ -91,6 +94,7 @@ static bool injectors_at(ic_ctx *ctx, const char *name, enum ic_site site)
 
 void ic_point_hit(ic_ctx *ctx, const char *name)
 {
+	ctx->point = name;
 	injectors_at(ctx, name, IC_SITE_POINT);
 	ic_sched_step(ctx, name);
 }
@@ -325,6 +329,100 @@ static int acquire_controlled(ic_ctx *ctx, ic_lock_t *lock)
 	return rc == 0 ? 0 : (errno = rc, -1);
 }
 
+/* ---- Lockdep: the order this process takes locks in, kept in its slot ---- */
+
+_Static_assert(IC_MAX_LOCKS <= 16, "ic_lock_edge.always_held has a bit per lock id");
+
+/* One more time `to` was taken while held[h] was: a new order goes into the table. */
+static void lockdep_edge(ic_ctx *ctx, unsigned h, unsigned to, uint16_t held_mask)
+{
+	ic_slot *s = &ctx->arena->slots[ctx->slot];
+	uint8_t *at = &ctx->edge_at[ctx->held[h].id][to];
+	if (*at == IC_EDGE_LOST)
+		return;
+	if (*at) { /* read by the supervisor only after this process has ended */
+		ic_lock_edge *e = &s->edges[*at - 1];
+		e->count++;
+		e->always_held &= held_mask;
+		return;
+	}
+	unsigned n = atomic_load_explicit(&s->nedges, memory_order_relaxed);
+	if (n >= IC_MAX_EDGES) {
+		*at = IC_EDGE_LOST;
+		atomic_fetch_add_explicit(&s->edges_lost, 1, memory_order_relaxed);
+		return;
+	}
+	ic_lock_edge *e = &s->edges[n];
+	*e = (ic_lock_edge){.from = ctx->held[h].id, .to = (uint8_t)to, .always_held = held_mask, .count = 1};
+	snprintf(e->from_point, sizeof(e->from_point), "%s", ctx->held[h].point);
+	snprintf(e->to_point, sizeof(e->to_point), "%s", ctx->point);
+	/* Counts once whole: a process killed mid-write loses just this order. */
+	atomic_store_explicit(&s->nedges, n + 1, memory_order_release);
+	*at = (uint8_t)(n + 1);
+}
+
+/* Before a blocking acquire of `id`: every lock held is ordered before it. Recorded
+ * before it blocks, so an acquire that deadlocks still shows its order. */
+static void lockdep_before(ic_ctx *ctx, unsigned id)
+{
+	if (!ctx->lockdep || ctx->nheld == 0)
+		return;
+	uint16_t mask = 0;
+	for (unsigned h = 0; h < ctx->nheld; h++)
+		mask |= (uint16_t)(1u << ctx->held[h].id);
+	for (unsigned h = 0; h < ctx->nheld; h++)
+		if (ctx->held[h].id != id)
+			lockdep_edge(ctx, h, id, mask);
+}
+
+static void lockdep_taken(ic_ctx *ctx, unsigned id)
+{
+	if (!ctx->lockdep || ctx->nheld >= IC_MAX_LOCKS)
+		return;
+	ctx->held[ctx->nheld].id = (uint8_t)id;
+	ctx->held[ctx->nheld].point = ctx->point;
+	ctx->nheld++;
+}
+
+/* Released: out of the held list, wherever it is (locks need not be released in order). */
+static void lockdep_released(ic_ctx *ctx, unsigned id)
+{
+	for (unsigned h = ctx->nheld; h-- > 0;)
+		if (ctx->held[h].id == id) {
+			memmove(&ctx->held[h], &ctx->held[h + 1], (ctx->nheld - h - 1) * sizeof(ctx->held[0]));
+			ctx->nheld--;
+			return;
+		}
+}
+
+/*
+ * Chaos mode: the acquire, with the wait published while it blocks, so the
+ * supervisor can see a cycle of waits. The sequence number goes first and the
+ * lock last: a reader that sees the same number and lock twice saw one wait.
+ */
+static int acquire_watched(ic_ctx *ctx, ic_lock_t *lock)
+{
+	int rc = try_acquire(lock);
+	if (rc == 0)
+		return 0;
+	if (rc == EOWNERDEAD && lock->kind == IC_LOCK_ROBUST)
+		return robust_recovered(ctx, lock);
+	if (rc != EBUSY) {
+		errno = rc;
+		return -1;
+	}
+	ic_slot *s = &ctx->arena->slots[ctx->slot];
+	atomic_fetch_add_explicit(&s->wait_seq, 1, memory_order_seq_cst);
+	s->wait_since = ic_now_ns();
+	snprintf(s->wait_point, sizeof(s->wait_point), "%s", ctx->point);
+	atomic_store_explicit(&s->waiting_for, lock->id + 1, memory_order_release);
+	rc = acquire(ctx, lock);
+	int saved = errno;
+	atomic_store_explicit(&s->waiting_for, 0, memory_order_release);
+	errno = saved;
+	return rc;
+}
+
 int ic_lock(ic_ctx *ctx, ic_lock_t *lock)
 {
 	ic_lockrec *rec = &ctx->arena->locks[lock->id];
@@ -336,11 +434,40 @@ int ic_lock(ic_ctx *ctx, ic_lock_t *lock)
 	if (lock->kind == IC_LOCK_NONE)
 		return 0;
 	sched_step_at(ctx, "lock", rec->site);
-	int rc = ctx->scheduled ? acquire_controlled(ctx, lock) : acquire(ctx, lock);
+	lockdep_before(ctx, (unsigned)lock->id);
+	int rc = ctx->scheduled ? acquire_controlled(ctx, lock) : acquire_watched(ctx, lock);
 	if (rc < 0)
 		return -1;
 	/* Recorded after the acquire: an injected kill (always at a point) sees it set. */
 	atomic_store_explicit(&rec->holder, (int)ctx->slot + 1, memory_order_release);
+	lockdep_taken(ctx, (unsigned)lock->id);
+	return rc;
+}
+
+int ic_trylock(ic_ctx *ctx, ic_lock_t *lock)
+{
+	ic_lockrec *rec = &ctx->arena->locks[lock->id];
+	if (ctx->head.armed && injectors_at(ctx, rec->site, IC_SITE_LOCK)) {
+		ctx->lock_skipped |= 1u << lock->id;
+		return 0;
+	}
+	if (lock->kind == IC_LOCK_NONE)
+		return 0;
+	sched_step_at(ctx, "trylock", rec->site);
+	int rc = try_acquire(lock);
+	/* Controlled: a killed holder is dead to the scheduler before the kernel frees its
+	 * robust mutex; waiting for that moment keeps the schedule a function of the seed. */
+	if (rc == EBUSY && ctx->scheduled && holder_dying(ctx, lock))
+		rc = pthread_mutex_lock(&lock->u.mutex);
+	if (rc == EOWNERDEAD && lock->kind == IC_LOCK_ROBUST)
+		rc = robust_recovered(ctx, lock);
+	else if (rc != 0) {
+		errno = rc;
+		return -1;
+	}
+	atomic_store_explicit(&rec->holder, (int)ctx->slot + 1, memory_order_release);
+	/* A trylock never waits, so it orders nothing itself; what is taken while it is held does. */
+	lockdep_taken(ctx, (unsigned)lock->id);
 	return rc;
 }
 
@@ -433,6 +560,8 @@ void ic_unlock(ic_ctx *ctx, ic_lock_t *lock)
 	if (lock->kind == IC_LOCK_NONE)
 		return;
 	atomic_store_explicit(&ctx->arena->locks[lock->id].holder, 0, memory_order_release);
+	if (ctx->lockdep)
+		lockdep_released(ctx, (unsigned)lock->id);
 	switch (lock->kind) {
 	case IC_LOCK_MUTEX:
 	case IC_LOCK_ROBUST:

@@ -44,6 +44,16 @@ struct ic_ctx {
 	ic_rng rng;
 	void *state;
 	uint32_t lock_skipped; /* bit per lock id: this process skipped its acquire */
+	/* Lockdep (arena->lockdep): the last point passed, the locks held in the order
+	 * taken, and where each order this process took is in its slot's edge table. */
+	bool lockdep;
+	const char *point;  /* the last point passed ("" before any); the scenario's own string */
+	unsigned nheld;
+	struct {
+		uint8_t id;
+		const char *point; /* the point passed before it was taken */
+	} held[IC_MAX_LOCKS];
+	uint8_t edge_at[IC_MAX_LOCKS][IC_MAX_LOCKS]; /* [from][to]: edge index + 1; 0 none; IC_EDGE_LOST */
 	bool scheduled; /* a role of a controlled run: it runs only with the baton */
 	uint64_t scratch[IC_MAX_INJ][4];
 	/* bench's second channel instance (1): its objects are named "b.<object>"
@@ -51,6 +61,8 @@ struct ic_ctx {
 	unsigned instance;
 	char error[256]; /* ic_errorf(): why setup or observe failed */
 };
+
+#define IC_EDGE_LOST 0xff /* edge_at: that order did not fit the table (counted once) */
 
 /* Bind ctx to a slot: the supervisor's (role = IC_MAX_ROLES) or a role's process. */
 void ic_ctx_init(ic_ctx *ctx, const ic_run_cfg *cfg, ic_arena *arena, unsigned slot,

@@ -30,7 +30,8 @@
 
 static const char *const default_channels[] = {
 	"mq", "pipe", "unix:type=stream", "unix:type=seqpacket", "unix:type=dgram", "sysv_msg",
-	"shm_ring:sync=mutex_cond", "shm_ring:sync=sem", "shm_ring:sync=spsc_atomic", "hybrid", NULL,
+	"shm_ring:sync=mutex_cond", "shm_ring:sync=sem", "shm_ring:sync=spsc_atomic", "hybrid",
+	"shm_batch", "shm_batch:api=inplace", "shm_batch:api=inplace_read", NULL,
 };
 static const uint32_t default_sizes[] = {64, 1024, 8192, 65536, 1048576};
 
@@ -42,7 +43,8 @@ static const char help[] =
 	"  --channels LIST   channels to measure, in run's syntax: a comma token without '='\n"
 	"                    starts a new one (shm_ring:sync=spsc_atomic,mq,pipe); default:\n"
 	"                    mq, pipe, unix (stream, seqpacket, dgram), sysv_msg,\n"
-	"                    shm_ring (mutex_cond, sem, spsc_atomic), hybrid\n"
+	"                    shm_ring (mutex_cond, sem, spsc_atomic), hybrid, shm_batch\n"
+	"                    (copying, and in place: api=inplace, api=inplace_read)\n"
 	"  --sizes LIST      message sizes in bytes, K and M binary (default 64,1K,8K,64K,1M)\n"
 	"  --procs P:C       producers and consumers of the throughput cells (default 1:1);\n"
 	"                    round trips are always one process each way\n"
@@ -79,6 +81,20 @@ static int size_key_of(const ic_scenario *sc)
 		if (strcmp(sc->keys[k].name, "size") == 0)
 			return k;
 	return -1;
+}
+
+/* Its api= key, where the channel has the in-place calls: copy, inplace or inplace_read. */
+static int api_of(const ic_run_cfg *cfg)
+{
+	const ic_channel *ch = cfg->sc->channel;
+	if (!ch->reserve || !ch->commit || !ch->peek || !ch->release)
+		return IC_BENCH_COPY;
+	for (unsigned k = 0; cfg->sc->keys[k].name; k++)
+		if (strcmp(cfg->sc->keys[k].name, "api") == 0)
+			return strcmp(cfg->variant[k], "inplace") == 0	    ? IC_BENCH_INPLACE
+			       : strcmp(cfg->variant[k], "inplace_read") == 0 ? IC_BENCH_INPLACE_READ
+									   : IC_BENCH_COPY;
+	return IC_BENCH_COPY;
 }
 
 static void channel_names(const ic_scenario *const *extra, char *buf, size_t size)
@@ -118,6 +134,7 @@ static int add_channel(ic_bench *b, const ic_scenario *const *extra, const char 
 		return -1;
 	}
 	c->size_key = size_key_of(c->cfg.sc);
+	c->api = api_of(&c->cfg);
 	snprintf(c->spec, sizeof(c->spec), "%s", spec);
 	c->style = style_of(c->cfg.sc);
 	b->nchannels++;
@@ -682,6 +699,7 @@ static void run_bench_cell(cell_run *cr, unsigned c, unsigned s, int mode, bool 
 	cfg.bench = cr->shared;
 	memset(cr->shared, 0, sizeof(*cr->shared));
 	*cr->shared = (ic_bench_cell){.inner = ch->cfg.sc, .mode = mode, .armed = armed, .size = b->sizes[s],
+				      .api = mode == IC_BENCH_STREAM ? ch->api : IC_BENCH_COPY,
 				      .warmup_s = b->warmup_s, .time_s = b->time_s};
 	progress(cr, ch, b->sizes[s], mode == IC_BENCH_PINGPONG ? "round trip" : armed ? "points on"
 				      : single ? "throughput at 1:1" : "throughput");

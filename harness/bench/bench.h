@@ -19,6 +19,13 @@ enum ic_bench_mode {
 
 enum { IC_BENCH_CSV, IC_BENCH_JSON, IC_BENCH_SVG, IC_BENCH_FILES }; /* its results files */
 
+/* How the stream roles use the channel: its api= key, where it has the in-place calls. */
+enum ic_bench_api {
+	IC_BENCH_COPY,         /* send and recv: the message copied in and out */
+	IC_BENCH_INPLACE,      /* reserve/commit, peek/release: header written and read, the body never moves */
+	IC_BENCH_INPLACE_READ, /* the same, and the consumer reads every byte where it lies */
+};
+
 #define IC_BENCH_MIN_SIZE 8u /* the bench header: sequence, producer, flags */
 #define IC_BENCH_MAX_RTT (1u << 20) /* round trips sampled per cell */
 
@@ -27,6 +34,7 @@ typedef struct ic_bench_cell {
 	const ic_scenario *inner; /* the scenario whose channel is measured */
 	int mode;                 /* enum ic_bench_mode */
 	bool armed;               /* points enabled with no injector: the cost of a point call */
+	int api;                  /* enum ic_bench_api (stream cells) */
 	uint32_t size;            /* every message, bytes */
 	double warmup_s, time_s;  /* untimed, then timed */
 	/* Written by the roles. */
@@ -64,6 +72,7 @@ typedef struct ic_bench_channel {
 	char spec[160]; /* as given: "shm_ring:sync=spsc_atomic" */
 	int style;      /* enum ic_bench_style */
 	int size_key;   /* index of the scenario's "size" key */
+	int api;        /* enum ic_bench_api: from its api= key, if the channel has the in-place calls */
 } ic_bench_channel;
 
 /* One channel at one size: medians over the repetitions; 0 where not measured. */

@@ -63,6 +63,9 @@ static const char help[] =
 	"loops (ipchaos run): log, body pattern and crc on. A cell that cannot run here says\n"
 	"n/a and why (a size above fs.mqueue.msgsize_max), and does not change the exit code.\n"
 	"\n"
+	"ipchaos bench rare [--help]: rare messages, a segment's set-up against each pattern's\n"
+	"cost per message, and the break-even rates.\n"
+	"\n"
 	"exit: 0 measured, 1 a channel broke (lost, reordered or corrupt a message), 2 bad\n"
 	"      usage, 3 the harness failed, 130 interrupted\n";
 
@@ -878,6 +881,8 @@ static int point_loop_main(const char *arg)
 int ic_bench_main(const ic_scenario *const *extra, int argc, char **argv)
 {
 	char err[1024];
+	if (argc >= 1 && strcmp(argv[0], "rare") == 0)
+		return ic_bench_rare_main(argc - 1, argv + 1);
 	for (int i = 0; i < argc; i++)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			fputs(help, stdout);

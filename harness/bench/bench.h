@@ -127,6 +127,9 @@ int ic_bench_write_csv(const ic_bench *b, FILE *f);
 int ic_bench_write_json(const ic_bench *b, FILE *f);
 int ic_bench_write_svg(const ic_bench *b, FILE *f);
 
+/* `ipchaos bench rare ARGS...` (argv after "rare"): rare messages, set-up against per-message cost (bench_rare.c). */
+int ic_bench_rare_main(int argc, char **argv);
+
 /* `ipchaos bench ARGS...` (argv after "bench"): an exit code. */
 int ic_bench_main(const ic_scenario *const *extra, int argc, char **argv);
 

@@ -129,6 +129,13 @@ int ic_bench_write_svg(const ic_bench *b, FILE *f);
 
 /* `ipchaos bench rare ARGS...` (argv after "rare"): rare messages, set-up against per-message cost (bench_rare.c). */
 int ic_bench_rare_main(int argc, char **argv);
+/*
+ * bench rare's model: a pattern costs setup / lifetime + rate x per-message
+ * CPU time each second. The rate (messages a second) at which x and y cost
+ * the same, given each one's set-up and per-message nanoseconds: > 0, or 0
+ * when one of them costs no more at every rate.
+ */
+double ic_bench_rare_break_even(double setup_x, double msg_x, double setup_y, double msg_y, double lifetime_s);
 
 /* `ipchaos bench ARGS...` (argv after "bench"): an exit code. */
 int ic_bench_main(const ic_scenario *const *extra, int argc, char **argv);

@@ -523,16 +523,18 @@ static bool measured_ok(const rare_bench *b, int p)
 	return !b->error[p][0] && b->n[p] > 0;
 }
 
-/*
- * The rate at which x and y cost the same (their set-ups against their
- * per-message costs): > 0, or 0 when one is cheaper at every rate.
- */
-static double break_even(const rare_bench *b, int x, int y)
+double ic_bench_rare_break_even(double setup_x, double msg_x, double setup_y, double msg_y, double lifetime_s)
 {
-	double ds = (b->setup_ns[y] - b->setup_ns[x]) / b->lifetime_s, dm = b->msg_ns[x] - b->msg_ns[y];
-	if (ds * dm <= 0 || dm == 0)
+	/* Equal where (setup_y - setup_x) / lifetime == rate x (msg_x - msg_y): one costs more to set up, less per message. */
+	double ds = (setup_y - setup_x) / lifetime_s, dm = msg_x - msg_y;
+	if (ds * dm <= 0)
 		return 0;
 	return ds / dm;
+}
+
+static double break_even(const rare_bench *b, int x, int y)
+{
+	return ic_bench_rare_break_even(b->setup_ns[x], b->msg_ns[x], b->setup_ns[y], b->msg_ns[y], b->lifetime_s);
 }
 
 static void fmt_ns(double ns, char *buf, size_t n)

@@ -285,7 +285,7 @@ static const ic_role_desc batch_roles[] = {
 static const ic_expect batch_expect[] = {
 	{"bug=none", "delay;kill;stall", "pass", 200, NULL, NULL, 0},
 	/* 16 slots: the producer laps the ring and waits on the consumer's batches. */
-	{"bug=none,slots=16,size=32..300", "delay;kill;stall", "pass", 200, NULL, NULL, 0},
+	{"bug=none,slots=16,size=32..300", "delay;kill;stall", "pass", 100, NULL, NULL, 300},
 	{"bug=publish_before_write", "delay", "messages", 200, NULL, NULL, 0},
 	{"bug=none", "kill;stall", "pass", 200, NULL, "controlled", 20},
 	{"bug=none,slots=16", "kill;stall", "pass", 200, NULL, "controlled", 40},

@@ -2114,7 +2114,7 @@ EOF2
 case_shm_batch() {
 	local spec
 	for spec in shm_batch shm_batch:slots=16,size=32..300; do
-		ic run "$spec" --inject delay --inject kill --inject stall --seeds 30 --json "$T/p.json"
+		ic run "$spec" --inject delay --inject kill --inject stall --seeds 30 --ops 300 --json "$T/p.json"
 		expect_rc 0 run "$spec"
 		py "$T/p.json" <<'EOF2' || exit 1
 if any(r["verdict"] != "pass" for r in runs): bad("verdicts %r" % [r["verdict"] for r in runs])

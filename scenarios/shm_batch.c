@@ -15,8 +15,10 @@
  * unstamped message (indeterminate); a killed consumer leaves its true
  * position, from which the drain goes on: nothing is delivered twice.
  *
- * Planted bug: publish_before_write (the stamp goes out at reserve, before
- * the message is written: the consumer reads a slot's old bytes).
+ * Planted bugs: publish_before_write (the stamp goes out at reserve, before
+ * the message is written: the consumer reads a slot's old bytes);
+ * release_before_read (the consumer publishes its position past a message
+ * before copying it out: a producer waiting for room overwrites it).
  * api= only tells `ipchaos bench` how to drive it: copy (send/recv), inplace
  * (reserve/commit and peek/release, the consumer checking the header), or
  * inplace_read (the consumer also reads every byte where it lies); the run
@@ -37,9 +39,9 @@
 #define BATCH_MAX_SLOTS 4096u
 #define BATCH_MIN_SLOTS 4u
 
-enum batch_bug { BUG_NONE, BUG_PUBLISH_BEFORE_WRITE };
+enum batch_bug { BUG_NONE, BUG_PUBLISH_BEFORE_WRITE, BUG_RELEASE_BEFORE_READ };
 
-static const char *const bug_values[] = {"none", "publish_before_write", NULL};
+static const char *const bug_values[] = {"none", "publish_before_write", "release_before_read", NULL};
 static const char *const api_values[] = {"copy", "inplace", "inplace_read", NULL};
 
 static const char *slots_check(const char *value)
@@ -181,7 +183,7 @@ static void batch_commit(ic_ctx *ctx, size_t len)
 	slot_hdr *s = slot_at(r, h);
 	s->len = (uint32_t)len;
 	/* Last, with release: whoever sees the stamp sees the message whole. */
-	if (r->bug == BUG_NONE)
+	if (r->bug != BUG_PUBLISH_BEFORE_WRITE)
 		atomic_store_explicit(&s->stamp, (uint32_t)(h + 1), memory_order_release);
 	r->head = h + 1;
 }
@@ -249,11 +251,18 @@ static long batch_recv(ic_ctx *ctx, void *buf, size_t cap, bool drain, int wait_
 	const void *at = batch_peek(ctx, &len, drain ? 0 : wait_ms);
 	if (!at)
 		return 0;
+	batch *r = ic_state(ctx);
+	bool early = r->bug == BUG_RELEASE_BEFORE_READ && !drain;
+	if (early) { /* the planted bug: the slot is handed back, then read */
+		batch_release(ctx);
+		publish_tail(r);
+	}
 	ic_point(ctx, "ring/pop/peeked");
 	len = len < cap ? len : cap;
 	memcpy(buf, at, len);
 	/* Released before the ok is logged: a kill in between loses one (excused), never duplicates. */
-	batch_release(ctx);
+	if (!early)
+		batch_release(ctx);
 	return (long)len;
 }
 
@@ -290,6 +299,12 @@ static const ic_expect batch_expect[] = {
 	{"bug=none", "kill;stall", "pass", 200, NULL, "controlled", 20},
 	{"bug=none,slots=16", "kill;stall", "pass", 200, NULL, "controlled", 40},
 	{"bug=publish_before_write", "", "messages", 100, NULL, "controlled", 20},
+	/*
+	 * A full ring: the producer waits for the very slot the consumer hands
+	 * back early. (Controlled mode finds it about once in a hundred seeds:
+	 * the producer must run two points inside the consumer's window.)
+	 */
+	{"bug=release_before_read,slots=16", "delay", "messages", 200, NULL, NULL, 0},
 	{0},
 };
 

@@ -2126,6 +2126,10 @@ EOF2
 	expect_rc 1 run shm_batch:bug=publish_before_write
 	grep -qE '^  FAIL messages: ' "$T/out" || { show_output; fail "publish_before_write not found by messages"; }
 	ok "bug=publish_before_write found: $(grep -m1 -E '^    (garbled|duplicated|lost)' "$T/out")"
+	ic run shm_batch:bug=release_before_read,slots=16 --inject delay --seeds 100
+	expect_rc 1 run shm_batch:bug=release_before_read,slots=16
+	grep -qE '^  FAIL messages: ' "$T/out" || { show_output; fail "release_before_read not found by messages"; }
+	ok "bug=release_before_read found: $(grep -m1 -E '^    (duplicated|lost|reordered)' "$T/out")"
 	bad_one "--procs 1:1" "$T/never.json" run --json "$T/never.json" shm_batch --procs 2:1
 	bad_one "slots=3" "$T/never.json" run --json "$T/never.json" shm_batch:slots=3
 	ic bench --quick --channels mq,pipe,shm_batch,shm_batch:api=inplace,shm_batch:api=inplace_read --sizes 64,1M \

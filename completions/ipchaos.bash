@@ -52,16 +52,20 @@ _ipchaos() {
 	bench)
 		case $prev in
 		--csv|--json|--svg) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
-		--sizes|--procs|--reps|--time) return ;;
+		--sizes|--procs|--reps|--time|--lifetime) return ;;
 		--channels)
 			# The last comma token: a channel name to complete.
 			local head=${cur%"${cur##*,}"} last=${cur##*,}
-			mapfile -t COMPREPLY < <(compgen -P "$head" -W "mq pipe unix sysv_msg shm_ring hybrid" -- "$last")
+			mapfile -t COMPREPLY < <(compgen -P "$head" -W "mq pipe unix sysv_msg shm_ring hybrid shm_batch" -- "$last")
 			return ;;
 		esac
-		if [[ $cur == -* ]]; then
+		if [[ ${COMP_WORDS[2]} == rare && $COMP_CWORD -gt 2 && $cur == -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "--reps --time --lifetime --quick --csv --json --help" -- "$cur")
+		elif [[ $cur == -* ]]; then
 			mapfile -t COMPREPLY < <(compgen -W "--channels --sizes --procs --reps --time --quick --csv
 				--json --svg --help" -- "$cur")
+		elif [[ $COMP_CWORD == 2 ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "rare" -- "$cur")
 		fi
 		;;
 	audit)

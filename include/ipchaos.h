@@ -626,6 +626,20 @@ typedef struct ic_channel {
 	unsigned (*lane)(ic_ctx *ctx, uint64_t seq);
 	/* Optional, producer side: called once after the last send (close a stream). */
 	void (*done)(ic_ctx *ctx);
+	/*
+	 * Optional, a channel whose messages live in shared memory (shm_batch):
+	 * the same messages without a copy. reserve: room for one message of
+	 * len bytes, where to write it (NULL with errno: ETIMEDOUT when no room
+	 * came in 20 ms, EMSGSIZE); commit: publish it, len bytes (at most the
+	 * reserved). peek: the next message where it lies, its length in *len
+	 * (NULL when none came within wait_ms); release: done with it, its room
+	 * may be reused. One producer and one consumer; send and recv are these
+	 * with a copy.
+	 */
+	void *(*reserve)(ic_ctx *ctx, size_t len);
+	void (*commit)(ic_ctx *ctx, size_t len);
+	const void *(*peek)(ic_ctx *ctx, size_t *len, int wait_ms);
+	void (*release)(ic_ctx *ctx);
 } ic_channel;
 
 /* Message sizes: "64", "8K", "1M", or "A..B" drawn per message from the seed. */

@@ -30,7 +30,8 @@
 
 static const char *const default_channels[] = {
 	"mq", "pipe", "unix:type=stream", "unix:type=seqpacket", "unix:type=dgram", "sysv_msg",
-	"shm_ring:sync=mutex_cond", "shm_ring:sync=sem", "shm_ring:sync=spsc_atomic", "hybrid", NULL,
+	"shm_ring:sync=mutex_cond", "shm_ring:sync=sem", "shm_ring:sync=spsc_atomic", "hybrid",
+	"shm_batch", "shm_batch:api=inplace", "shm_batch:api=inplace_read", NULL,
 };
 static const uint32_t default_sizes[] = {64, 1024, 8192, 65536, 1048576};
 
@@ -42,7 +43,8 @@ static const char help[] =
 	"  --channels LIST   channels to measure, in run's syntax: a comma token without '='\n"
 	"                    starts a new one (shm_ring:sync=spsc_atomic,mq,pipe); default:\n"
 	"                    mq, pipe, unix (stream, seqpacket, dgram), sysv_msg,\n"
-	"                    shm_ring (mutex_cond, sem, spsc_atomic), hybrid\n"
+	"                    shm_ring (mutex_cond, sem, spsc_atomic), hybrid, shm_batch\n"
+	"                    (copying, and in place: api=inplace, api=inplace_read)\n"
 	"  --sizes LIST      message sizes in bytes, K and M binary (default 64,1K,8K,64K,1M)\n"
 	"  --procs P:C       producers and consumers of the throughput cells (default 1:1);\n"
 	"                    round trips are always one process each way\n"
@@ -60,6 +62,9 @@ static const char help[] =
 	"message's sequence is still checked. 'logged' is the same channel through the run\n"
 	"loops (ipchaos run): log, body pattern and crc on. A cell that cannot run here says\n"
 	"n/a and why (a size above fs.mqueue.msgsize_max), and does not change the exit code.\n"
+	"\n"
+	"ipchaos bench rare [--help]: rare messages, a segment's set-up against each pattern's\n"
+	"cost per message, and the break-even rates.\n"
 	"\n"
 	"exit: 0 measured, 1 a channel broke (lost, reordered or corrupt a message), 2 bad\n"
 	"      usage, 3 the harness failed, 130 interrupted\n";
@@ -79,6 +84,20 @@ static int size_key_of(const ic_scenario *sc)
 		if (strcmp(sc->keys[k].name, "size") == 0)
 			return k;
 	return -1;
+}
+
+/* Its api= key, where the channel has the in-place calls: copy, inplace or inplace_read. */
+static int api_of(const ic_run_cfg *cfg)
+{
+	const ic_channel *ch = cfg->sc->channel;
+	if (!ch->reserve || !ch->commit || !ch->peek || !ch->release)
+		return IC_BENCH_COPY;
+	for (unsigned k = 0; cfg->sc->keys[k].name; k++)
+		if (strcmp(cfg->sc->keys[k].name, "api") == 0)
+			return strcmp(cfg->variant[k], "inplace") == 0	    ? IC_BENCH_INPLACE
+			       : strcmp(cfg->variant[k], "inplace_read") == 0 ? IC_BENCH_INPLACE_READ
+									   : IC_BENCH_COPY;
+	return IC_BENCH_COPY;
 }
 
 static void channel_names(const ic_scenario *const *extra, char *buf, size_t size)
@@ -118,6 +137,7 @@ static int add_channel(ic_bench *b, const ic_scenario *const *extra, const char 
 		return -1;
 	}
 	c->size_key = size_key_of(c->cfg.sc);
+	c->api = api_of(&c->cfg);
 	snprintf(c->spec, sizeof(c->spec), "%s", spec);
 	c->style = style_of(c->cfg.sc);
 	b->nchannels++;
@@ -682,6 +702,7 @@ static void run_bench_cell(cell_run *cr, unsigned c, unsigned s, int mode, bool 
 	cfg.bench = cr->shared;
 	memset(cr->shared, 0, sizeof(*cr->shared));
 	*cr->shared = (ic_bench_cell){.inner = ch->cfg.sc, .mode = mode, .armed = armed, .size = b->sizes[s],
+				      .api = mode == IC_BENCH_STREAM ? ch->api : IC_BENCH_COPY,
 				      .warmup_s = b->warmup_s, .time_s = b->time_s};
 	progress(cr, ch, b->sizes[s], mode == IC_BENCH_PINGPONG ? "round trip" : armed ? "points on"
 				      : single ? "throughput at 1:1" : "throughput");
@@ -860,6 +881,8 @@ static int point_loop_main(const char *arg)
 int ic_bench_main(const ic_scenario *const *extra, int argc, char **argv)
 {
 	char err[1024];
+	if (argc >= 1 && strcmp(argv[0], "rare") == 0)
+		return ic_bench_rare_main(argc - 1, argv + 1);
 	for (int i = 0; i < argc; i++)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			fputs(help, stdout);

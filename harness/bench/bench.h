@@ -19,6 +19,13 @@ enum ic_bench_mode {
 
 enum { IC_BENCH_CSV, IC_BENCH_JSON, IC_BENCH_SVG, IC_BENCH_FILES }; /* its results files */
 
+/* How the stream roles use the channel: its api= key, where it has the in-place calls. */
+enum ic_bench_api {
+	IC_BENCH_COPY,         /* send and recv: the message copied in and out */
+	IC_BENCH_INPLACE,      /* reserve/commit, peek/release: header written and read, the body never moves */
+	IC_BENCH_INPLACE_READ, /* the same, and the consumer reads every byte where it lies */
+};
+
 #define IC_BENCH_MIN_SIZE 8u /* the bench header: sequence, producer, flags */
 #define IC_BENCH_MAX_RTT (1u << 20) /* round trips sampled per cell */
 
@@ -27,6 +34,7 @@ typedef struct ic_bench_cell {
 	const ic_scenario *inner; /* the scenario whose channel is measured */
 	int mode;                 /* enum ic_bench_mode */
 	bool armed;               /* points enabled with no injector: the cost of a point call */
+	int api;                  /* enum ic_bench_api (stream cells) */
 	uint32_t size;            /* every message, bytes */
 	double warmup_s, time_s;  /* untimed, then timed */
 	/* Written by the roles. */
@@ -64,6 +72,7 @@ typedef struct ic_bench_channel {
 	char spec[160]; /* as given: "shm_ring:sync=spsc_atomic" */
 	int style;      /* enum ic_bench_style */
 	int size_key;   /* index of the scenario's "size" key */
+	int api;        /* enum ic_bench_api: from its api= key, if the channel has the in-place calls */
 } ic_bench_channel;
 
 /* One channel at one size: medians over the repetitions; 0 where not measured. */
@@ -117,6 +126,16 @@ void ic_bench_print(FILE *out, const ic_bench *b);
 int ic_bench_write_csv(const ic_bench *b, FILE *f);
 int ic_bench_write_json(const ic_bench *b, FILE *f);
 int ic_bench_write_svg(const ic_bench *b, FILE *f);
+
+/* `ipchaos bench rare ARGS...` (argv after "rare"): rare messages, set-up against per-message cost (bench_rare.c). */
+int ic_bench_rare_main(int argc, char **argv);
+/*
+ * bench rare's model: a pattern costs setup / lifetime + rate x per-message
+ * CPU time each second. The rate (messages a second) at which x and y cost
+ * the same, given each one's set-up and per-message nanoseconds: > 0, or 0
+ * when one of them costs no more at every rate.
+ */
+double ic_bench_rare_break_even(double setup_x, double msg_x, double setup_y, double msg_y, double lifetime_s);
 
 /* `ipchaos bench ARGS...` (argv after "bench"): an exit code. */
 int ic_bench_main(const ic_scenario *const *extra, int argc, char **argv);

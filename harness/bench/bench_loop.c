@@ -119,6 +119,56 @@ static uint64_t ns(double s)
 	return (uint64_t)(s * 1e9);
 }
 
+/* ---- in place: the message is written and read where it lies in shared memory ---- */
+
+/* As bench_send, but only the header is written, into the reserved room: the body is not copied. */
+static int bench_commit(ic_ctx *ctx, const ic_channel *ch, uint32_t len, uint32_t producer, uint64_t seq,
+			unsigned flags, unsigned peer)
+{
+	for (unsigned interrupted = 0;;) {
+		void *at = ch->reserve(ctx, len);
+		if (at) {
+			bench_fill(at, len, producer, seq, flags);
+			ch->commit(ctx, len);
+			return 0;
+		}
+		int rc = errno;
+		if (rc != EINTR && rc != EAGAIN && rc != ETIMEDOUT)
+			return rc;
+		if (rc == EINTR && ++interrupted >= MAX_TRANSIENT)
+			return rc;
+		if (rc != EINTR && ic_role_running(ctx, peer) == 0)
+			return ENOTCONN;
+	}
+}
+
+/* As bench_recv, in place: the next message's length and where it lies; 0 once `peer` finished. */
+static long bench_peek(ic_ctx *ctx, const ic_channel *ch, const unsigned char **at, unsigned peer)
+{
+	for (;;) {
+		size_t len;
+		if ((*at = ch->peek(ctx, &len, WAIT_MS)))
+			return (long)len;
+		bool finished = ic_role_running(ctx, peer) == 0;
+		if ((*at = ch->peek(ctx, &len, 0)))
+			return (long)len;
+		if (finished)
+			return 0;
+	}
+}
+
+/* Every byte of the message read where it lies: what using it in place costs. */
+static uint64_t read_all(const unsigned char *p, size_t n)
+{
+	uint64_t sum = 0;
+	for (size_t i = 0; i + sizeof(uint64_t) <= n; i += sizeof(uint64_t)) {
+		uint64_t w;
+		memcpy(&w, p + i, sizeof(w));
+		sum += w;
+	}
+	return sum;
+}
+
 /* ---- stream: producers send for a time, consumers count ---- */
 
 int ic_bench_producer(ic_ctx *ctx)
@@ -144,9 +194,14 @@ int ic_bench_producer(ic_ctx *ctx)
 								 : 0;
 		}
 		timed += flags & FLAG_TIMED;
-		bench_fill(buf, cell->size, ic_proc(ctx), sent, flags);
 		ic_point(ctx, "produce/begin");
-		if ((rc = bench_send(ctx, ch, buf, cell->size, ROLE_RECV)) != 0)
+		if (cell->api != IC_BENCH_COPY) {
+			rc = bench_commit(ctx, ch, cell->size, ic_proc(ctx), sent, flags, ROLE_RECV);
+		} else {
+			bench_fill(buf, cell->size, ic_proc(ctx), sent, flags);
+			rc = bench_send(ctx, ch, buf, cell->size, ROLE_RECV);
+		}
+		if (rc != 0)
 			break;
 		ic_point(ctx, "produce/sent");
 		if (flags & FLAG_LAST) {
@@ -182,9 +237,12 @@ int ic_bench_consumer(ic_ctx *ctx)
 	if (!buf)
 		return role_error(ctx, 3, "out of memory", 0);
 	ctx->head.armed = cell->armed;
+	uint64_t sink = 0;
 	for (;;) {
 		ic_point(ctx, "consume/begin");
-		long n = bench_recv(ctx, ch, buf, cell->size + 1, ROLE_SEND);
+		const unsigned char *at = buf;
+		long n = cell->api != IC_BENCH_COPY ? bench_peek(ctx, ch, &at, ROLE_SEND)
+						    : bench_recv(ctx, ch, buf, cell->size + 1, ROLE_SEND);
 		if (n <= 0) {
 			if (n < 0)
 				code = role_error(ctx, 1, "receive failed", -n);
@@ -193,7 +251,12 @@ int ic_bench_consumer(ic_ctx *ctx)
 		uint32_t producer;
 		uint64_t seq;
 		unsigned flags;
-		if (!bench_decode(buf, n, cell->size, &producer, &seq, &flags) || producer >= producers) {
+		bool whole = bench_decode(at, n, cell->size, &producer, &seq, &flags);
+		if (cell->api == IC_BENCH_INPLACE_READ)
+			sink += read_all(at, (size_t)n);
+		if (cell->api != IC_BENCH_COPY)
+			ch->release(ctx);
+		if (!whole || producer >= producers) {
 			code = role_error(ctx, 1, "a message of the wrong length or not sent by a producer", n);
 			break;
 		}
@@ -210,6 +273,8 @@ int ic_bench_consumer(ic_ctx *ctx)
 		}
 		ic_point(ctx, "consume/received");
 	}
+	/* The sum is kept, so the reads in place are not optimised away. */
+	__asm__ volatile("" : : "r"(sink));
 	cell->consumer[ic_index(ctx)].t_first = t_first;
 	cell->consumer[ic_index(ctx)].t_last = t_last;
 	cell->consumer[ic_index(ctx)].timed = timed;

@@ -189,6 +189,68 @@ static void print_styles(FILE *out, const ic_bench *b)
 	}
 }
 
+/* ---- Batching and zero-copy: the batched ring against message passing ---- */
+
+/* The first channel of scenario `name` (with this api, for shm_batch) measured at size s, else -1. */
+static int measured(const ic_bench *b, const char *name, int api, unsigned s)
+{
+	for (unsigned c = 0; c < b->nchannels; c++) {
+		const ic_bench_result *r = &b->res[c][s];
+		if (strcmp(b->ch[c].cfg.sc->name, name) == 0 && b->ch[c].api == api && !r->na[0] && !r->error[0] &&
+		    r->msgs_s > 0)
+			return (int)c;
+	}
+	return -1;
+}
+
+/* "69.7x mq" into buf, or "" when `mp` was not measured at that size. */
+static void ratio_to(const ic_bench *b, unsigned c, int mp, unsigned s, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	if (mp >= 0)
+		snprintf(buf, n, "%.1fx %s", b->res[c][s].msgs_s / b->res[mp][s].msgs_s, b->ch[mp].spec);
+}
+
+static void print_batching(FILE *out, const ic_bench *b)
+{
+	bool any = false;
+	int w = name_width(b);
+	for (unsigned c = 0; c < b->nchannels; c++)
+		for (unsigned s = 0; s < b->nsizes; s++) {
+			if (strcmp(b->ch[c].cfg.sc->name, "shm_batch") != 0 || measured(b, "shm_batch", b->ch[c].api, s) < 0)
+				continue;
+			int mq = measured(b, "mq", IC_BENCH_COPY, s), pipe = measured(b, "pipe", IC_BENCH_COPY, s);
+			if (mq < 0 && pipe < 0)
+				continue;
+			if (!any)
+				fprintf(out, "\nbatching and zero-copy: the batched ring against an mqueue and a pipe, same run"
+					     " (goal at 64 B: 40x mq, 10x pipe)\n");
+			any = true;
+			char sz[32], rate[32], vmq[64], vpipe[64];
+			ic_bench_size_text(b->sizes[s], sz, sizeof(sz));
+			fmt_count(b->res[c][s].msgs_s, "", rate, sizeof(rate));
+			ratio_to(b, c, mq, s, vmq, sizeof(vmq));
+			ratio_to(b, c, pipe, s, vpipe, sizeof(vpipe));
+			fprintf(out, "  %-*s  %7s  %8s msg/s  %-14s  %s\n", w, b->ch[c].spec, sz, rate, vmq, vpipe);
+		}
+	for (unsigned s = 0; s < b->nsizes; s++) {
+		int in = measured(b, "shm_batch", IC_BENCH_INPLACE, s), rd = measured(b, "shm_batch", IC_BENCH_INPLACE_READ, s);
+		if (in < 0 || rd < 0 || b->sizes[s] < 4096)
+			continue;
+		char sz[32], each[32], read[32];
+		double t_in = 1e9 / b->res[in][s].msgs_s, t_rd = 1e9 / b->res[rd][s].msgs_s;
+		ic_bench_size_text(b->sizes[s], sz, sizeof(sz));
+		fmt_ns(t_in, each, sizeof(each));
+		fmt_ns(t_rd > t_in ? t_rd - t_in : 0, read, sizeof(read));
+		fprintf(out, "  %s in place: no byte of the body copied (the producer writes the header into its slot,"
+			     " the consumer checks it): %s a message.\n", sz, each);
+		if (t_rd > t_in)
+			fprintf(out, "    Reading all of it where it lies costs the consumer %s more (%.2f GB/s; memcpy through"
+				     " 32 MiB buffers: %.2f GB/s).\n", read, b->sizes[s] / (t_rd - t_in),
+				b->memcpy_mb_s[s] / 1e3);
+	}
+}
+
 static void print_latency(FILE *out, const ic_bench *b)
 {
 	int w = name_width(b);
@@ -258,6 +320,7 @@ void ic_bench_print(FILE *out, const ic_bench *b)
 	print_limits(out, b);
 	print_throughput(out, b);
 	print_styles(out, b);
+	print_batching(out, b);
 	print_latency(out, b);
 	print_points(out, b);
 	fprintf(out, "\nmemcpy: the cell's MB/s as a share of one core copying through 32 MiB buffers at that size.\n"
@@ -471,6 +534,28 @@ static void json_styles(FILE *f, const ic_bench *b)
 	fprintf(f, "]");
 }
 
+/* The batched ring's ratios, as print_batching shows them. */
+static void json_batching(FILE *f, const ic_bench *b)
+{
+	bool first = true;
+	fprintf(f, ",\"batching\":[");
+	for (unsigned c = 0; c < b->nchannels; c++)
+		for (unsigned s = 0; s < b->nsizes; s++) {
+			int mq = measured(b, "mq", IC_BENCH_COPY, s), pipe = measured(b, "pipe", IC_BENCH_COPY, s);
+			if (strcmp(b->ch[c].cfg.sc->name, "shm_batch") != 0 || measured(b, "shm_batch", b->ch[c].api, s) < 0 ||
+			    (mq < 0 && pipe < 0))
+				continue;
+			fprintf(f, "%s{\"channel\":", first ? "" : ",");
+			json_str(f, b->ch[c].spec);
+			fprintf(f, ",\"size\":%u,\"msgs_per_s\":%.6g", (unsigned)b->sizes[s], b->res[c][s].msgs_s);
+			json_num(f, "vs_mq", mq >= 0 ? b->res[c][s].msgs_s / b->res[mq][s].msgs_s : 0);
+			json_num(f, "vs_pipe", pipe >= 0 ? b->res[c][s].msgs_s / b->res[pipe][s].msgs_s : 0);
+			fprintf(f, "}");
+			first = false;
+		}
+	fprintf(f, "]");
+}
+
 int ic_bench_write_json(const ic_bench *b, FILE *f)
 {
 	fprintf(f, "{\"format\":\"ipchaos-bench\",\"format_version\":1,");
@@ -495,6 +580,7 @@ int ic_bench_write_json(const ic_bench *b, FILE *f)
 		}
 	fprintf(f, "]");
 	json_styles(f, b);
+	json_batching(f, b);
 	fprintf(f, "}\n");
 	return finish_file(f);
 }

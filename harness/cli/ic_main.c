@@ -25,6 +25,7 @@ static const char usage[] =
 	"       ipchaos audit [options] -- COMMAND [ARGS...] | --list | --stale [--clean]\n"
 	"       ipchaos bench [--channels LIST] [--sizes LIST] [--procs P:C] [--reps N] [--time SEC]\n"
 	"                     [--quick] [--csv FILE] [--json FILE] [--svg FILE]\n"
+	"       ipchaos bench rare [--reps N] [--time SEC] [--lifetime SEC] [--quick] [--csv FILE] [--json FILE]\n"
 	"       ipchaos --version | --help\n";
 
 static const char run_help[] =

@@ -1794,7 +1794,7 @@ case_man_and_completion() {
 	got=$(PATH="$(dirname "$IC"):$PATH" bash -c 'source "$1"; COMP_WORDS=(ipchaos run sh); COMP_CWORD=2; _ipchaos;
 		echo "${COMPREPLY[*]}"; COMP_WORDS=(ipchaos run mq --inject s); COMP_CWORD=4; _ipchaos; echo "${COMPREPLY[*]}"' \
 		_ "$src/completions/ipchaos.bash")
-	[ "$got" = "shm_counter shm_ring
+	[ "$got" = "shm_counter shm_ring shm_batch
 stall" ] || fail "completion offered: $got"
 	ok "man page renders cleanly; completion: $(tr '\n' ' ' <<<"$got")"
 }
@@ -2028,7 +2028,8 @@ case_bench_quick() {
 	grep -qE '^shm_ring:sync=spsc_atomic +64 B +[0-9.]+[kM]? ' "$T/out" || { show_output bench --quick; fail "no spsc row at 64 B"; }
 	local summary
 	summary=$(pybench "$T/b.csv" "$T/b.json" "$T/b.svg" mq pipe unix:type=stream unix:type=seqpacket \
-		unix:type=dgram sysv_msg shm_ring:sync=mutex_cond shm_ring:sync=sem shm_ring:sync=spsc_atomic hybrid) ||
+		unix:type=dgram sysv_msg shm_ring:sync=mutex_cond shm_ring:sync=sem shm_ring:sync=spsc_atomic hybrid \
+		shm_batch shm_batch:api=inplace shm_batch:api=inplace_read) ||
 		{ printf '%s\n' "$summary"; exit 1; }
 	# Above fs.mqueue.msgsize_max an mqueue cell is n/a and names the sysctl.
 	local max
@@ -2059,6 +2060,97 @@ if any(c["status"] != "ok" or c["procs"] != "2:2" for c in d["cells"] if c["chan
     sys.exit("FAIL: a 2:2 cell did not run: %r" % d["cells"])
 EOF
 	ok "--procs 2:2: spsc n/a with the reason, its round trip measured; $summary"
+}
+
+# ---- issue 15: rare messages, and the batched ring (shm_batch) ----
+
+# bench rare --quick: the table, the break-even lines, CSV and JSON parsed,
+# every cost positive and growing with the rate. No timing thresholds.
+case_bench_rare() {
+	ic bench rare --quick --csv "$T/r.csv" --json "$T/r.json"
+	expect_rc 0 bench rare --quick
+	grep -qE '^rare messages: CPU time of both processes' "$T/out" || { show_output bench rare; fail "no rare table"; }
+	local p
+	for p in '(a) segment per message' '(b) segment once + sem' '(c) mqueue' '(d) pipe' '(e) unix dgram'; do
+		grep -qF -- "$p" "$T/out" || { show_output bench rare; fail "no row for $p"; }
+	done
+	grep -qE '^cheapest ' "$T/out" || { show_output bench rare; fail "no cheapest row"; }
+	grep -qE '^  (below [0-9.]+k? messages per second, .* costs less than .*; above, .* does|.* costs less than .* at every rate)' \
+		"$T/out" || { show_output bench rare; fail "no break-even line"; }
+	"$PY" -I -S - "$T/r.csv" "$T/r.json" <<'EOF2' || exit 1
+import csv, json, sys
+def bad(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+d = json.load(open(sys.argv[2]))
+keys = ["seg_per_msg", "seg_once", "mq", "pipe", "unix_dgram"]
+if [r["pattern"] for r in rows] != keys: bad("CSV patterns %r" % [r["pattern"] for r in rows])
+if d.get("format") != "ipchaos-bench-rare" or d.get("format_version") != 1: bad("JSON format %r" % d.get("format"))
+if d["config"]["rates"] != [1, 10, 100, 1000, 10000, 100000]: bad("rates %r" % d["config"]["rates"])
+for r, p in zip(rows, d["patterns"]):
+    if r["status"] != "ok" or p["status"] != "ok": bad("%s: %r" % (r["pattern"], p.get("reason")))
+    for k in ("setup_ns", "message_ns", "one_way_ns"):
+        if not float(r[k]) > 0 or not p[k] > 0: bad("%s %s not positive" % (r["pattern"], k))
+    costs = p["cpu_s_per_s"]
+    if len(costs) != 6 or any(not b > a for a, b in zip(costs, costs[1:])): bad("%s costs %r" % (r["pattern"], costs))
+    csv_costs = [float(r["cpu_s_per_s_at_%d" % x]) for x in (1, 10, 100, 1000, 10000, 100000)]
+    if any(abs(a - b) > 1e-6 * max(a, b) for a, b in zip(costs, csv_costs)): bad("CSV and JSON costs differ")
+be = d["break_even"]
+if len(be) != 4: bad("%d break-even pairs" % len(be))
+for e in be:
+    if ("msgs_per_s" in e) == ("cheaper_at_every_rate" in e): bad("break-even %r" % e)
+    if "msgs_per_s" in e and not (e["msgs_per_s"] > 0 and e["below"] in (e["a"], e["b"])): bad("break-even %r" % e)
+print("5 patterns; break-even: " + "; ".join("%s/%s %s" % (e["a"], e["b"], "%.3g msg/s" % e["msgs_per_s"] if "msgs_per_s" in e else e["cheaper_at_every_rate"] + " always") for e in be))
+EOF2
+	ok "bench rare --quick: table, CSV and JSON"
+	bad_one "--lifetime 0" "$T/never.json" bench rare --json "$T/never.json" --lifetime 0
+	bad_one "--frobnicate" "$T/never.json" bench rare --json "$T/never.json" --frobnicate
+	bad_one "--reps 0" "$T/never.json" bench rare --json "$T/never.json" --reps 0
+}
+
+# shm_batch: silent under delay, kill and stall (lapping a 16-slot ring too);
+# its planted bug found; in place at 1 MiB, and its ratios to mq and pipe.
+case_shm_batch() {
+	local spec
+	for spec in shm_batch shm_batch:slots=16,size=32..300; do
+		ic run "$spec" --inject delay --inject kill --inject stall --seeds 30 --ops 300 --json "$T/p.json"
+		expect_rc 0 run "$spec"
+		py "$T/p.json" <<'EOF2' || exit 1
+if any(r["verdict"] != "pass" for r in runs): bad("verdicts %r" % [r["verdict"] for r in runs])
+if sum(r["messages"] for r in runs) == 0: bad("no message received")
+EOF2
+	done
+	ok "shm_batch, 4096 and 16 slots: 30 seeds each under delay, kill and stall pass"
+	ic run shm_batch:bug=publish_before_write --inject delay --seeds 100
+	expect_rc 1 run shm_batch:bug=publish_before_write
+	grep -qE '^  FAIL messages: ' "$T/out" || { show_output; fail "publish_before_write not found by messages"; }
+	ok "bug=publish_before_write found: $(grep -m1 -E '^    (garbled|duplicated|lost)' "$T/out")"
+	ic run shm_batch:bug=release_before_read,slots=16 --inject delay --seeds 100
+	expect_rc 1 run shm_batch:bug=release_before_read,slots=16
+	grep -qE '^  FAIL messages: ' "$T/out" || { show_output; fail "release_before_read not found by messages"; }
+	ok "bug=release_before_read found: $(grep -m1 -E '^    (duplicated|lost|reordered)' "$T/out")"
+	bad_one "--procs 1:1" "$T/never.json" run --json "$T/never.json" shm_batch --procs 2:1
+	bad_one "slots=3" "$T/never.json" run --json "$T/never.json" shm_batch:slots=3
+	ic bench --quick --channels mq,pipe,shm_batch,shm_batch:api=inplace,shm_batch:api=inplace_read --sizes 64,1M \
+		--csv "$T/c.csv" --json "$T/c.json" --svg "$T/c.svg"
+	expect_rc 0 bench --channels ...,shm_batch
+	grep -qE '^batching and zero-copy: ' "$T/out" || { show_output bench; fail "no batching section"; }
+	grep -qE '^  1 MiB in place: no byte of the body copied' "$T/out" || { show_output bench; fail "no in-place line at 1 MiB"; }
+	local summary
+	summary=$(pybench "$T/c.csv" "$T/c.json" "$T/c.svg" mq pipe shm_batch shm_batch:api=inplace shm_batch:api=inplace_read) ||
+		{ printf '%s\n' "$summary"; exit 1; }
+	"$PY" -I -S - "$T/c.json" <<'EOF2' || exit 1
+import json, sys
+d = json.load(open(sys.argv[1]))
+rows = {(r["channel"], r["size"]): r for r in d["batching"]}
+for ch in ("shm_batch", "shm_batch:api=inplace", "shm_batch:api=inplace_read"):
+    r = rows.get((ch, 64))
+    if not r or not (r.get("vs_mq", 0) > 0 and r.get("vs_pipe", 0) > 0): sys.exit("FAIL: %s at 64 B: %r" % (ch, r))
+if not rows.get(("shm_batch:api=inplace", 1048576), {}).get("vs_pipe", 0) > 0: sys.exit("FAIL: no in-place row at 1 MiB")
+print("  ok: 64 B: %s" % ", ".join("%s %.1fx mq %.1fx pipe" % (c, rows[(c, 64)]["vs_mq"], rows[(c, 64)]["vs_pipe"]) for c in ("shm_batch", "shm_batch:api=inplace")))
+EOF2
+	ok "$summary"
 }
 
 case_bench_bad_input() {
@@ -2158,7 +2250,7 @@ case_controlled_kills() {
 # scenario that reads the clock is caught, at the decision where it parts.
 case_controlled_determinism() {
 	local sc prog
-	for sc in shm_counter mq pipe unix sysv_msg shm_ring hybrid perms cleanup; do
+	for sc in shm_counter mq pipe unix sysv_msg shm_ring hybrid perms cleanup shm_batch; do
 		ic run "$sc" --mode controlled --check-determinism --ops 20 --seeds 3 --inject kill --keep-going --json "$T/d.json"
 		[ "$RC" = 0 ] || [ "$RC" = 1 ] || { show_output "$sc"; fail "$sc: exit $RC"; }
 		py "$T/d.json" "$sc" <<'PY' || exit 1

@@ -77,6 +77,20 @@ static void mark_send(const ic_facts *f, ic_finding *out, uint64_t p, uint64_t s
 		}
 }
 
+/* A duplicate's other receive: the first one (any consumer's, or the drain's) that is not (who, at). */
+static void mark_other_receive(const ic_facts *f, ic_finding *out, uint64_t id, unsigned who, uint64_t at)
+{
+	for (unsigned p = 0; p <= f->nprocs; p++) {
+		const ic_event *ev = p < f->nprocs ? f->procs[p].ev : f->observer;
+		uint64_t nev = p < f->nprocs ? f->procs[p].nev : f->nobserver;
+		for (uint64_t i = 0; i < nev; i++)
+			if (ev[i].op == IC_OP_RECV && ev[i].kind == IC_EV_OK && ev[i].a == id && !(p == who && i == at)) {
+				ic_finding_mark(out, p, IC_MARK_EVENT, i, "duplicated: one receive");
+				return;
+			}
+	}
+}
+
 /* The first of each kind of problem is marked: one pair tells the story. */
 static void mark_receive(const ic_facts *f, ic_finding *out, unsigned who, uint64_t i, uint64_t p,
 			 uint64_t seq, const char *what, bool *done)
@@ -87,7 +101,7 @@ static void mark_receive(const ic_facts *f, ic_finding *out, unsigned who, uint6
 	char why[40];
 	snprintf(why, sizeof(why), "%s: its send", what);
 	mark_send(f, out, p, seq, why);
-	snprintf(why, sizeof(why), "%s: this receive", what);
+	snprintf(why, sizeof(why), "%s: %s", what, strcmp(what, "duplicated") == 0 ? "another receive" : "this receive");
 	ic_finding_mark(out, who, IC_MARK_EVENT, i, why);
 }
 
@@ -124,8 +138,10 @@ static void scan_receives(const char *who, unsigned whom, const ic_event *ev, ui
 			add_id(t->phantom_ids, sizeof(t->phantom_ids), &t->failed_arrived,
 			       "%s#%" PRIu64 " (its send failed) at %s", label, seq, who);
 		prods[p].received[seq]++;
-		if (prods[p].received[seq] == 2)
+		if (prods[p].received[seq] == 2 && !t->dup_marked && out) {
+			mark_other_receive(f, out, e->a, whom, i);
 			mark_receive(f, out, whom, i, p, seq, "duplicated", &t->dup_marked);
+		}
 		if (last[p][lane] > seq + 1) {
 			add_id(t->order_ids, sizeof(t->order_ids), &t->reordered,
 			       "%s got %s#%" PRIu64 " after #%" PRIu64, who, label, seq, last[p][lane] - 1);

@@ -182,7 +182,8 @@ static void chaos_rows(const ic_run_record *rec, row_list *r)
 		if (row) {
 			uint64_t last = rec->procs[p].nev ? rec->procs[p].ev[rec->procs[p].nev - 1].t_ns : 0;
 			uint64_t end = rec->procs[p].end_ns;
-			*row = (ic_story_row){.kind = IC_ROW_END, .proc = p, .t_ns = end > last ? end : last,
+			/* It ended after its last event and before the reap: shown right after the former. */
+			*row = (ic_story_row){.kind = IC_ROW_END, .proc = p, .t_ns = last ? last : end, .reaped_ns = end,
 					      .index = UINT64_MAX};
 		}
 	}
@@ -342,6 +343,8 @@ static void print_row(FILE *out, const ic_run_record *rec, const ic_story_row *r
 			pt = p->injected_at;
 			fault = "kill";
 		}
+		if (row->reaped_ns > t0)
+			snprintf(value, sizeof(value), "reaped %.1f", (double)(row->reaped_ns - t0) / 1e3);
 	}
 	char line[320];
 	int len = snprintf(line, sizeof(line), "  %9s %-5s %-22s %-26s %-12s %-7s%s%s", when, label_of(rec, row->proc),

@@ -62,7 +62,8 @@ typedef struct ic_story_row {
 	enum ic_row_kind kind;
 	unsigned proc;   /* nprocs: the supervisor's final reads */
 	uint64_t step;   /* controlled: the scheduler's step */
-	uint64_t t_ns;   /* chaos: CLOCK_MONOTONIC (an end: when it was reaped; 0 unknown) */
+	uint64_t t_ns;   /* chaos: CLOCK_MONOTONIC (an end: its last event's, as it ended after it) */
+	uint64_t reaped_ns; /* chaos, an end: when the supervisor reaped it (0: unknown) */
 	const ic_decision *d; /* IC_ROW_DECISION */
 	const ic_event *e;    /* IC_ROW_EVENT */
 	uint64_t index;       /* IC_ROW_EVENT: in its process's log */

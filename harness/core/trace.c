@@ -256,8 +256,10 @@ static void event_row(writer *w, state *s, const ic_story_row *row, double ts)
 /* Each row's time: chaos, us from t0; controlled, the step and a tenth per row before it in that step. */
 static double row_time(const ic_run_record *rec, const ic_story_row *v, size_t i, uint64_t t0, unsigned *within)
 {
-	if (rec->mode != IC_MODE_CONTROLLED)
-		return v[i].t_ns > t0 ? (double)(v[i].t_ns - t0) / 1e3 : 0;
+	if (rec->mode != IC_MODE_CONTROLLED) { /* an end at the reap: it died somewhere before */
+		uint64_t t = v[i].kind == IC_ROW_END && v[i].reaped_ns ? v[i].reaped_ns : v[i].t_ns;
+		return t > t0 ? (double)(t - t0) / 1e3 : 0;
+	}
 	*within = i > 0 && v[i - 1].step == v[i].step ? *within + 1 : 0;
 	return (double)v[i].step + (*within < 9 ? *within : 9) / 10.0;
 }

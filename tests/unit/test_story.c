@@ -23,6 +23,8 @@
 #include "role/sched.h"
 
 extern const ic_checker ic_checker_counter;
+extern const ic_checker ic_checker_messages;
+extern const ic_checker ic_checker_dead_holder;
 
 static const char *const points[] = {"counter/locked", "counter/loaded", "counter/stored", NULL};
 
@@ -350,6 +352,82 @@ static void test_counter_marks(void **state)
 	free(f);
 }
 
+/* messages: p0 sends #0 and #1; c0 receives #0, then #0 again (planted), or #1 (correct). */
+static void test_messages_marks(void **state)
+{
+	(void)state;
+	ic_facts *f = calloc(1, sizeof(*f));
+	ic_finding *out = calloc(1, sizeof(*out));
+	ic_event send[4], recv[4];
+	for (int planted = 1; planted >= 0; planted--) {
+		memset(f, 0, sizeof(*f));
+		memset(out, 0, sizeof(*out));
+		f->nprocs = 2;
+		for (unsigned p = 0; p < 2; p++) {
+			snprintf(f->procs[p].label, sizeof(f->procs[p].label), p ? "c0" : "p0");
+			f->procs[p].exited = true;
+			f->procs[p].held[0] = -1;
+		}
+		for (uint64_t k = 0; k < 2; k++) {
+			send[2 * k] = (ic_event){.kind = IC_EV_INVOKE, .op = IC_OP_SEND, .a = ic_msg_id(0, k)};
+			send[2 * k + 1] = (ic_event){.kind = IC_EV_OK, .op = IC_OP_SEND, .a = ic_msg_id(0, k)};
+			recv[2 * k] = (ic_event){.kind = IC_EV_INVOKE, .op = IC_OP_RECV};
+			recv[2 * k + 1] = (ic_event){.kind = IC_EV_OK, .op = IC_OP_RECV,
+						     .a = ic_msg_id(0, planted ? 0 : k), .b = 64u << 16};
+		}
+		f->procs[0].ev = send;
+		f->procs[0].nev = 4;
+		f->procs[1].ev = recv;
+		f->procs[1].nev = 4;
+		if (!planted) {
+			assert_false(ic_checker_messages.check(f, out));
+			continue;
+		}
+		assert_true(ic_checker_messages.check(f, out));
+		/* #1 lost: its send; #0 duplicated: its send and both receives. */
+		bool lost = false, dup_send = false;
+		unsigned receives = 0;
+		for (unsigned i = 0; i < out->nmarks; i++) {
+			const ic_mark *m = &out->marks[i];
+			assert_int_equal(m->kind, IC_MARK_EVENT);
+			lost |= m->proc == 0 && m->at == 3 && strstr(m->why, "lost");
+			dup_send |= m->proc == 0 && m->at == 1 && strstr(m->why, "duplicated");
+			receives += m->proc == 1 && (m->at == 1 || m->at == 3) && strstr(m->why, "duplicated") != NULL;
+		}
+		assert_true(lost && dup_send);
+		assert_int_equal(receives, 2);
+	}
+	free(out);
+	free(f);
+}
+
+/* dead-holder: the lock the dead process took and its death are marked; an exit is no finding. */
+static void test_dead_holder_marks(void **state)
+{
+	(void)state;
+	ic_facts *f = calloc(1, sizeof(*f));
+	ic_finding *out = calloc(1, sizeof(*out));
+	f->nprocs = 1;
+	snprintf(f->procs[0].label, sizeof(f->procs[0].label), "p0");
+	f->nlocks = 1;
+	snprintf(f->locks[0].site, sizeof(f->locks[0].site), "counter");
+	f->locks[0].kind = IC_LOCK_MUTEX;
+	f->procs[0].code = 9;
+	f->procs[0].injected = true;
+	f->procs[0].held[0] = 0;
+	f->procs[0].held[1] = -1;
+	assert_true(ic_checker_dead_holder.check(f, out));
+	assert_int_equal(out->nmarks, 2);
+	assert_true(out->marks[0].kind == IC_MARK_LOCK && out->marks[0].at == 0);
+	assert_true(out->marks[1].kind == IC_MARK_END && out->marks[1].proc == 0);
+	memset(out, 0, sizeof(*out));
+	f->procs[0].exited = true; /* it returned: whatever it held, nobody died holding it */
+	f->procs[0].code = 0;
+	assert_false(ic_checker_dead_holder.check(f, out));
+	free(out);
+	free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +439,8 @@ int main(void)
 		cmocka_unit_test(test_trace_cut_short),
 		cmocka_unit_test(test_trace_path),
 		cmocka_unit_test(test_counter_marks),
+		cmocka_unit_test(test_messages_marks),
+		cmocka_unit_test(test_dead_holder_marks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -262,6 +262,12 @@ static void test_trace_valid(void **state)
 	assert_int_equal(check_trace(text, &evidence), 0); /* both increments completed */
 	assert_int_equal(evidence, 3);
 	free(text);
+	/* A name that is not UTF-8 (a scenario's) still makes valid JSON; quotes and controls escaped. */
+	snprintf(x->rec.procs[1].label, sizeof(x->rec.procs[1].label), "p\xff\xe0\x80\"\n");
+	text = write_trace(x);
+	check_trace(text, &evidence);
+	assert_contains(text, "p\\ufffd\\ufffd\\ufffd\\\"\\u000a");
+	free(text);
 	free(x);
 }
 

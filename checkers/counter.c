@@ -8,6 +8,7 @@
 #include "../harness/internal.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 
 typedef struct tally {
 	uint64_t ok;
@@ -51,6 +52,65 @@ static bool final_read(const ic_facts *f, uint64_t *value)
 	return found;
 }
 
+/* ---- Evidence: a lost update is two loads of the same value, each stored back plus one ---- */
+
+typedef struct load {
+	uint64_t value, t_ns;
+	unsigned proc;
+	uint64_t at, store; /* event indices: the load, and the store after it (UINT64_MAX: none) */
+} load;
+
+static int by_value_then_time(const void *x, const void *y)
+{
+	const load *a = x, *b = y;
+	if (a->value != b->value)
+		return a->value < b->value ? -1 : 1;
+	return a->t_ns < b->t_ns ? -1 : a->t_ns > b->t_ns;
+}
+
+/* The store of `value` this process made after event i, before its next load. */
+static uint64_t store_after(const ic_proc_facts *p, uint64_t i, uint64_t value)
+{
+	for (uint64_t k = i + 1; k < p->nev && !(p->ev[k].op == IC_OP_LOAD); k++)
+		if (p->ev[k].op == IC_OP_STORE && p->ev[k].a == value)
+			return k;
+	return UINT64_MAX;
+}
+
+/* Scenarios that log their loads and stores (IC_OP_LOAD/STORE) get the lost update marked. */
+static void mark_lost_update(const ic_facts *f, ic_finding *out)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i < f->nprocs; i++)
+		for (uint64_t k = 0; k < f->procs[i].nev; k++)
+			n += f->procs[i].ev[k].op == IC_OP_LOAD;
+	load *v = n ? malloc(n * sizeof(*v)) : NULL;
+	if (!v)
+		return;
+	n = 0;
+	for (unsigned i = 0; i < f->nprocs; i++)
+		for (uint64_t k = 0; k < f->procs[i].nev; k++) {
+			const ic_event *e = &f->procs[i].ev[k];
+			if (e->op == IC_OP_LOAD)
+				v[n++] = (load){e->a, e->t_ns, i, k, store_after(&f->procs[i], k, e->a + 1)};
+		}
+	qsort(v, n, sizeof(*v), by_value_then_time);
+	for (uint64_t k = 0; k + 1 < n; k++) {
+		const load *a = &v[k], *b = &v[k + 1];
+		if (a->value != b->value || a->proc == b->proc || a->store == UINT64_MAX || b->store == UINT64_MAX)
+			continue;
+		ic_finding_mark(out, a->proc, IC_MARK_EVENT, a->at, "load: both see the same value");
+		ic_finding_mark(out, b->proc, IC_MARK_EVENT, b->at, "load: both see the same value");
+		/* The later store overwrites the earlier: that one's increment is lost. */
+		const load *first = f->procs[a->proc].ev[a->store].t_ns <= f->procs[b->proc].ev[b->store].t_ns ? a : b;
+		const load *second = first == a ? b : a;
+		ic_finding_mark(out, first->proc, IC_MARK_EVENT, first->store, "store: one increment");
+		ic_finding_mark(out, second->proc, IC_MARK_EVENT, second->store, "store: overwrites it, one lost");
+		break;
+	}
+	free(v);
+}
+
 static bool counter_check(const ic_facts *f, ic_finding *out)
 {
 	uint64_t value;
@@ -83,6 +143,7 @@ static bool counter_check(const ic_facts *f, ic_finding *out)
 			ic_finding_addf(out, ", %" PRIu64 " indeterminate", per[i].indeterminate);
 		ic_finding_addf(out, "\n");
 	}
+	mark_lost_update(f, out);
 	return true;
 }
 

@@ -31,6 +31,7 @@ static bool crash_check(const ic_facts *f, ic_finding *out)
 		ic_finding_addf(out, "  %s (pid %d) died of %s%s\n", p->label, (int)p->pid,
 				ic_signal_name(p->code),
 				p->injected || p->harness_killed ? "" : ", which no injector sent");
+		ic_finding_mark(out, i, IC_MARK_END, 0, "crashed here");
 		for (unsigned k = 0; k < IC_BT_FRAMES && p->crash_bt[k]; k++)
 			ic_finding_addf(out, "    #%u %s\n", k, p->crash_bt[k]);
 	}

@@ -29,6 +29,8 @@ static bool dead_holder_check(const ic_facts *f, ic_finding *out)
 						p->injected_hit);
 			ic_finding_addf(out, " holding '%s' (%s): every later taker blocks forever\n",
 					l->site, ic_lock_kind_name(l->kind));
+			ic_finding_mark(out, i, IC_MARK_LOCK, (uint64_t)p->held[k], "took the lock");
+			ic_finding_mark(out, i, IC_MARK_END, 0, "died holding it");
 		}
 	}
 	return found;

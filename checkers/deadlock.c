@@ -47,8 +47,10 @@ static bool deadlock_check(const ic_facts *f, ic_finding *out)
 		waiting += f->procs[i].waiting != NULL;
 	ic_finding_addf(out, "no process can go on: %u waiting, none of them can time out\n", waiting);
 	for (unsigned i = 0; i < f->nprocs; i++)
-		if (f->procs[i].waiting)
+		if (f->procs[i].waiting) {
 			ic_finding_addf(out, "  %s %s\n", f->procs[i].label, f->procs[i].waiting);
+			ic_finding_mark(out, i, IC_MARK_END, 0, "its last step: waits");
+		}
 	return true;
 }
 

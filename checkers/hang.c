@@ -13,8 +13,10 @@ static bool hang_check(const ic_facts *f, ic_finding *out)
 		ic_finding_addf(out, "no operation completed in %llu steps: a livelock\n",
 				(unsigned long long)f->hang_steps);
 		for (unsigned i = 0; i < f->nprocs; i++)
-			if (f->procs[i].waiting)
+			if (f->procs[i].waiting) {
 				ic_finding_addf(out, "  %s %s\n", f->procs[i].label, f->procs[i].waiting);
+				ic_finding_mark(out, i, IC_MARK_END, 0, "its last step");
+			}
 		return true;
 	}
 	unsigned stuck = 0;
@@ -24,9 +26,11 @@ static bool hang_check(const ic_facts *f, ic_finding *out)
 			stuck, stuck == 1 ? "" : "es");
 	for (unsigned i = 0; i < f->nprocs; i++) {
 		const ic_proc_facts *p = &f->procs[i];
-		if (p->stack)
+		if (p->stack) {
 			ic_finding_addf(out, "  %s (pid %d) was stuck in:\n%s", p->label, (int)p->pid,
 					p->stack);
+			ic_finding_mark(out, i, IC_MARK_END, 0, "its last event: stuck after it");
+		}
 	}
 	return true;
 }

@@ -27,6 +27,7 @@ typedef struct producer {
 typedef struct tally {
 	unsigned lost, duplicated, reordered, corrupt, garbled, phantom, failed_arrived;
 	unsigned allowance;
+	bool dup_marked, order_marked; /* the first of each is marked for the story */
 	char lost_ids[256], dup_ids[256], order_ids[256], corrupt_ids[256], phantom_ids[256];
 } tally;
 
@@ -63,9 +64,50 @@ static void scan_sends(const ic_proc_facts *p, producer *pr)
 	}
 }
 
-/* One consumer's receives (or the drain's): counts, and order per (producer, lane). */
-static void scan_receives(const char *who, const ic_event *ev, uint64_t nev, producer *prods,
-			  unsigned nprods, const ic_facts *f, tally *t)
+/* ---- Evidence marks: the message's send and the receive that shows the problem ---- */
+
+static void mark_send(const ic_facts *f, ic_finding *out, uint64_t p, uint64_t seq, const char *why)
+{
+	const ic_proc_facts *pr = &f->procs[p];
+	for (uint64_t i = 0; i < pr->nev; i++)
+		if (pr->ev[i].op == IC_OP_SEND && pr->ev[i].kind == IC_EV_OK &&
+		    (pr->ev[i].a & 0xffffffffffffull) == seq) {
+			ic_finding_mark(out, (unsigned)p, IC_MARK_EVENT, i, why);
+			return;
+		}
+}
+
+/* A duplicate's other receive: the first one (any consumer's, or the drain's) that is not (who, at). */
+static void mark_other_receive(const ic_facts *f, ic_finding *out, uint64_t id, unsigned who, uint64_t at)
+{
+	for (unsigned p = 0; p <= f->nprocs; p++) {
+		const ic_event *ev = p < f->nprocs ? f->procs[p].ev : f->observer;
+		uint64_t nev = p < f->nprocs ? f->procs[p].nev : f->nobserver;
+		for (uint64_t i = 0; i < nev; i++)
+			if (ev[i].op == IC_OP_RECV && ev[i].kind == IC_EV_OK && ev[i].a == id && !(p == who && i == at)) {
+				ic_finding_mark(out, p, IC_MARK_EVENT, i, "duplicated: one receive");
+				return;
+			}
+	}
+}
+
+/* The first of each kind of problem is marked: one pair tells the story. */
+static void mark_receive(const ic_facts *f, ic_finding *out, unsigned who, uint64_t i, uint64_t p,
+			 uint64_t seq, const char *what, bool *done)
+{
+	if (*done || !out)
+		return;
+	*done = true;
+	char why[40];
+	snprintf(why, sizeof(why), "%s: its send", what);
+	mark_send(f, out, p, seq, why);
+	snprintf(why, sizeof(why), "%s: %s", what, strcmp(what, "duplicated") == 0 ? "another receive" : "this receive");
+	ic_finding_mark(out, who, IC_MARK_EVENT, i, why);
+}
+
+/* One consumer's receives (or the drain's, who = nprocs): counts, and order per (producer, lane). */
+static void scan_receives(const char *who, unsigned whom, const ic_event *ev, uint64_t nev, producer *prods,
+			  unsigned nprods, const ic_facts *f, tally *t, ic_finding *out)
 {
 	uint64_t (*last)[LANES] = calloc(nprods, sizeof(*last)); /* seq + 1 */
 	for (uint64_t i = 0; i < nev && last; i++) {
@@ -96,9 +138,15 @@ static void scan_receives(const char *who, const ic_event *ev, uint64_t nev, pro
 			add_id(t->phantom_ids, sizeof(t->phantom_ids), &t->failed_arrived,
 			       "%s#%" PRIu64 " (its send failed) at %s", label, seq, who);
 		prods[p].received[seq]++;
-		if (last[p][lane] > seq + 1)
+		if (prods[p].received[seq] == 2 && !t->dup_marked && out) {
+			mark_other_receive(f, out, e->a, whom, i);
+			mark_receive(f, out, whom, i, p, seq, "duplicated", &t->dup_marked);
+		}
+		if (last[p][lane] > seq + 1) {
 			add_id(t->order_ids, sizeof(t->order_ids), &t->reordered,
 			       "%s got %s#%" PRIu64 " after #%" PRIu64, who, label, seq, last[p][lane] - 1);
+			mark_receive(f, out, whom, i, p, seq, "reordered", &t->order_marked);
+		}
 		if (seq + 1 > last[p][lane])
 			last[p][lane] = seq + 1;
 	}
@@ -114,7 +162,7 @@ static bool has_open(const ic_proc_facts *p, uint32_t op)
 	return open;
 }
 
-static void judge_counts(const producer *prods, unsigned nprods, const ic_facts *f, tally *t)
+static void judge_counts(const producer *prods, unsigned nprods, const ic_facts *f, tally *t, ic_finding *out)
 {
 	for (unsigned p = 0; p < nprods; p++)
 		for (uint64_t seq = 0; seq < prods[p].n; seq++) {
@@ -122,8 +170,11 @@ static void judge_counts(const producer *prods, unsigned nprods, const ic_facts 
 			if (got > 1)
 				add_id(t->dup_ids, sizeof(t->dup_ids), &t->duplicated, "%s#%" PRIu64 " x%u",
 				       f->procs[p].label, seq, got);
-			if (got == 0 && prods[p].state[seq] == SENT)
+			if (got == 0 && prods[p].state[seq] == SENT) {
+				if (!t->lost && out)
+					mark_send(f, out, p, seq, "lost: sent ok, never received");
 				add_id(t->lost_ids, sizeof(t->lost_ids), &t->lost, "%s#%" PRIu64, f->procs[p].label, seq);
+			}
 		}
 	for (unsigned i = 0; i < f->nprocs; i++)
 		t->allowance += !f->procs[i].exited && has_open(&f->procs[i], IC_OP_RECV);
@@ -161,9 +212,9 @@ static bool messages_check(const ic_facts *f, ic_finding *out)
 	if (!any_send)
 		goto out; /* not a message scenario */
 	for (unsigned i = 0; i < f->nprocs; i++)
-		scan_receives(f->procs[i].label, f->procs[i].ev, f->procs[i].nev, prods, f->nprocs, f, t);
-	scan_receives("drain", f->observer, f->nobserver, prods, f->nprocs, f, t);
-	judge_counts(prods, f->nprocs, f, t);
+		scan_receives(f->procs[i].label, i, f->procs[i].ev, f->procs[i].nev, prods, f->nprocs, f, t, out);
+	scan_receives("drain", f->nprocs, f->observer, f->nobserver, prods, f->nprocs, f, t, out);
+	judge_counts(prods, f->nprocs, f, t, out);
 	bad = t->lost > t->allowance || t->duplicated || t->reordered || t->corrupt || t->garbled ||
 	      t->phantom || t->failed_arrived;
 	if (bad)

@@ -16,7 +16,7 @@ _ipchaos() {
 	run)
 		case $prev in
 		--inject) mapfile -t COMPREPLY < <(compgen -W "$(_ipchaos_names injectors)" -- "$cur"); return ;;
-		--json|--junit|--schedule) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
+		--json|--junit|--schedule|--trace) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
 		--under) mapfile -t COMPREPLY < <(compgen -W "memcheck" -- "$cur"); return ;;
 		--mode) mapfile -t COMPREPLY < <(compgen -W "chaos controlled" -- "$cur"); return ;;
 		--strategy) mapfile -t COMPREPLY < <(compgen -W "pct random" -- "$cur"); return ;;
@@ -26,7 +26,7 @@ _ipchaos() {
 			mapfile -t COMPREPLY < <(compgen -W "--all --inject --seed --seeds --procs --ops --timeout
 				--replays --json --junit --tap --shard --shards --time-budget --jobs --quiet --verbose
 				--keep-going --keep --under --mode --strategy --depth --steps --check-determinism
-				--schedule --shrink --help" -- "$cur")
+				--schedule --shrink --story --story=full --trace --trace-all --help" -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -W "$(_ipchaos_names scenarios)" -- "$cur")
 		fi

@@ -54,6 +54,9 @@ typedef struct ic_event {
 	uint32_t kind; /* enum ic_ev_kind */
 	uint32_t op;   /* enum ic_op */
 	uint64_t a, b;
+	/* Controlled mode (the story, the trace): the scheduler's step when it was logged, and
+	 * the decisions logged before it, its exact place among them. 0 in chaos mode. */
+	uint64_t step, decided;
 } ic_event;
 
 typedef struct ic_fire {
@@ -423,9 +426,25 @@ typedef struct ic_facts {
 	char leaks[16][272];  /* "/dev/shm/ipchaos.<runid>.untracked.<tag>" */
 } ic_facts;
 
+/* ---- Evidence marks: where, in the run's story, the invariant broke (issue 13) ---- */
+enum ic_mark_kind {
+	IC_MARK_EVENT, /* event `at` of the process's log */
+	IC_MARK_END,   /* how the process ended: its death, or its last step (a hang, a deadlock) */
+	IC_MARK_LOCK,  /* the process took lock `at` (the dead holder's acquire) */
+};
+#define IC_MAX_MARKS 8
+typedef struct ic_mark {
+	uint16_t proc; /* index in ic_facts.procs; nprocs: the supervisor's final reads */
+	uint16_t kind; /* enum ic_mark_kind */
+	uint64_t at;   /* an event index, or a lock id */
+	char why[40];  /* what it shows: "load of the lost update" */
+} ic_mark;
+
 typedef struct ic_finding {
 	const char *checker;
 	char text[4096]; /* first line: the verdict; then evidence lines */
+	unsigned nmarks; /* evidence marks the checker could point at (the story marks their rows) */
+	ic_mark marks[IC_MAX_MARKS];
 } ic_finding;
 
 typedef struct ic_checker {
@@ -438,6 +457,8 @@ typedef struct ic_checker {
 bool ic_lock_kind_recovers(int kind);
 /* Appends printf-style to out->text, never past its end. */
 void ic_finding_addf(ic_finding *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An evidence mark, if there is room (the first IC_MAX_MARKS are kept). */
+void ic_finding_mark(ic_finding *out, unsigned proc, enum ic_mark_kind kind, uint64_t at, const char *why);
 const char *ic_signal_name(int sig);
 
 /* ---- Registries ------------------------------------------------------ */

@@ -61,6 +61,8 @@ enum ic_op {
 	IC_OP_SEND,     /* a = message id (ic_msg_id), b = length << 16 | lane << 8 */
 	IC_OP_RECV,     /* ok: a = message id, b = length << 16 | lane << 8 | enum ic_msg_status */
 	IC_OP_RECOVER,  /* info: a robust lock was taken over from a dead holder; a = lock id */
+	IC_OP_LOAD,     /* info: a shared value was read; a = the value (the story shows it) */
+	IC_OP_STORE,    /* info: a shared value was written; a = the value */
 	IC_OP_USER = 100,
 };
 

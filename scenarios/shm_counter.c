@@ -137,8 +137,10 @@ static int locked_increment(ic_ctx *ctx, counter_shared *sh, uint64_t op)
 		return -1;
 	ic_point(ctx, "counter/locked");
 	uint64_t v = sh->value;
+	ic_info(ctx, IC_OP_LOAD, v, 0); /* the values seen and written: the story of a lost update */
 	ic_point(ctx, "counter/loaded");
 	sh->value = v + 1;
+	ic_info(ctx, IC_OP_STORE, v + 1, 0);
 	ic_point(ctx, "counter/stored");
 	if (!(sh->bug == BUG_FORGET_UNLOCK && op == sh->bug_op && ic_index(ctx) == 0))
 		ic_unlock(ctx, &sh->lock);
@@ -230,7 +232,7 @@ const ic_scenario ic_scenario_shm_counter = {
 	.lock_sites = counter_sites,
 	.checkers = "counter,dead-holder,hang,crash,leaks,perms",
 	.default_ops = 1000,
-	.events_per_op = 2,
+	.events_per_op = 4, /* invoke, load, store, ok */
 	.setup = counter_setup,
 	.attach = counter_attach,
 	.observe = counter_observe,

@@ -176,6 +176,8 @@ static unsigned replay(campaign *c, const ic_run_cfg *cfg, const ic_run_result *
 	unsigned same = 0;
 	ic_run_cfg again = *cfg;
 	again.keep = false; /* only the reported run is kept for inspection */
+	again.story = 0;    /* and only it tells its story, or writes its trace */
+	again.trace = NULL;
 	for (unsigned done = 0; done < c->o->replays && !c->interrupted;) {
 		uint64_t ids[IC_MAX_JOBS];
 		unsigned batch = c->o->replays - done < c->o->jobs ? c->o->replays - done : c->o->jobs;
@@ -230,6 +232,8 @@ static void calibrate(campaign *c, ic_run_cfg *cfg)
 	probe.ninj = 0;
 	probe.keep = false;
 	probe.runid[0] = '\0';
+	probe.story = 0;
+	probe.trace = NULL;
 	ic_pool_wait(c->pool, ic_pool_submit(c->pool, &probe), c->scratch);
 	/* A probe that failed (a planted bug, a livelock) may have run long or short: guess instead. */
 	bool measured = c->scratch->status == IC_RUN_PASS && c->scratch->schedule.steps;
@@ -361,7 +365,7 @@ static bool decide_expectation(campaign *c, const ic_expect *e, ic_run_cfg *cfg,
 	return false;
 }
 
-static bool check_expectation(campaign *c, const ic_scenario *sc, const ic_expect *e)
+static bool check_expectation(campaign *c, const ic_scenario *sc, const ic_expect *e, uint64_t index)
 {
 	char err[512], spec[256];
 	ic_run_cfg cfg;
@@ -371,6 +375,12 @@ static bool check_expectation(campaign *c, const ic_scenario *sc, const ic_expec
 		c->broken = true;
 		return true;
 	}
+	/* Story and trace: each expectation's traces named by its index and the seed. */
+	cfg.story = c->o->story;
+	cfg.trace = c->o->trace;
+	cfg.trace_all = c->o->trace_all;
+	cfg.trace_per_seed = true;
+	cfg.trace_spec = (unsigned)index + 1;
 	calibrate(c, &cfg);
 	ic_spec_text(&cfg, spec, sizeof(spec));
 	if (cfg.mode == IC_MODE_CONTROLLED) /* the same variant is often expected in both modes */
@@ -394,7 +404,7 @@ static void run_all(campaign *c, unsigned *met, unsigned *missed)
 				/* Shards split the expectations, not their seeds: each is decided whole. */
 				if (!in_shard(c, index++) || over_budget(c))
 					continue;
-				bool ok = check_expectation(c, sc, e);
+				bool ok = check_expectation(c, sc, e, index - 1);
 				fflush(c->out);
 				if (c->interrupted)
 					return;

@@ -49,6 +49,10 @@ typedef struct ic_opts {
 	bool shrink;            /* --shrink: the first finding is shrunk (campaign/shrink.h) */
 	char warnings[2048]; /* "ipchaos run: warning: ...\n" lines, printed before any run */
 	ic_outfile out[IC_OUT_FILES]; /* --json, --junit: opened before anything runs (ic_cli_open_outputs) */
+	/* ---- Story and trace (issue 13) ---- */
+	int story;         /* --story[=full]: enum ic_story_mode (core/story.h) */
+	const char *trace; /* --trace FILE: checked before anything runs; NULL: none */
+	bool trace_all;    /* --trace-all: every run's trace, not only failing runs' */
 } ic_opts;
 
 /* Runs it: the exit code (DESIGN.md). It takes over o->out's descriptors. */

@@ -65,6 +65,10 @@ void ic_report_view(FILE *out, const ic_run_view *v, unsigned replays, unsigned 
 		ic_line(out, "  kept for inspection: %s", v->kept);
 		ic_line(out, "  remove with: ipchaos audit --remove-run %s", v->runid);
 	}
+	if (v->story && v->story[0])
+		put_lines(out, "", v->story);
+	if (v->trace && v->trace[0])
+		ic_line(out, "  trace: %s", v->trace);
 	if (replays)
 		fprintf(out, "  reproduced %u/%u replays%s\n", reproduced, replays,
 			v->controlled ? " (same verdict, same schedule)" : "");
@@ -81,7 +85,8 @@ void ic_report_run(FILE *out, const ic_run_cfg *cfg, const ic_run_result *res, u
 	ic_run_view v = {.spec = spec, .inject = inj, .runid = res->runid, .seed = cfg->seed,
 			 .seconds = res->seconds, .broken = res->status == IC_RUN_BROKEN ? res->broken : NULL,
 			 .nfindings = res->nfindings, .evidence = res->evidence, .kept = res->kept,
-			 .replay = replay, .controlled = res->schedule.mode == IC_MODE_CONTROLLED};
+			 .replay = replay, .controlled = res->schedule.mode == IC_MODE_CONTROLLED,
+			 .story = res->story, .trace = res->trace};
 	for (unsigned i = 0; i < res->nfindings; i++) {
 		v.checker[i] = res->findings[i].checker;
 		v.text[i] = res->findings[i].text;
@@ -351,6 +356,14 @@ void ic_json_run(ic_json *j, const ic_run_cfg *cfg, const ic_run_result *res, co
 	if (res->status != IC_RUN_PASS) {
 		fprintf(f, ",\"evidence\":");
 		json_str(f, res->evidence);
+	}
+	if (res->story[0]) { /* --story: the table as printed */
+		fprintf(f, ",\"story\":");
+		json_str(f, res->story);
+	}
+	if (res->trace[0]) { /* --trace: the file written, or why it could not be */
+		fprintf(f, ",\"trace\":");
+		json_str(f, res->trace);
 	}
 	fprintf(f, ",\"replay\":");
 	json_str(f, replay);

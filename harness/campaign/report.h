@@ -29,6 +29,7 @@ typedef struct ic_run_view {
 	const char *interference[IC_MAX_INTERFERENCE];
 	long interference_uid[IC_MAX_INTERFERENCE]; /* -1: unknown */
 	bool controlled; /* a controlled run: a replay counts only with the same schedule */
+	const char *story, *trace; /* --story's table, --trace's file (or why not); NULL or "" when none */
 } ic_run_view;
 
 /* The finding (or broken run) as a block that ends with its replay line. */

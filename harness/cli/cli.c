@@ -6,6 +6,7 @@
 #include "core/args.h"
 #include "core/schedule.h"
 #include "core/under.h"
+#include "core/story.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -104,6 +105,9 @@ static int resolve_run(ic_opts *o, ic_run_cfg *cfg, const run_flags *fl, char *e
 	cfg->depth = o->mode == IC_MODE_CONTROLLED ? (o->depth ? o->depth : IC_DEFAULT_DEPTH) : 0;
 	cfg->steps = o->steps;
 	cfg->check_determinism = o->check_determinism;
+	cfg->story = o->story;
+	cfg->trace = o->trace;
+	cfg->trace_all = o->trace_all;
 	if (ic_spec_validate(cfg, err, errsize) != 0)
 		return -1;
 	if (o->listed && ic_schedule_check(o->listed, cfg, err, errsize) != 0)
@@ -276,6 +280,16 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 				return -1;
 			}
 			snprintf(o->runid, sizeof(o->runid), "%s", v);
+		} else if (strcmp(a, "--story") == 0 || strncmp(a, "--story=", 8) == 0) {
+			static const char *const story_modes[] = {"screen", "full", NULL};
+			int m = 0;
+			if (a[7] && parse_choice("--story", a + 8, story_modes, &m, err, errsize) != 0)
+				return -1;
+			o->story = m == 1 ? IC_STORY_FULL : IC_STORY_SCREEN;
+		} else if ((v = ic_arg_opt("--trace", argc, argv, &i, &missing))) {
+			o->trace = v; /* checked by opening it, with --json and --junit */
+		} else if (strcmp(a, "--trace-all") == 0) {
+			o->trace_all = true;
 		} else if (strcmp(a, "--all") == 0) {
 			o->all = true;
 		} else if (strcmp(a, "--keep-going") == 0) {
@@ -289,7 +303,7 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 				 "unknown option '%s' (valid: --all, --inject, --seed, --seeds, --procs, --ops, "
 				 "--timeout, --replays, --json, --junit, --tap, --shard, --shards, --time-budget, "
 				 "--jobs, --quiet, --verbose, --keep-going, --keep, --under, --mode, --strategy, --depth, "
-				 "--steps, --check-determinism, --schedule, --shrink; see ipchaos run --help)", a);
+				 "--steps, --check-determinism, --schedule, --shrink, --story, --trace, --trace-all; see ipchaos run --help)", a);
 			return -1;
 		} else if (nspecs == IC_MAX_SPECS) {
 			snprintf(err, errsize, "%s: at most %d scenarios in one run", a, IC_MAX_SPECS);
@@ -348,6 +362,10 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 				       "use --mode chaos with it", o->under);
 		return -1;
 	}
+	if (o->trace_all && !o->trace) {
+		snprintf(err, errsize, "--trace-all writes every run's trace: it needs --trace FILE");
+		return -1;
+	}
 	if (o->all && o->under) {
 		snprintf(err, errsize, "--all runs each variant as declared, natively: --under does not apply");
 		return -1;
@@ -359,6 +377,11 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 			return -1;
 	}
 	o->nruns = nspecs;
+	/* A campaign's traces are named by seed (and spec, with several): one file a run. */
+	for (unsigned s = 0; s < nspecs; s++) {
+		o->runs[s].trace_per_seed = o->seeds > 1 || nspecs > 1;
+		o->runs[s].trace_spec = nspecs > 1 ? s + 1 : 0;
+	}
 	if (o->seed_random && getrandom(&o->seed, sizeof(o->seed), 0) != (ssize_t)sizeof(o->seed)) {
 		snprintf(err, errsize, "--seed random: no entropy available (%s)", strerror(errno));
 		return -1;
@@ -380,5 +403,35 @@ int ic_cli_open_outputs(ic_opts *o, char *err, size_t errsize)
 	o->out[IC_OUT_JSON].path = o->json;
 	o->out[IC_OUT_JUNIT] = IC_OUTFILE("--junit");
 	o->out[IC_OUT_JUNIT].path = o->junit;
-	return ic_outfiles_open(o->out, IC_OUT_FILES, err, errsize);
+	if (ic_outfiles_open(o->out, IC_OUT_FILES, err, errsize) != 0)
+		return -1;
+	return ic_cli_check_trace(o, err, errsize);
+}
+
+/*
+ * --trace FILE: runs write it (or, in a campaign, FILE named by seed) where they
+ * run, a worker or this process; so the path is proven here, before anything
+ * runs, by opening it as the other outputs are, then let go (removed if made now).
+ */
+int ic_cli_check_trace(ic_opts *o, char *err, size_t errsize)
+{
+	if (!o->trace)
+		return 0;
+	ic_outfile files[IC_OUT_FILES + 1];
+	memcpy(files, o->out, sizeof(o->out));
+	files[IC_OUT_FILES] = IC_OUTFILE("--trace");
+	files[IC_OUT_FILES].path = o->trace;
+	/* The others are open already: only a clash with them is checked again, by name. */
+	for (unsigned i = 0; i < IC_OUT_FILES; i++)
+		if (files[i].path && strcmp(files[i].path, o->trace) == 0) {
+			snprintf(err, errsize, "--trace %s: the same file as %s", o->trace, files[i].opt);
+			ic_outfiles_abandon(o->out, IC_OUT_FILES);
+			return -1;
+		}
+	if (ic_outfiles_open(&files[IC_OUT_FILES], 1, err, errsize) != 0) {
+		ic_outfiles_abandon(o->out, IC_OUT_FILES);
+		return -1;
+	}
+	ic_outfiles_abandon(&files[IC_OUT_FILES], 1);
+	return 0;
 }

@@ -15,6 +15,9 @@ int ic_cli_open_outputs(ic_opts *o, char *err, size_t errsize);
 void ic_cli_list(FILE *out, const ic_opts *o);
 /* What parsing allocated (a --schedule file's entries), whether it succeeded or not. */
 void ic_cli_free(ic_opts *o);
+/* --trace FILE: opened and let go, so a path that cannot take a trace is bad usage before
+ * anything runs (called by ic_cli_open_outputs; on failure the others are abandoned too). */
+int ic_cli_check_trace(ic_opts *o, char *err, size_t errsize);
 /* `ipchaos __role ARENA SLOT` (argv from ARENA on): becomes that role; returns only on failure. */
 int ic_under_role_main(int argc, char **argv, const ic_scenario *const *extra);
 

@@ -11,7 +11,7 @@
 
 /*
  * The largest arena anyone reads or maps: above what the limits of a run can
- * reserve (IC_MAX_OPS × events per op × processes × slots × 32 bytes is a few
+ * reserve (IC_MAX_OPS × events per op × processes × slots × 48 bytes is a few
  * TB), far below what overflows an off_t or a size_t.
  */
 #define IC_ARENA_MAX_SIZE ((uint64_t)1 << 46)

@@ -47,6 +47,7 @@ static void diverged(const ic_run_cfg *cfg, const ic_decisions *a, const ic_deci
 		res->nfindings--;
 	ic_finding *f = &res->findings[res->nfindings++];
 	f->checker = "determinism";
+	f->nmarks = 0;
 	char one[160], two[160];
 	describe(cfg, i < a->n ? &a->v[i] : NULL, one, sizeof(one));
 	describe(cfg, i < b->n ? &b->v[i] : NULL, two, sizeof(two));

@@ -11,6 +11,8 @@
 #include "core/under.h"
 #include "core/waitfor.h"
 #include "role/sched.h"
+#include "core/story.h"
+#include "core/spec.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -40,6 +42,7 @@ typedef struct proc_state {
 	int held[IC_MAX_LOCKS];
 	const char *stack;
 	int log_fd; /* --under: the tool's log (a memfd); -1 if none */
+	uint64_t end_ns; /* when it was reaped: the story and trace of a chaos run end it there */
 } proc_state;
 
 typedef struct run {
@@ -250,6 +253,7 @@ static void on_exit_status(run *r, pid_t pid, int status)
 			continue;
 		p->done = true;
 		p->status = status;
+		p->end_ns = ic_now_ns();
 		r->alive--;
 		atomic_store_explicit(&r->ah.arena->slots[i].finished, 1, memory_order_release);
 		open_barrier(r->ah.arena); /* a role that died early must not hold the others back */
@@ -571,6 +575,7 @@ static void judge(run *r, ic_run_result *res)
 		ic_finding *out = &res->findings[res->nfindings];
 		out->checker = c->name;
 		out->text[0] = '\0';
+		out->nmarks = 0; /* a checker that stayed silent may have left some */
 		if (c->check(&r->facts, out))
 			res->nfindings++;
 	}
@@ -850,7 +855,101 @@ static void copy_decisions(const ic_arena *a, ic_decisions *log)
 		memcpy(log->v, (const char *)a + a->sched.log_off, n * sizeof(*log->v));
 }
 
-static void run_one(const ic_run_cfg *cfg, ic_run_result *res, ic_decisions *log)
+/* ---- The run's record, for its story and trace (issue 13) ---- */
+
+static ic_event *copy_events(const ic_event *ev, uint64_t n)
+{
+	ic_event *v = n ? malloc(n * sizeof(*v)) : NULL;
+	if (v)
+		memcpy(v, ev, n * sizeof(*v));
+	return v;
+}
+
+/* What the facts say, and what only the arena knows (fires, decisions), copied before it goes. */
+static void copy_record(run *r, ic_run_record *rec)
+{
+	ic_arena *a = r->ah.arena;
+	const ic_facts *f = &r->facts;
+	ic_spec_text(&r->cfg, rec->spec, sizeof(rec->spec));
+	rec->seed = r->cfg.seed;
+	rec->mode = r->cfg.mode;
+	rec->nprocs = r->nprocs;
+	rec->points = r->cfg.sc->points;
+	rec->supervisor = getpid();
+	for (unsigned i = 0; i < r->nprocs; i++) {
+		ic_record_proc *p = &rec->procs[i];
+		const ic_proc_facts *pf = &f->procs[i];
+		snprintf(p->label, sizeof(p->label), "%s", pf->label);
+		p->pid = pf->pid;
+		p->ev = copy_events(pf->ev, pf->nev);
+		p->nev = p->ev ? pf->nev : 0;
+		p->exited = pf->exited;
+		p->code = pf->code;
+		p->injected = pf->injected;
+		p->harness_killed = pf->harness_killed;
+		snprintf(p->injected_at, sizeof(p->injected_at), "%s", pf->injected_at);
+		p->end_ns = r->procs[i].end_ns;
+		p->nfires = a->slots[i].nfires < IC_MAX_FIRES ? a->slots[i].nfires : IC_MAX_FIRES;
+		memcpy(p->fires, a->slots[i].fires, sizeof(p->fires));
+	}
+	rec->observer = copy_events(f->observer, f->nobserver);
+	rec->nobserver = rec->observer ? f->nobserver : 0;
+	ic_decisions log;
+	copy_decisions(a, &log);
+	rec->decisions = log.v;
+	rec->ndecisions = log.n;
+	rec->decisions_cut = a->sched.log_cap && log.n >= a->sched.log_cap;
+	rec->nlocks = f->nlocks;
+	memcpy(rec->locks, f->locks, sizeof(rec->locks));
+	rec->ninj = r->cfg.ninj;
+	for (unsigned i = 0; i < r->cfg.ninj; i++)
+		snprintf(rec->inj_names[i], sizeof(rec->inj_names[i]), "%s", r->cfg.inj[i].inj->name);
+}
+
+void ic_run_record_free(ic_run_record *rec)
+{
+	for (unsigned i = 0; i < IC_MAX_PROCS; i++)
+		free(rec->procs[i].ev);
+	free(rec->observer);
+	free(rec->decisions);
+	memset(rec, 0, sizeof(*rec));
+}
+
+/* cfg->story and cfg->trace: a failing run's story into res, its trace (or every run's) to a file. */
+static void tell(const ic_run_cfg *cfg, const ic_run_record *rec, ic_run_result *res)
+{
+	bool failed = res->status == IC_RUN_FAIL;
+	if (cfg->story && failed) {
+		FILE *m = fmemopen(res->story, sizeof(res->story), "w");
+		if (m) {
+			setvbuf(m, NULL, _IONBF, 0);
+			ic_story_print(m, rec, res, cfg->story);
+			fclose(m);
+		}
+		size_t len = strlen(res->story);
+		if (len >= sizeof(res->story) - 2) /* full: say so rather than end mid-row */
+			snprintf(res->story + sizeof(res->story) - 64, 64, "\n  ... cut here: the whole run is in --trace FILE\n");
+	}
+	if (!cfg->trace || !(failed || cfg->trace_all) || res->status == IC_RUN_INTERRUPTED)
+		return;
+	char path[sizeof(res->trace)];
+	if (ic_trace_path(cfg->trace, cfg->trace_per_seed, cfg->trace_spec, cfg->seed, path, sizeof(path)) != 0) {
+		snprintf(res->trace, sizeof(res->trace), "cannot name the trace of seed 0x%" PRIx64 ": too long",
+			 cfg->seed);
+		return;
+	}
+	FILE *f = fopen(path, "we");
+	int rc = f ? ic_trace_write(f, rec, res) : -1;
+	int saved = errno;
+	if (f && fclose(f) != 0 && rc == 0)
+		rc = -1, saved = errno;
+	if (rc == 0)
+		snprintf(res->trace, sizeof(res->trace), "%s", path);
+	else
+		snprintf(res->trace, sizeof(res->trace), "cannot write %.300s: %s", path, strerror(saved));
+}
+
+static void run_one(const ic_run_cfg *cfg, ic_run_result *res, ic_decisions *log, ic_run_record *keep_rec)
 {
 	uint64_t t0 = ic_now_ns();
 	run *r = calloc(1, sizeof(*r));
@@ -894,6 +993,19 @@ static void run_one(const ic_run_cfg *cfg, ic_run_result *res, ic_decisions *log
 	}
 	if (r->ah.arena && log)
 		copy_decisions(r->ah.arena, log);
+	/* Only a judged run has facts to record; the caller's record is the caller's to free. */
+	bool judged = res->status == IC_RUN_PASS || res->status == IC_RUN_FAIL;
+	if (r->ah.arena && judged && (keep_rec || cfg->story || cfg->trace)) {
+		ic_run_record *rec = keep_rec ? keep_rec : calloc(1, sizeof(*rec));
+		if (rec) {
+			copy_record(r, rec);
+			tell(cfg, rec, res);
+		}
+		if (rec && !keep_rec) {
+			ic_run_record_free(rec);
+			free(rec);
+		}
+	}
 	if (r->ah.arena)
 		ic_arena_destroy(&r->ah, cfg->keep);
 	close_logs(r);
@@ -906,13 +1018,19 @@ void ic_run_one(const ic_run_cfg *cfg, ic_run_result *res)
 	if (cfg->check_determinism && cfg->mode == IC_MODE_CONTROLLED)
 		ic_run_determinism(cfg, res);
 	else
-		run_one(cfg, res, NULL);
+		run_one(cfg, res, NULL, NULL);
+}
+
+void ic_run_one_recorded(const ic_run_cfg *cfg, ic_run_result *res, ic_run_record *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	run_one(cfg, res, NULL, rec);
 }
 
 void ic_run_one_logged(const ic_run_cfg *cfg, ic_run_result *res, ic_decisions *log)
 {
 	*log = (ic_decisions){0};
-	run_one(cfg, res, log);
+	run_one(cfg, res, log, NULL);
 }
 
 const char *ic_run_verdict(const ic_run_result *res)

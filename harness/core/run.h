@@ -40,6 +40,9 @@ typedef struct ic_run_result {
 	double transfer_s;   /* first send invoked to last receive by a consumer */
 	double seconds;
 	ic_schedule schedule;
+	/* ---- Story and trace (issue 13): asked for by cfg->story and cfg->trace ---- */
+	char story[16384]; /* the story as printed (cut at this size, saying so); "" if none */
+	char trace[512];   /* the trace file written, or why it could not be; "" if none */
 } ic_run_result;
 
 /* Runs it; SIGCHLD, SIGINT and SIGTERM must be blocked in the caller. */

@@ -86,6 +86,15 @@ void ic_finding_addf(ic_finding *out, const char *fmt, ...)
 	va_end(ap);
 }
 
+void ic_finding_mark(ic_finding *out, unsigned proc, enum ic_mark_kind kind, uint64_t at, const char *why)
+{
+	if (out->nmarks >= IC_MAX_MARKS)
+		return;
+	ic_mark *m = &out->marks[out->nmarks++];
+	*m = (ic_mark){.proc = (uint16_t)proc, .kind = (uint16_t)kind, .at = at};
+	snprintf(m->why, sizeof(m->why), "%s", why);
+}
+
 void ic_run_signals(sigset_t *set)
 {
 	sigemptyset(set);

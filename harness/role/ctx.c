@@ -53,6 +53,9 @@ static void log_event(ic_ctx *ctx, uint32_t kind, uint32_t op, uint64_t a, uint6
 	e->op = op;
 	e->a = a;
 	e->b = b;
+	/* Read, never changed: only the process holding the baton runs, so these are still. */
+	e->step = ctx->scheduled ? ctx->arena->sched.step : 0;
+	e->decided = ctx->scheduled ? atomic_load_explicit(&ctx->arena->sched.nlog, memory_order_relaxed) : 0;
 	/* The record counts only once whole: a kill before this store loses just it. */
 	atomic_store_explicit(&s->committed, n + 1, memory_order_release);
 	if (ctx->scheduled)

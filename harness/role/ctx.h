@@ -32,6 +32,12 @@ typedef struct ic_run_cfg {
 	const ic_listed *list;
 	uint64_t nlist;
 	const char *schedule;
+	/* ---- What a run leaves for a person (issue 13); they decide nothing of the run ---- */
+	int story;          /* enum ic_story_mode (core/story.h): a failing run's story into the result */
+	const char *trace;  /* --trace FILE (argv's: valid in the pool's forked workers); NULL: none */
+	bool trace_all;     /* --trace-all: every run's trace, not only failing runs' */
+	bool trace_per_seed; /* a campaign: FILE named by seed (core/story.h's ic_trace_path) */
+	unsigned trace_spec; /* with several specs: 1 + its index, named in the file; 0: one spec */
 } ic_run_cfg;
 
 struct ic_ctx {

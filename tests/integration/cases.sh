@@ -2498,6 +2498,109 @@ case_lockorder_silent() {
 		expect_rc 0 run "lockorder:bug=$v" --inject kill --inject stall --mode controlled --check-determinism
 		ok "bug=$v: 10 seeds in chaos (delay, kill, stall), 10 controlled (kill, stall, twice each): silent"
 	done
+# ---- Story and trace (issue 13) ----
+
+# check_trace FILE MODE: Chrome Trace Event Format as Perfetto reads it: every
+# event has ph, ts, pid, tid, name; every X has a dur >= 0 (spans are complete,
+# never a B without its E); each process named; prints what it counted.
+check_trace() {
+	"$PY" -I -S - "$1" "$2" <<'EOF'
+import json, sys
+path, mode = sys.argv[1], sys.argv[2]
+def bad(msg):
+    print("FAIL: %s: %s" % (path, msg)); sys.exit(1)
+try:
+    d = json.load(open(path))
+except Exception as e:
+    bad("not JSON: %s" % e)
+ev = d.get("traceEvents")
+if not isinstance(ev, list) or not ev: bad("no traceEvents")
+if d.get("otherData", {}).get("mode") != mode: bad("mode %r, expected %r" % (d.get("otherData"), mode))
+n = {"X": 0, "i": 0, "M": 0, "cut": 0, "evidence": 0, "lock": 0}
+names = set()
+for e in ev:
+    for k in ("ph", "ts", "pid", "tid", "name"):
+        if k not in e: bad("event without %s: %r" % (k, e))
+    if e["ph"] not in ("X", "i", "M"): bad("phase %r: only complete spans, instants, metadata" % e["ph"])
+    n[e["ph"]] += 1
+    if e["ph"] == "X":
+        if not isinstance(e.get("dur"), (int, float)) or e["dur"] < 0: bad("X without a dur: %r" % e)
+        n["cut"] += "cut_short" in e.get("args", {})
+        n["lock"] += e.get("cat") == "lock"
+    if e["ph"] == "M" and e["name"] == "process_name": names.add(e["args"]["name"])
+    n["evidence"] += e.get("cat") == "evidence"
+if not any(x.startswith("p0 ") for x in names): bad("no track named for p0: %r" % names)
+print("%d spans (%d cut short, %d lock holds), %d instants, %d evidence, tracks %s" % (
+    n["X"], n["cut"], n["lock"], n["i"], n["evidence"], ", ".join(sorted(names))))
+EOF
+}
+
+case_story_counter() {
+	# The planted race at one operation each: the first failing seed tells its story.
+	ic run shm_counter:lock=none --mode controlled --ops 1 --seeds 50 --story --json "$T/s.json"
+	expect_rc 1 run shm_counter:lock=none --mode controlled --ops 1 --seeds 50 --story
+	[ "$(grep -c '<== load: both see the same value' "$T/out")" = 2 ] || { show_output story; fail "not both loads marked"; }
+	grep -q '<== store: one increment' "$T/out" || { show_output story; fail "the first store not marked"; }
+	grep -q '<== store: overwrites it, one lost' "$T/out" || { show_output story; fail "the lost store not marked"; }
+	[ "$(grep -c '<== ' "$T/out")" = 4 ] || { show_output story; fail "not exactly 4 rows marked"; }
+	[ "$(grep '<== load' "$T/out" | grep -o 'seen [0-9]*' | sort -u | wc -l)" = 1 ] ||
+		{ show_output story; fail "the marked loads saw different values"; }
+	py "$T/s.json" <<'EOF' || fail "JSON story"
+r = [r for r in runs if r["verdict"] == "counter"][0]
+if "<== load" not in r.get("story", ""): bad("the JSON run has no story with the marks: %r" % r.get("story"))
+if any("story" in x for x in runs if x["verdict"] == "pass"): bad("a passing run has a story")
+EOF
+	ok "controlled lost update: both loads of the same value and both stores marked"
+	# Chaos: the same marks, from the event log by the clock, with the clock's caveat.
+	ic run shm_counter:lock=none --inject delay --ops 300 --seeds 30 --story
+	expect_rc 1 run shm_counter:lock=none --inject delay --ops 300 --seeds 30 --story
+	grep -q 'only as good as the clock' "$T/out" || { show_output chaos story; fail "no clock note"; }
+	[ "$(grep -c '<== ' "$T/out")" = 4 ] || { show_output chaos story; fail "chaos: not 4 rows marked"; }
+	grep -q 'rows omitted' "$T/out" || { show_output chaos story; fail "a long run's story is not windowed"; }
+	ok "chaos lost update: 4 rows marked, $(grep -o '[0-9]* shown' "$T/out" | head -1) of $(grep -o '[0-9]* rows (' "$T/out" | head -1 | cut -d' ' -f1)"
+}
+
+case_trace_controlled() {
+	# A dead holder: its increment and its hold of the lock cut short by the kill.
+	ic run shm_counter:lock=mutex --inject kill:at=counter/locked --mode controlled --ops 3 --trace "$T/t.json"
+	expect_rc 1 run shm_counter:lock=mutex --inject kill:at=counter/locked --mode controlled --ops 3 --trace "$T/t.json"
+	grep -qF "  trace: $T/t.json" "$T/out" || { show_output trace; fail "the report does not name the trace"; }
+	local out
+	out=$(check_trace "$T/t.json" controlled) || fail "$out"
+	"$PY" -I -S -c '
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+cut = [e for e in ev if e["ph"] == "X" and "cut_short" in e.get("args", {})]
+if not any(e.get("cat") == "lock" for e in cut): sys.exit("no lock hold cut short by the kill")
+if not any(e.get("cat") == "op" for e in cut): sys.exit("no operation cut short by the kill")
+if not any(e.get("cat") == "kill" for e in ev): sys.exit("the kill is not marked")
+if not any(e.get("cat") == "evidence" for e in ev): sys.exit("no evidence flagged")
+' "$T/t.json" || fail "controlled trace"
+	ok "controlled: $out"
+}
+
+case_trace_chaos() {
+	# A campaign: one trace per failing run, named by its seed.
+	ic run shm_counter:lock=none --inject delay --ops 300 --seeds 30 --trace "$T/c.json"
+	expect_rc 1 run shm_counter:lock=none --inject delay --ops 300 --seeds 30 --trace "$T/c.json"
+	local seed out
+	seed=$(grep -m1 -o 'seed 0x[0-9a-f]*' "$T/out" | cut -d' ' -f2)
+	[ -f "$T/c.$seed.json" ] || { show_output chaos trace; fail "no $T/c.$seed.json"; }
+	[ ! -e "$T/c.json" ] || fail "a campaign wrote the unnamed $T/c.json"
+	[ "$(ls "$T" | grep -c '^c\.')" = 1 ] || fail "passing runs left traces: $(ls "$T")"
+	out=$(check_trace "$T/c.$seed.json" chaos) || fail "$out"
+	ok "chaos, seed $seed: $out"
+	# --trace-all: every run, passing ones too.
+	ic run shm_counter:lock=mutex --ops 20 --seeds 2 --trace "$T/a.json" --trace-all
+	expect_rc 0 run shm_counter:lock=mutex --ops 20 --seeds 2 --trace "$T/a.json" --trace-all
+	[ -f "$T/a.0x1.json" ] && [ -f "$T/a.0x2.json" ] || fail "--trace-all: $(ls "$T")"
+	out=$(check_trace "$T/a.0x2.json" chaos) || fail "$out"
+	ok "--trace-all, 2 passing runs: 2 files; $out"
+	local J="$T/never.json"
+	bad_one "--trace /nonexistent/dir/t.json" "$J" run --json "$J" shm_counter --trace /nonexistent/dir/t.json
+	bad_one "--trace-all" "$J" run --json "$J" shm_counter --trace-all
+	bad_one "--story x" "$J" run --json "$J" shm_counter --story=x
+	bad_one "the same file as --json" "$J" run --json "$J" shm_counter --trace "$J"
 }
 
 if [ $# -ne 2 ]; then

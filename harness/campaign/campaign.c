@@ -208,7 +208,7 @@ static void show_run(campaign *c, const ic_run_cfg *cfg, const ic_run_result *re
 /* --shrink: the first finding made small, then reported under it. */
 static void shrink_finding(campaign *c, const ic_run_cfg *cfg, const ic_run_result *res)
 {
-	ic_shrink_opts so = {.budget_s = IC_SHRINK_DEFAULT_BUDGET, .report = c->out};
+	ic_shrink_opts so = {.budget_s = IC_SHRINK_DEFAULT_BUDGET, .report = c->out, .story = cfg->story};
 	c->shrunk = true;
 	ic_progress_clear(&c->progress);
 	fprintf(c->out, "shrinking the finding (%s; at most %g s)\n", res->findings[0].checker, so.budget_s);

@@ -22,6 +22,7 @@
 #include "core/args.h"
 #include "core/escape.h"
 #include "core/schedule.h"
+#include "core/story.h"
 #include "role/sched.h"
 
 #include <errno.h>
@@ -393,7 +394,11 @@ static int report(shrinker *k, double seconds)
 				 : "; nothing smaller fails");
 	fprintf(f, "  schedule: ");
 	ic_line(f, "%s (%" PRIu64 " entries)", path, b->list.n);
-	ic_report_run(f, &b->cfg, &b->res, 0, 0);
+	/* Once more, telling its story this time: the same run, as every run here is controlled. */
+	ic_run_cfg told = b->cfg;
+	told.story = k->so->story ? k->so->story : IC_STORY_SCREEN;
+	ic_run_one(&told, &k->scratch->res);
+	ic_report_run(f, &b->cfg, ic_run_has_finding(&k->scratch->res, k->checker) ? &k->scratch->res : &b->res, 0, 0);
 	return IC_EXIT_FINDING;
 }
 
@@ -501,8 +506,10 @@ static int parse_args(shrink_args *a, int argc, char **argv, char *err, size_t e
 				return -1;
 		} else if ((v = ic_arg_opt("--out", argc, argv, &i, &missing))) {
 			a->out.path = v;
+		} else if (strcmp(argv[i], "--story=full") == 0) {
+			a->so.story = IC_STORY_FULL;
 		} else if (!missing && argv[i][0] == '-' && argv[i][1]) {
-			snprintf(err, errsize, "unknown option %s (valid: --run, --time-budget, --max-runs, --out; "
+			snprintf(err, errsize, "unknown option %s (valid: --run, --time-budget, --max-runs, --out, --story=full; "
 					       "see ipchaos shrink --help)", argv[i]);
 			return -1;
 		} else if (!missing && a->file) {

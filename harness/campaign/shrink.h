@@ -15,7 +15,8 @@ typedef struct ic_shrink_opts {
 	uint64_t max_runs;  /* and after this many runs (0: no limit): a bound that does not depend on speed */
 	ic_outfile *out;    /* the schedule file, opened before the search; NULL: one named after the
 			     * scenario and seed, in the working directory, opened at the end */
-	FILE *report;       /* where the sizes, the shrunk run and its replay line go */
+	FILE *report;       /* where the sizes, the shrunk run, its story and replay line go */
+	int story;          /* enum ic_story_mode of the shrunk run's story: a screen, or every row */
 } ic_shrink_opts;
 
 /* Shrinks orig, a controlled run that failed `checker`: the exit code (1: shrunk, the run fails;

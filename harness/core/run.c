@@ -874,7 +874,7 @@ static void copy_record(run *r, ic_run_record *rec)
 	rec->seed = r->cfg.seed;
 	rec->mode = r->cfg.mode;
 	rec->nprocs = r->nprocs;
-	rec->points = r->cfg.sc->points;
+	rec->sc = r->cfg.sc;
 	rec->supervisor = getpid();
 	for (unsigned i = 0; i < r->nprocs; i++) {
 		ic_record_proc *p = &rec->procs[i];

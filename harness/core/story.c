@@ -6,6 +6,7 @@
  * clock reads, which is as good as the clock and no better.
  */
 #include "core/story.h"
+#include "core/schedule.h"
 #include "role/sched.h"
 
 #include <errno.h>
@@ -16,29 +17,10 @@
 /* ---- Names ---- */
 
 /* The calls role/calls.c wraps: each is a point "call/<name>". */
-static const char *const call_names[] = {"write", "read", "send", "recv", "mq_send", "mq_receive",
-					 "msgsnd", "msgrcv", NULL};
 
 const char *ic_story_point(const ic_run_record *rec, uint32_t id, char *buf, size_t size)
 {
-	for (unsigned i = 0; rec->points && rec->points[i]; i++)
-		if (ic_sched_point_id(rec->points[i]) == id)
-			return rec->points[i];
-	static const char *const lock_steps[] = {"lock", "unlock"};
-	for (unsigned i = 0; i < rec->nlocks; i++)
-		for (unsigned k = 0; k < 2; k++) {
-			snprintf(buf, size, "%s:%s", lock_steps[k], rec->locks[i].site);
-			if (ic_sched_point_id(buf) == id)
-				return buf;
-		}
-	for (unsigned i = 0; call_names[i]; i++) {
-		snprintf(buf, size, "call/%s", call_names[i]);
-		if (ic_sched_point_id(buf) == id)
-			return buf;
-	}
-	if (ic_sched_point_id("") == id)
-		return "(start)";
-	snprintf(buf, size, "#%08" PRIx32, id);
+	ic_point_name(rec->sc, id, buf, size);
 	return buf;
 }
 
@@ -282,7 +264,11 @@ static const char *decision_text(const ic_run_record *rec, const ic_decision *d,
 		snprintf(buf, size, "timeout -> %s", next);
 		return buf;
 	case IC_D_FAULT:
-		return "fault";
+		snprintf(buf, size, "fault: %s", d->next < rec->ninj ? rec->inj_names[d->next] : "?");
+		return buf;
+	case IC_D_START:
+		snprintf(buf, size, "runs first");
+		return buf;
 	case IC_D_END:
 		snprintf(buf, size, "returns (exit %d) -> %s", p ? p->code : 0, next);
 		return buf;
@@ -321,7 +307,7 @@ static void print_row(FILE *out, const ic_run_record *rec, const ic_story_row *r
 		snprintf(what, sizeof(what), "%s", decision_text(rec, row->d, value, sizeof(value)));
 		value[0] = '\0';
 		if (row->d->kind == IC_D_FAULT && row->proc < rec->nprocs)
-			fault = fault_at(rec, row->proc, pt);
+			fault = row->d->next < rec->ninj ? rec->inj_names[row->d->next] : fault_at(rec, row->proc, pt);
 		if (row->d->kind == IC_D_DEATH && row->proc < rec->nprocs && rec->procs[row->proc].injected) {
 			fault = "kill";
 			pt = rec->procs[row->proc].injected_at; /* the scheduler knows only its last step */

@@ -44,7 +44,7 @@ typedef struct ic_run_record {
 	ic_lock_facts locks[IC_MAX_LOCKS];
 	unsigned ninj;
 	char inj_names[IC_MAX_INJ][16];
-	const char *const *points; /* the scenario's declared points (NULL-terminated), for names */
+	const ic_scenario *sc;     /* its points, lock sites and calls name the decisions' point ids */
 } ic_run_record;
 
 /* Runs it as ic_run_one does, keeping its record (free it with ic_run_record_free). */

@@ -244,6 +244,9 @@ static void decision_row(writer *w, const ic_story_row *row, double ts)
 	case IC_D_END:
 		instant(w, pid, ts, "end", "end", "point", pt, "next", next);
 		return;
+	case IC_D_START:
+		instant(w, pid, ts, "runs first", "point", "decision", "start", "next", next);
+		return;
 	default:
 		instant(w, pid, ts, pt, "point",
 			"decision", d->kind == IC_D_PREEMPT ? "preempted" : d->kind == IC_D_SWITCH ? "waits"

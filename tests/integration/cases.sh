@@ -2498,6 +2498,8 @@ case_lockorder_silent() {
 		expect_rc 0 run "lockorder:bug=$v" --inject kill --inject stall --mode controlled --check-determinism
 		ok "bug=$v: 10 seeds in chaos (delay, kill, stall), 10 controlled (kill, stall, twice each): silent"
 	done
+}
+
 # ---- Story and trace (issue 13) ----
 
 # check_trace FILE MODE: Chrome Trace Event Format as Perfetto reads it: every

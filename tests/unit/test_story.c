@@ -27,6 +27,7 @@ extern const ic_checker ic_checker_messages;
 extern const ic_checker ic_checker_dead_holder;
 
 static const char *const points[] = {"counter/locked", "counter/loaded", "counter/stored", NULL};
+static const ic_scenario counter_like = {.name = "counter_like", .points = points};
 
 typedef struct fixture {
 	ic_run_record rec;
@@ -60,7 +61,7 @@ static fixture *lost_update(void)
 	snprintf(r->spec, sizeof(r->spec), "shm_counter:lock=none");
 	r->mode = IC_MODE_CONTROLLED;
 	r->nprocs = 2;
-	r->points = points;
+	r->sc = &counter_like;
 	r->decisions = x->d;
 	for (unsigned p = 0; p < 2; p++) {
 		snprintf(r->procs[p].label, sizeof(r->procs[p].label), "p%u", p);

@@ -238,7 +238,7 @@ static void audit_seed_run(const ic_audit_opts *o, bool isolated, audit_seed *s)
 			s->left.v[i].owner = geteuid();
 	bool objects = false;
 	for (unsigned i = 0; i < s->left.n; i++)
-		objects = objects || s->left.v[i].by_program || s->left.v[i].creator == 0;
+		objects = objects || s->left.v[i].by_program || s->left.v[i].creator == 0 || s->left.v[i].creator_gone;
 	s->leaked = !s->res.failure && !s->res.exec_errno &&
 		    (objects || s->res.nprocs_total > 0 || s->res.end == AUDIT_END_TIMEOUT);
 }

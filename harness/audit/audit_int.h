@@ -45,6 +45,7 @@ typedef struct audit_obj {
 	long long size;              /* bytes; mqueue: queued bytes (QSIZE); SysV sem: semaphores */
 	pid_t creator;               /* as the host sees it; 0 unknown */
 	bool by_program;             /* the creator was in the program's tree when it made it */
+	bool creator_gone;           /* it ended before it could be looked at: whose it was is unknown */
 	char creator_cmd[AUDIT_CMD_MAX];
 	int fate;                    /* enum audit_fate */
 } audit_obj;
@@ -122,7 +123,7 @@ void audit_tree_describe(const audit_tree *t, audit_result *r);
 typedef struct audit_seen {
 	char name[AUDIT_NAME_MAX];   /* as a snapshot names it */
 	pid_t pid;                   /* as the host sees it */
-	bool in_tree;
+	bool in_tree, gone;
 	char cmd[AUDIT_CMD_MAX];
 } audit_seen;
 
@@ -143,7 +144,7 @@ typedef struct audit_watch {
 	int ino;                     /* inotify, for what fanotify cannot watch (mqueue), or -1 */
 	struct audit_iwatch { int wd, dirfd; char prefix[AUDIT_NAME_MAX]; } iw[IC_AUDIT_MAX_PATHS + 2];
 	unsigned niw;
-	struct audit_sysv_seen { int id; pid_t pid; bool in_tree; char cmd[AUDIT_CMD_MAX]; } *shm;
+	struct audit_sysv_seen { int id; pid_t pid; bool in_tree, gone; char cmd[AUDIT_CMD_MAX]; } *shm;
 	unsigned nshm, capshm;
 } audit_watch;
 

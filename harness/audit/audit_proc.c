@@ -139,8 +139,8 @@ void audit_tree_describe(const audit_tree *t, audit_result *r)
 		audit_proc *p = &r->procs[r->nprocs];
 		pid_t ppid;
 		unsigned long long start;
-		if (!stat_fields(t->procfd, pids[i], &p->state, &ppid, &start)) {
-			r->nprocs_total--; /* ended meanwhile */
+		if (!stat_fields(t->procfd, pids[i], &p->state, &ppid, &start) || p->state == 'Z' || p->state == 'X') {
+			r->nprocs_total--; /* ended meanwhile, or dead and not yet reaped */
 			continue;
 		}
 		p->pid = pids[i];

@@ -20,7 +20,7 @@
 /* An object that counts: isolated, all; on the host, what the program made or what no one can tell. */
 static bool counts(const audit_obj *x)
 {
-	return x->by_program || x->creator == 0;
+	return x->by_program || x->creator == 0 || x->creator_gone;
 }
 
 static void end_text(const ic_audit_opts *o, const audit_result *r, char *buf, size_t size)
@@ -83,7 +83,7 @@ static void creator_text(const audit_obj *x, char *buf, size_t size)
 		snprintf(buf, size, "creator unknown");
 	else
 		snprintf(buf, size, "made by pid %d: %s%s", (int)x->creator, x->creator_cmd,
-			 x->by_program ? "" : ", not the program's");
+			 x->by_program ? "" : x->creator_gone ? ", maybe the program's" : ", not the program's");
 }
 
 static void object_line(FILE *f, const audit_obj *x)
@@ -212,8 +212,16 @@ void audit_print_seed(FILE *f, const ic_audit_opts *o, const audit_seed *s, bool
 	if (!s->leaked) {
 		ic_line(f, "seed 0x%" PRIx64 ": %s; nothing left", s->seed, end);
 	} else {
-		ic_line(f, "seed 0x%" PRIx64 ": %s; left %u process%s and %u object%s %s:", s->seed, end,
-			r->nprocs_total, r->nprocs_total == 1 ? "" : "es", nobj, nobj == 1 ? "" : "s", when_left(r));
+		char what[96] = "";
+		if (r->nprocs_total)
+			snprintf(what, sizeof(what), "%u process%s%s", r->nprocs_total, r->nprocs_total == 1 ? "" : "es",
+				 nobj ? " and " : "");
+		if (nobj)
+			snprintf(what + strlen(what), sizeof(what) - strlen(what), "%u object%s", nobj, nobj == 1 ? "" : "s");
+		if (nobj || r->nprocs_total)
+			ic_line(f, "seed 0x%" PRIx64 ": %s; left %s %s:", s->seed, end, what, when_left(r));
+		else
+			ic_line(f, "seed 0x%" PRIx64 ": %s; nothing else left", s->seed, end);
 		if (r->nprocs_total)
 			print_processes(f, o, r);
 		print_objects(f, &s->left, true);

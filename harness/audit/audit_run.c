@@ -210,20 +210,24 @@ static int stop_requested(const sup *s)
 /* Reaps what ended; true once nothing of the tree is left. */
 static bool reap(const sup *s, pid_t main, audit_result *res, double now, bool *main_alive)
 {
+	bool ended = false, all = false;
 	for (;;) {
 		int status;
 		pid_t got = waitpid(-1, &status, WNOHANG);
-		if (got == 0)
-			return false;
-		if (got < 0)
-			return errno == ECHILD;
+		if (got <= 0) {
+			all = got < 0 && errno == ECHILD;
+			break;
+		}
 		if (got == main && *main_alive) {
 			*main_alive = false;
+			ended = true;
 			res->status = status;
 			res->main_end = now;
-			audit_tree_describe(s->tree, res); /* who is still there when it ended */
 		}
 	}
+	if (ended && !all) /* who is still there when it ended (the dead ones reaped first) */
+		audit_tree_describe(s->tree, res);
+	return all;
 }
 
 static void supervise(const sup *s, pid_t main, uint64_t t0, audit_result *res)
@@ -463,11 +467,17 @@ static void follow_init(pid_t init, int fd, audit_watch *w, audit_result *res)
 		fail_step(res, "hear from the namespace's init");
 }
 
-static void watch_outer(audit_watch *w, const ic_audit_opts *o, const outer_env *e, audit_result *res)
+static void watch_outer(audit_watch *w, const ic_audit_opts *o, const outer_env *e, audit_result *res, bool root)
 {
 	int shm = open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	/* The mqueue filesystem has no file handles for fanotify: inotify, and whoever holds the queue open. */
 	bool mq = audit_watch_add_inotify(w, e->mqfd, "");
+	/* Not root, fanotify may open but hides every other process's pid: inotify then. */
+	if (!root && w->fd >= 0) {
+		close(w->fd);
+		w->fd = -1;
+		errno = EPERM;
+	}
 	if (w->fd >= 0 && shm >= 0 && audit_watch_add(w, shm, "/dev/shm", "/dev/shm", false)) {
 		snprintf(res->watch, sizeof(res->watch), "fanotify%s", mq ? ", inotify for mqueues" : "");
 		for (unsigned i = 0; i < o->npaths; i++) {
@@ -513,7 +523,7 @@ static _Noreturn void outer(const ic_audit_opts *o, double kill_at, int fd, int 
 	if (private_mounts(o, &e, &res, uid == 0) != 0)
 		send_result(fd, &res, &left);
 	audit_watch_init(&w, procfd, &tree);
-	watch_outer(&w, o, &e, &res);
+	watch_outer(&w, o, &e, &res, uid == 0);
 	audit_snapshot(&before, e.mqfd, e.uppers, e.shown);
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) != 0) {
@@ -617,7 +627,7 @@ static void host_fates(const ic_audit_opts *o, audit_objs *left)
 		if (x->by_program && audit_remove(x) == 0)
 			x->fate = AUDIT_REMOVED;
 		else if (!x->by_program)
-			x->fate = AUDIT_KEPT;
+			x->fate = AUDIT_KEPT; /* a bystander's, or no one can say whose */
 	}
 }
 

@@ -98,7 +98,8 @@ static void note_creator(audit_watch *w, const char *name, pid_t pid)
 		return;
 	s->pid = pid;
 	s->in_tree = w->tree && audit_tree_has(w->tree, pid);
-	if (!audit_cmdline(w->procfd, pid, s->cmd, sizeof(s->cmd)))
+	s->gone = !audit_cmdline(w->procfd, pid, s->cmd, sizeof(s->cmd));
+	if (s->gone)
 		snprintf(s->cmd, sizeof(s->cmd), "(ended before it could be named)");
 }
 
@@ -228,7 +229,8 @@ static void poll_sysv_shm(audit_watch *w)
 		s->id = (int)id;
 		s->pid = (pid_t)cpid;
 		s->in_tree = w->tree && audit_tree_has(w->tree, s->pid);
-		if (!audit_cmdline(w->procfd, s->pid, s->cmd, sizeof(s->cmd)))
+		s->gone = !audit_cmdline(w->procfd, s->pid, s->cmd, sizeof(s->cmd));
+		if (s->gone)
 			snprintf(s->cmd, sizeof(s->cmd), "(ended before it could be named)");
 	}
 	if (f)
@@ -263,6 +265,7 @@ void audit_watch_attribute(const audit_watch *w, audit_objs *objs)
 				if (w->shm[j].id == o->id) {
 					o->creator = w->shm[j].pid;
 					o->by_program = w->shm[j].in_tree;
+					o->creator_gone = w->shm[j].gone;
 					snprintf(o->creator_cmd, sizeof(o->creator_cmd), "%s", w->shm[j].cmd);
 				}
 			continue;
@@ -271,6 +274,7 @@ void audit_watch_attribute(const audit_watch *w, audit_objs *objs)
 			if (strcmp(w->seen[j].name, o->name) == 0) {
 				o->creator = w->seen[j].pid;
 				o->by_program = w->seen[j].in_tree;
+				o->creator_gone = w->seen[j].gone;
 				snprintf(o->creator_cmd, sizeof(o->creator_cmd), "%s", w->seen[j].cmd);
 			}
 	}

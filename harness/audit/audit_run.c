@@ -207,8 +207,8 @@ static int stop_requested(const sup *s)
 	return read(s->stopfd, &sig, sizeof(sig)) == (ssize_t)sizeof(sig) ? sig : 0;
 }
 
-/* Reaps what ended; true once nothing of the tree is left. */
-static bool reap(const sup *s, pid_t main, audit_result *res, double now, bool *main_alive)
+/* Reaps what ended; true once nothing of the tree is left. `signalled`: the audit already asked the tree to end. */
+static bool reap(const sup *s, pid_t main, audit_result *res, double now, bool *main_alive, bool signalled)
 {
 	bool ended = false, all = false;
 	for (;;) {
@@ -225,7 +225,9 @@ static bool reap(const sup *s, pid_t main, audit_result *res, double now, bool *
 			res->main_end = now;
 		}
 	}
-	if (ended && !all) /* who is still there when it ended (the dead ones reaped first) */
+	/* Who the program left running when it ended by itself (the dead reaped first); once the audit
+	 * has signalled, what ends within the grace is cleaning up, not left. */
+	if (ended && !all && !signalled)
 		audit_tree_describe(s->tree, res);
 	return all;
 }
@@ -237,7 +239,7 @@ static void supervise(const sup *s, pid_t main, uint64_t t0, audit_result *res)
 	double soft_at = -1; /* when the last polite signal went out: SIGKILL after the grace */
 	for (;;) {
 		double now = since(t0);
-		if (reap(s, main, res, now, &main_alive))
+		if (reap(s, main, res, now, &main_alive, soft_at >= 0))
 			break;
 		int sig = res->interrupt_sig ? 0 : stop_requested(s);
 		if (sig) {
@@ -261,12 +263,13 @@ static void supervise(const sup *s, pid_t main, uint64_t t0, audit_result *res)
 			if (soft_at < 0)
 				signal_tree(s, o->sig), soft_at = now;
 		}
-		if (soft_at >= 0 && (now >= soft_at + o->grace || o->sig == SIGKILL) && !res->killed_tree) {
-			bool any = audit_tree_pids(s->tree, NULL, 0) > 0;
-			if (any && now >= soft_at + o->grace) {
-				signal_tree(s, SIGKILL);
-				res->killed_tree = true;
-			}
+		/* The grace is over: what is still there gets SIGKILL. */
+		if (soft_at >= 0 && now >= soft_at + o->grace && !res->killed_tree &&
+		    audit_tree_pids(s->tree, NULL, 0) > 0) {
+			if (res->nprocs_total == 0) /* what did not end within the grace is left too */
+				audit_tree_describe(s->tree, res);
+			signal_tree(s, SIGKILL);
+			res->killed_tree = true;
 		}
 		if (main_alive) /* how it ended: decided by what happened before its end */
 			res->end = res->interrupt_sig ? AUDIT_END_INTERRUPTED

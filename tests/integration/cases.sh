@@ -1005,7 +1005,7 @@ audit_run_hints() {
 }
 
 # The pids of processes whose command line holds $1 (a marker only the case uses).
-procs_of() { pgrep -f -- "$1" || true; }
+procs_of() { pgrep -f -- "^$1" || true; }
 
 # 1: a bystander's objects are never removed, and in isolated mode never even seen.
 case_audit_bystander() {
@@ -1036,11 +1036,12 @@ case_audit_bystander() {
 # 2: processes still alive when the main one ends are findings; signal and grace reach the whole tree.
 case_audit_processes() {
 	local mark="ipchaos-i14-$$"
-	ic audit -- bash -c "(exec -a $mark sleep 100) & exit 0"
+	# The main process waits for its child to have exec'd, so the report names it.
+	ic audit -- bash -c "(exec -a $mark sleep 100) & until pgrep -f '^$mark' >/dev/null; do sleep 0.01; done"
 	expect_rc 1 audit background child
 	grep -qE "^  process +pid [0-9]+ +state . age [0-9.]+ s: $mark 100" "$T/out" || { show_output; fail "the leftover process not reported"; }
 	[ -z "$(procs_of "$mark")" ] || fail "the leftover process survived the audit"
-	ic audit --no-isolate -- sh -c "setsid bash -c 'exec -a $mark sleep 100' & sleep 0.2"
+	ic audit --no-isolate -- sh -c "setsid bash -c 'exec -a $mark sleep 100' & until pgrep -f '^$mark' >/dev/null; do sleep 0.01; done"
 	expect_rc 1 audit --no-isolate daemon
 	grep -qE "^  process +pid [0-9]+ .*: $mark 100" "$T/out" || { show_output; fail "the daemon (setsid) not reported on the host"; }
 	[ -z "$(procs_of "$mark")" ] || fail "the daemon survived a host-mode audit"
@@ -1053,7 +1054,7 @@ case_audit_processes() {
 	ic audit --kill-after 0.3s --signal TERM --grace 2s -- sh -c "echo x >/dev/shm/rt.seg; setsid sh -c '$helper' & exit 0"
 	expect_rc 1 audit daemonising runtime
 	grep -qE "^  process +pid [0-9]+ " "$T/out" || { show_output; fail "the daemon not reported"; }
-	! grep -q 'rt.seg' "$T/out" || { show_output; fail "the daemon did not get the planned TERM in time to clean"; }
+	! grep -q '^  posix-shm /dev/shm/rt.seg' "$T/out" || { show_output; fail "the daemon did not get the planned TERM in time to clean"; }
 	ok "background child and setsid daemon reported and ended; TERM + grace let a cleanup helper clean"
 }
 

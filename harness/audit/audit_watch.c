@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <stddef.h>
 #include <sys/fanotify.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -178,27 +179,45 @@ static bool event_dir(const struct audit_root *r, struct file_handle *fh, char *
 	return true;
 }
 
-static void one_event(audit_watch *w, const struct fanotify_event_metadata *m)
+/*
+ * One event's records, from bytes read: records are not 8-byte aligned (a
+ * name's length decides where the next one starts), so each part is copied
+ * out before it is looked at.
+ */
+static void one_event(audit_watch *w, const char *ev, size_t len, pid_t pid, size_t metadata_len)
 {
-	const char *p = (const char *)m + m->metadata_len, *end = (const char *)m + m->event_len;
-	while (p + sizeof(struct fanotify_event_info_header) <= end) {
-		const struct fanotify_event_info_fid *fid = (const void *)p;
-		if (fid->hdr.len == 0)
+	size_t off = metadata_len;
+	while (off + sizeof(struct fanotify_event_info_header) <= len) {
+		struct fanotify_event_info_header hdr;
+		memcpy(&hdr, ev + off, sizeof(hdr));
+		if (hdr.len == 0 || off + hdr.len > len)
 			break;
-		if (fid->hdr.info_type == FAN_EVENT_INFO_TYPE_DFID_NAME) {
-			struct file_handle *fh = (struct file_handle *)fid->handle;
-			const char *fname = (const char *)(fh->f_handle + fh->handle_bytes);
-			for (unsigned i = 0; i < w->nroots; i++) {
-				char dir[AUDIT_NAME_MAX], name[2 * AUDIT_NAME_MAX + 2];
-				if (memcmp(&fid->fsid, w->roots[i].fsid, sizeof(w->roots[i].fsid)) != 0 ||
-				    !event_dir(&w->roots[i], fh, dir, sizeof(dir)))
-					continue;
-				snprintf(name, sizeof(name), "%s/%s", dir, fname);
-				note_creator(w, name, m->pid);
-				break;
+		size_t fh_at = off + offsetof(struct fanotify_event_info_fid, handle);
+		struct file_handle fhh;
+		if (hdr.info_type == FAN_EVENT_INFO_TYPE_DFID_NAME && fh_at + sizeof(fhh) <= off + hdr.len) {
+			memcpy(&fhh, ev + fh_at, sizeof(fhh));
+			size_t name_at = fh_at + sizeof(fhh) + fhh.handle_bytes;
+			union {
+				struct file_handle fh;
+				char bytes[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+			} h;
+			if (fhh.handle_bytes <= MAX_HANDLE_SZ && name_at < off + hdr.len) {
+				memcpy(&h, ev + fh_at, sizeof(fhh) + fhh.handle_bytes);
+				const char *fname = ev + name_at;
+				size_t fname_max = off + hdr.len - name_at;
+				const char *fsid = ev + off + offsetof(struct fanotify_event_info_fid, fsid);
+				for (unsigned i = 0; i < w->nroots && memchr(fname, '\0', fname_max); i++) {
+					char dir[AUDIT_NAME_MAX], name[2 * AUDIT_NAME_MAX + 2];
+					if (memcmp(fsid, w->roots[i].fsid, sizeof(w->roots[i].fsid)) != 0 ||
+					    !event_dir(&w->roots[i], &h.fh, dir, sizeof(dir)))
+						continue;
+					snprintf(name, sizeof(name), "%s/%s", dir, fname);
+					note_creator(w, name, pid);
+					break;
+				}
 			}
 		}
-		p += fid->hdr.len;
+		off += hdr.len;
 	}
 }
 
@@ -249,10 +268,15 @@ void audit_watch_poll(audit_watch *w)
 		ssize_t n = read(w->fd, buf, sizeof(buf));
 		if (n <= 0)
 			return;
-		const struct fanotify_event_metadata *m = (const void *)buf;
-		for (; FAN_EVENT_OK(m, n); m = FAN_EVENT_NEXT(m, n))
-			if (m->vers == FANOTIFY_METADATA_VERSION && m->pid > 0)
-				one_event(w, m);
+		for (size_t off = 0; off + sizeof(struct fanotify_event_metadata) <= (size_t)n;) {
+			struct fanotify_event_metadata m;
+			memcpy(&m, buf + off, sizeof(m));
+			if (m.event_len < sizeof(m) || off + m.event_len > (size_t)n)
+				break;
+			if (m.vers == FANOTIFY_METADATA_VERSION && m.pid > 0)
+				one_event(w, buf + off, m.event_len, m.pid, m.metadata_len);
+			off += m.event_len;
+		}
 	}
 }
 

@@ -912,12 +912,13 @@ case_audit_kill() {
 	local prog d="$T/paths"
 	prog=$(ipcprog) || exit 1
 	mkdir -p "$d"
-	ic audit --kill-after 0.05..0.3s --seeds 3 --paths "$d" -- "$prog" wait "$d"
+	# Late enough for the objects to exist, under a sanitizer and a loaded machine too.
+	ic audit --kill-after 0.4..0.8s --seeds 3 --paths "$d" -- "$prog" wait "$d"
 	expect_rc 1 audit --kill-after
 	[ "$(grep -c 'died of SIGKILL .* (signalled with SIGKILL at' "$T/out")" = 3 ] || { show_output; fail "expected 3 planned kills"; }
 	[ "$(grep -c 'left 8 objects' "$T/out")" = 3 ] || { show_output; fail "expected 8 leftovers per seed"; }
 	# A polite signal first: the program cleans up on SIGTERM.
-	ic audit --kill-after 0.05..0.2s --signal TERM --grace 1s --paths "$d" -- "$prog" wait "$d"
+	ic audit --kill-after 0.4..0.6s --signal TERM --grace 1s --paths "$d" -- "$prog" wait "$d"
 	expect_rc 0 audit --signal TERM
 	grep -q 'exited 0 .* (signalled with SIGTERM at' "$T/out" || { show_output; fail "TERM did not end it cleanly"; }
 	# The same seed draws the same kill time.
@@ -1012,8 +1013,9 @@ case_audit_bystander() {
 	local d="$T/r" J="$T/never.json"
 	mkdir -p "$d"
 	# Host mode: what another process makes meanwhile is not the program's, and stays.
-	(sleep 0.2; echo x >/dev/shm/ipchaos-test-bystander) &
-	ic audit --no-isolate --remove -- sh -c 'sleep 0.5'
+	# The bystander makes its file once the program runs; the program ends once it is there.
+	(until [ -e "$T/go" ]; do sleep 0.01; done; echo x >/dev/shm/ipchaos-test-bystander) &
+	ic audit --no-isolate --remove -- sh -c 'touch "$0"; until [ -e /dev/shm/ipchaos-test-bystander ]; do sleep 0.01; done' "$T/go"
 	wait
 	[ -e /dev/shm/ipchaos-test-bystander ] || { show_output; fail "--no-isolate --remove removed a bystander's file"; }
 	rm -f /dev/shm/ipchaos-test-bystander
@@ -1112,9 +1114,9 @@ case_audit_exit_codes() {
 	ic audit --timeout 0.3s -- sleep 30
 	expect_rc 1 audit --timeout
 	grep -q 'timeout: still running at --timeout' "$T/out" || { show_output; fail "no timeout finding"; }
-	"$IC" audit -- sleep 30 >"$T/out" 2>"$T/err" &
+	"$IC" audit -- sh -c 'touch "$0"; exec sleep 30' "$T/started" >"$T/out" 2>"$T/err" &
 	local pid=$!
-	sleep 0.5
+	until [ -e "$T/started" ]; do sleep 0.01; done
 	kill -TERM $pid
 	wait $pid
 	RC=$?
@@ -1186,9 +1188,9 @@ case_audit_small() {
 	ic audit --kill-after 1..500ms -- sh -c 'touch /dev/shm/x; sleep 5'
 	grep -q -- '--kill-after 0.001s..0.5s' "$T/out" || { show_output; fail "1..500ms is not 1..500 ms"; }
 	ls -d /tmp/ipchaos-audit-mq.* >"$T/mq.before" 2>/dev/null
-	"$IC" audit -- sleep 30 >/dev/null 2>&1 &
+	"$IC" audit -- sh -c 'touch "$0"; exec sleep 30' "$T/started" >/dev/null 2>&1 &
 	local pid=$!
-	sleep 0.5
+	until [ -e "$T/started" ]; do sleep 0.01; done
 	kill -KILL $pid
 	wait $pid 2>/dev/null
 	ls -d /tmp/ipchaos-audit-mq.* >"$T/mq.after" 2>/dev/null

@@ -16,6 +16,7 @@
 #define AUDIT_CMD_MAX 160   /* a command line as reported, cut at a character */
 #define AUDIT_NAME_MAX 320  /* "/dev/shm/" + NAME_MAX, "/" + a queue's NAME_MAX */
 #define AUDIT_MAX_PROCS 64  /* leftover processes listed; more are counted */
+#define AUDIT_MAX_SYSV 256  /* SysV semaphore sets and queues whose creation was seen */
 
 /* What an object is. The first ones are core/ipcsnap.h's; then /dev/shm's other entries. */
 enum audit_kind {
@@ -79,6 +80,13 @@ typedef struct audit_result {
 	char failed_step[64];
 	char watch[96];              /* how creators were seen: fanotify, or why not */
 	char terminal[64];           /* what the program had of the terminal */
+	unsigned nsysv;              /* semget/msgget calls with IPC_CREAT seen (seccomp), at most AUDIT_MAX_SYSV */
+	struct audit_sysv_call {
+		int kind;                /* AUDIT_SYSV_SEM or AUDIT_SYSV_MSG */
+		uint32_t key;
+		pid_t pid;               /* as the host sees it */
+		char cmd[AUDIT_CMD_MAX];
+	} sysv[AUDIT_MAX_SYSV];
 } audit_result;
 
 /* ---- Snapshots (audit_snap.c) ---- */
@@ -170,6 +178,15 @@ bool audit_can_isolate(void);
 int audit_host_mqueue(void);
 /* SIGINT or SIGTERM pending for the audit (consumed), or 0. */
 int audit_take_interrupt(void);
+
+/* ---- SysV creators (audit_sysv.c) ---- */
+
+/* In the program's process, before exec: a filter that stops at semget and msgget; its listener, or -1. */
+int audit_sysv_filter(void);
+/* Answers one stopped call (letting it go on), noting who made what; procfd: the host's /proc. */
+void audit_sysv_notified(int listener, int procfd, audit_result *res);
+/* Fills the creators of SysV semaphore sets and queues from the calls seen. */
+void audit_sysv_attribute(const audit_result *res, audit_objs *objs);
 
 /* ---- Report (audit_report.c) ---- */
 

@@ -106,10 +106,11 @@ void audit_print_object(FILE *f, const audit_obj *x, bool hints)
 		ic_line(f, "    remove with: %s", audit_remove_hint(x, hint, sizeof(hint)));
 }
 
+/* Alike: same kind, owner, mode, fate, and made by the same command (a loop of ipcmk is one maker). */
 static bool alike(const audit_obj *a, const audit_obj *b)
 {
-	return a->kind == b->kind && a->owner == b->owner && a->mode == b->mode && a->creator == b->creator &&
-	       a->fate == b->fate && a->by_program == b->by_program;
+	return a->kind == b->kind && a->owner == b->owner && a->mode == b->mode && (a->creator == 0) == (b->creator == 0) &&
+	       strcmp(a->creator_cmd, b->creator_cmd) == 0 && a->fate == b->fate && a->by_program == b->by_program;
 }
 
 /* Many alike objects (a program that leaves 1,000 queues): one line, then a few of them. */
@@ -131,7 +132,13 @@ static void group_lines(FILE *f, const audit_objs *objs, unsigned first, bool *d
 		return;
 	}
 	char who[AUDIT_CMD_MAX + 64], keys[64] = "";
+	bool one_maker = true;
+	for (unsigned j = first; j < objs->n; j++)
+		if (!done[j] && alike(x, &objs->v[j]))
+			one_maker = one_maker && objs->v[j].creator == x->creator;
 	creator_text(x, who, sizeof(who));
+	if (!one_maker) /* "made by pid 12 (and others of the same command): ipcmk -Q" */
+		snprintf(who, sizeof(who), "made by pid %d and others, each: %s", (int)x->creator, x->creator_cmd);
 	if (audit_kind_sysv(x->kind))
 		snprintf(keys, sizeof(keys), " keys 0x%08" PRIx32 "..0x%08" PRIx32, lo, hi);
 	ic_line(f, "  %-9s %u of them%s owner %u mode %04o; %s; %s; %u examples:", audit_kind_name(x->kind), count, keys,

@@ -32,6 +32,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -122,9 +123,55 @@ static int own_user(uid_t uid, gid_t gid)
 	return write_file("/proc/self/gid_map", map) ? 0 : -1;
 }
 
-static _Noreturn void exec_program(const ic_audit_opts *o, int report_fd, uid_t as_uid, gid_t as_gid)
+/* The seccomp listener to the supervisor, over sock (a byte, with the descriptor when there is one). */
+static void send_listener(int sock, int listener)
+{
+	char byte = 0;
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (listener >= 0) {
+		m.msg_control = u.buf;
+		m.msg_controllen = sizeof(u.buf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &listener, sizeof(int));
+	}
+	(void)!sendmsg(sock, &m, 0);
+	if (listener >= 0)
+		close(listener);
+	close(sock);
+}
+
+static int receive_listener(int sock)
+{
+	char byte;
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+	int fd = -1;
+	if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) == 1) {
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	}
+	close(sock);
+	return fd;
+}
+
+static _Noreturn void exec_program(const ic_audit_opts *o, int report_fd, int sock, uid_t as_uid, gid_t as_gid)
 {
 	exec_report r = {0, 0};
+	/* Who makes SysV semaphores and queues: the supervisor hears of each semget and msgget. */
+	send_listener(sock, sock >= 0 ? audit_sysv_filter() : -1);
 	static const int reset[] = {SIGPIPE, SIGINT, SIGTERM, SIGCHLD, SIGTTIN, SIGTTOU, SIGHUP, SIGQUIT};
 	for (size_t i = 0; i < sizeof(reset) / sizeof(reset[0]); i++)
 		signal(reset[i], SIG_DFL);
@@ -142,21 +189,35 @@ failed:
 	_exit(127);
 }
 
-/* Forks and execs; the close-on-exec pipe tells a program that ran from one that could not be run. */
-static pid_t start_program(const ic_audit_opts *o, audit_result *res, uid_t as_uid, gid_t as_gid)
+/*
+ * Forks and execs; the close-on-exec pipe tells a program that ran from one
+ * that could not be run. With `seccomp`, *listener gets the descriptor its
+ * semget and msgget calls stop on (-1 where it could not be had).
+ */
+static pid_t start_program(const ic_audit_opts *o, audit_result *res, uid_t as_uid, gid_t as_gid, bool seccomp,
+			   int *listener)
 {
-	int fds[2];
+	int fds[2], sv[2] = {-1, -1};
+	*listener = -1;
 	if (pipe2(fds, O_CLOEXEC) != 0) {
 		fail_step(res, "make a pipe");
 		return -1;
 	}
+	if (seccomp && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		sv[0] = sv[1] = -1;
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(fds[0]);
-		exec_program(o, fds[1], as_uid, as_gid);
+		if (sv[0] >= 0)
+			close(sv[0]);
+		exec_program(o, fds[1], sv[1], as_uid, as_gid);
 	}
 	close(fds[1]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	if (sv[0] >= 0)
+		*listener = pid > 0 ? receive_listener(sv[0]) : (close(sv[0]), -1);
 	if (pid < 0) {
 		fail_step(res, "fork");
 		close(fds[0]);
@@ -171,6 +232,8 @@ static pid_t start_program(const ic_audit_opts *o, audit_result *res, uid_t as_u
 			res->exec_errno = r.err ? r.err : ENOEXEC;
 		waitpid(pid, NULL, 0);
 		pid = -1;
+		if (*listener >= 0)
+			close(*listener), *listener = -1;
 	}
 	close(fds[0]);
 	return pid;
@@ -185,7 +248,28 @@ typedef struct sup {
 	int stopfd;          /* isolated: the audit writes the signal it got here; -1: take it ourselves */
 	audit_watch *watch;  /* host mode: polled each tick */
 	double kill_at;
+	int listener;        /* seccomp: semget and msgget of the tree stop here; -1 none */
+	audit_result *res;
 } sup;
+
+/* A tick's wait, answering the tree's stopped semget and msgget calls meanwhile. */
+static void tick(sup *s)
+{
+	if (s->listener < 0) {
+		struct timespec t = {0, TICK_NS};
+		nanosleep(&t, NULL);
+		return;
+	}
+	struct pollfd p = {.fd = s->listener, .events = POLLIN};
+	if (poll(&p, 1, TICK_NS / 1000000) <= 0)
+		return;
+	if (p.revents & POLLIN)
+		audit_sysv_notified(s->listener, s->tree->procfd, s->res);
+	else if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) { /* no process with the filter left */
+		close(s->listener);
+		s->listener = -1;
+	}
+}
 
 static void signal_tree(const sup *s, int sig)
 {
@@ -232,7 +316,7 @@ static bool reap(const sup *s, pid_t main, audit_result *res, double now, bool *
 	return all;
 }
 
-static void supervise(const sup *s, pid_t main, uint64_t t0, audit_result *res)
+static void supervise(sup *s, pid_t main, uint64_t t0, audit_result *res)
 {
 	const ic_audit_opts *o = s->o;
 	bool main_alive = true, timed_out = false, leftovers_signalled = false;
@@ -278,9 +362,10 @@ static void supervise(const sup *s, pid_t main, uint64_t t0, audit_result *res)
 						      : AUDIT_END_EXIT;
 		if (s->watch)
 			audit_watch_poll(s->watch);
-		struct timespec tick = {0, TICK_NS};
-		nanosleep(&tick, NULL);
+		tick(s);
 	}
+	if (s->listener >= 0)
+		close(s->listener);
 	res->elapsed = since(t0);
 	/* A run that overran its time ended in a timeout, even when only a leftover process overran it. */
 	if (timed_out && res->end == AUDIT_END_EXIT)
@@ -437,34 +522,42 @@ static _Noreturn void namespace_init(const ic_audit_opts *o, double kill_at, int
 	uint64_t t0 = ic_now_ns();
 	res.kill_at = kill_at;
 	describe_terminal(&res);
-	pid_t main = res.failure ? -1 : start_program(o, &res, as_uid, as_gid);
+	int listener = -1;
+	pid_t main = res.failure ? -1 : start_program(o, &res, as_uid, as_gid, true, &listener);
 	if (main > 0) {
-		sup s = {.o = o, .tree = &tree, .pidns = true, .stopfd = stopfd, .kill_at = kill_at};
+		sup s = {.o = o, .tree = &tree, .pidns = true, .stopfd = stopfd, .kill_at = kill_at,
+			 .listener = listener, .res = &res};
 		supervise(&s, main, t0, &res);
 	}
 	_exit(write_all(fd, &res, sizeof(res)) ? 0 : 3);
 }
 
 /* Waits for the init, watching creations meanwhile; its result into res. */
+static bool take_init_result(int fd, audit_result *res)
+{
+	static audit_result r; /* large: not on the stack */
+	if (!read_all(fd, &r, sizeof(r)))
+		return false;
+	char watch[sizeof(res->watch)];
+	memcpy(watch, res->watch, sizeof(watch));
+	*res = r;
+	memcpy(res->watch, watch, sizeof(watch));
+	return true;
+}
+
 static void follow_init(pid_t init, int fd, audit_watch *w, audit_result *res)
 {
-	bool have = false;
-	for (;;) {
+	bool have = false, ended = false;
+	while (!ended) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		if (!have && poll(&p, 1, 2) > 0) {
-			audit_result r;
-			have = read_all(fd, &r, sizeof(r));
-			if (have) {
-				char watch[sizeof(res->watch)];
-				memcpy(watch, res->watch, sizeof(watch));
-				*res = r;
-				memcpy(res->watch, watch, sizeof(watch));
-			}
-		}
+		if (!have && poll(&p, 1, 2) > 0)
+			have = take_init_result(fd, res);
 		audit_watch_poll(w);
-		if (waitpid(init, NULL, have ? 0 : WNOHANG) == init)
-			break;
+		ended = waitpid(init, NULL, have ? 0 : WNOHANG) == init;
 	}
+	/* It may have written and ended between a look and a wait: what it wrote is still in the pipe. */
+	if (!have)
+		have = take_init_result(fd, res);
 	audit_watch_poll(w);
 	if (!have)
 		fail_step(res, "hear from the namespace's init");
@@ -553,6 +646,7 @@ static _Noreturn void outer(const ic_audit_opts *o, double kill_at, int fd, int 
 	audit_snapshot(&after, e.mqfd, e.uppers, e.shown);
 	audit_diff(&before, &after, &left);
 	audit_watch_attribute(&w, &left);
+	audit_sysv_attribute(&res, &left);
 	for (unsigned i = 0; i < left.n; i++) {
 		left.v[i].fate = AUDIT_GONE;
 		left.v[i].by_program = true; /* nothing else ran in these namespaces */
@@ -664,14 +758,18 @@ void audit_run_host(const ic_audit_opts *o, double kill_at, audit_result *res, a
 	uint64_t t0 = ic_now_ns();
 	res->kill_at = kill_at;
 	describe_terminal(res);
-	pid_t main = start_program(o, res, 0, 0);
+	/* Not root, a filter would need no_new_privs, which changes how the program runs: none then. */
+	int listener = -1;
+	pid_t main = start_program(o, res, 0, 0, geteuid() == 0, &listener);
 	if (main > 0) {
 		tree.root = main;
-		sup s = {.o = o, .tree = &tree, .stopfd = -1, .watch = &w, .kill_at = kill_at};
+		sup s = {.o = o, .tree = &tree, .stopfd = -1, .watch = &w, .kill_at = kill_at, .listener = listener,
+			 .res = res};
 		supervise(&s, main, t0, res);
 		audit_snapshot(&after, mqfd, o->paths, NULL);
 		audit_diff(&before, &after, left);
 		audit_watch_attribute(&w, left);
+		audit_sysv_attribute(res, left);
 		host_fates(o, left);
 	}
 	if (shm >= 0)

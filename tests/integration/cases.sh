@@ -1071,7 +1071,10 @@ case_audit_creators() {
 		grep -qE "^  posix-shm /dev/shm/ipcprog.*made by pid [0-9]+: .*ipcprog wait" "$T/out" || { show_output; fail "no creator for a POSIX segment"; }
 		grep -qE "^  fifo .*made by pid [0-9]+: .*ipcprog wait" "$T/out" || { show_output; fail "no creator for a FIFO in --paths"; }
 	fi
-	grep -qE "^  sysv-shm .*made by pid [0-9]+: .*ipcprog wait" "$T/out" || { show_output; fail "no creator for a SysV segment"; }
+	local k
+	for k in sysv-shm sysv-sem sysv-msg; do
+		grep -qE "^  $k .*made by pid [0-9]+: .*ipcprog wait" "$T/out" || { show_output; fail "no creator for a $k object"; }
+	done
 	grep -q "after the planned signal" "$T/out" || { show_output; fail "when it was left not said"; }
 	grep -q "gone with the audit's namespace" "$T/out" || { show_output; fail "fate not said"; }
 	"$PY" -I -S - "$T/a.json" <<'EOF' || { cat "$T/a.json"; fail "audit JSON"; }

@@ -79,9 +79,14 @@ _ipchaos() {
 			done < <(compgen -G "/dev/shm/ipchaos.$cur*.arena")
 			return
 		fi
+		case $prev in
+		--paths) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return ;;
+		--json|--junit) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
+		--signal) mapfile -t COMPREPLY < <(compgen -W "TERM INT HUP QUIT USR1 USR2 KILL" -- "$cur"); return ;;
+		esac
 		if [[ $cur == -* ]]; then
 			mapfile -t COMPREPLY < <(compgen -W "--kill-after --signal --grace --timeout --seed --seeds
-				--paths --no-isolate --keep --list --stale --clean --remove-run --help" -- "$cur")
+				--paths --json --junit --no-isolate --remove --keep --list --stale --clean --remove-run --help" -- "$cur")
 		fi
 		;;
 	esac

@@ -488,6 +488,9 @@ int ic_parse_real(const char *label, const char *s, double min, double max, doub
 /* Seconds: a decimal number, bare or with ms, s, m or h ("0.2", "200ms", "90s", "5m", "1h"). */
 int ic_parse_duration(const char *label, const char *s, double min, double max, double *out, char *err,
 		      size_t errsize);
+/* "A..B" or "A", durations; a bare A takes B's unit, whichever it is ("1..2m" is 60 to 120 seconds). */
+int ic_parse_duration_range(const char *label, const char *s, double min, double max, double *lo, double *hi,
+			    char *err, size_t errsize);
 /* Bytes: a whole number, bare or with K or M (binary: 1K is 1024). */
 int ic_parse_size(const char *label, const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err,
 		  size_t errsize);

@@ -181,6 +181,41 @@ int ic_parse_duration(const char *label, const char *s, double min, double max, 
 	return -1;
 }
 
+/* ---- Duration ranges (issue 14): one rule for every unit ---- */
+
+/* The unit at the end of a duration ("" when bare). */
+static const char *duration_unit(const char *s)
+{
+	const char *p = s + strlen(s);
+	while (p > s && ((p[-1] >= 'a' && p[-1] <= 'z') || (p[-1] >= 'A' && p[-1] <= 'Z')))
+		p--;
+	return p;
+}
+
+int ic_parse_duration_range(const char *label, const char *s, double min, double max, double *lo, double *hi,
+			    char *err, size_t errsize)
+{
+	char low[64];
+	const char *dots = strstr(s, "..");
+	const char *upper = dots ? dots + 2 : s;
+	size_t n = dots ? (size_t)(dots - s) : strlen(s);
+	bool ok = n < sizeof(low) - 8;
+	if (ok) {
+		memcpy(low, s, n);
+		low[n] = '\0';
+		/* A bare lower bound takes the upper one's unit, whichever: 1..2m is 1m..2m, 1..500ms is 1ms..500ms. */
+		if (dots && !*duration_unit(low))
+			snprintf(low + n, sizeof(low) - n, "%s", duration_unit(upper));
+	}
+	ok = ok && ic_parse_duration("", low, min, max, lo, NULL, 0) == 0 &&
+	     ic_parse_duration("", upper, min, max, hi, NULL, 0) == 0 && *lo <= *hi;
+	if (!ok)
+		refuse(err, errsize, label, s,
+		       "expected a duration or a range A..B of them, A <= B, from %g to %g seconds (0.5, 500ms, 2s, 1m; "
+		       "0.2..2s, where a bare A takes B's unit)", min, max);
+	return ok ? 0 : -1;
+}
+
 int ic_parse_size(const char *label, const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err,
 		  size_t errsize)
 {

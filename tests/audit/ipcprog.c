@@ -1,7 +1,7 @@
 /*
  * ipcprog: a small program for the audit tests. It creates one object of
  * each kind (POSIX shm, named semaphore, mqueue, SysV shm, sem and message
- * queue, and a Unix socket file and a FIFO in DIR), then:
+ * queue, and a Unix socket file and a FIFO in DIR; the queue holds 5 bytes), then:
  *   leak  exits without removing anything
  *   clean removes everything and exits
  *   wait  waits up to 10 s, removing everything if it ends normally (so it
@@ -58,7 +58,8 @@ static int create(objs *o, const char *dir)
 	sem_close(s);
 	struct mq_attr attr = {.mq_maxmsg = 4, .mq_msgsize = 64};
 	mqd_t q = mq_open(o->mq, O_CREAT | O_EXCL | O_RDWR, 0600, &attr);
-	if (q == (mqd_t)-1)
+	/* 5 bytes queued: the audit reports a queue's size as what it holds (QSIZE). */
+	if (q == (mqd_t)-1 || mq_send(q, "hello", 5, 0) != 0)
 		return -1;
 	mq_close(q);
 	o->shm_id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);

@@ -912,20 +912,21 @@ case_audit_kill() {
 	local prog d="$T/paths"
 	prog=$(ipcprog) || exit 1
 	mkdir -p "$d"
-	ic audit --kill-after 0.05..0.3s --seeds 3 --paths "$d" -- "$prog" wait "$d"
+	# Late enough for the objects to exist, under a sanitizer and a loaded machine too.
+	ic audit --kill-after 0.4..0.8s --seeds 3 --paths "$d" -- "$prog" wait "$d"
 	expect_rc 1 audit --kill-after
-	[ "$(grep -c 'died of SIGKILL .* (signalled at' "$T/out")" = 3 ] || { show_output; fail "expected 3 planned kills"; }
+	[ "$(grep -c 'died of SIGKILL .* (signalled with SIGKILL at' "$T/out")" = 3 ] || { show_output; fail "expected 3 planned kills"; }
 	[ "$(grep -c 'left 8 objects' "$T/out")" = 3 ] || { show_output; fail "expected 8 leftovers per seed"; }
 	# A polite signal first: the program cleans up on SIGTERM.
-	ic audit --kill-after 0.05..0.2s --signal TERM --grace 1s --paths "$d" -- "$prog" wait "$d"
+	ic audit --kill-after 0.4..0.6s --signal TERM --grace 1s --paths "$d" -- "$prog" wait "$d"
 	expect_rc 0 audit --signal TERM
-	grep -q 'exited 0 .* (signalled at' "$T/out" || { show_output; fail "TERM did not end it cleanly"; }
+	grep -q 'exited 0 .* (signalled with SIGTERM at' "$T/out" || { show_output; fail "TERM did not end it cleanly"; }
 	# The same seed draws the same kill time.
 	ic audit --kill-after 0.05..0.3s --seed 7 --paths "$d" -- "$prog" wait "$d"
 	local a b
-	a=$(grep -oE 'signalled at [0-9.]+' "$T/out")
+	a=$(grep -oE 'signalled with SIG[A-Z]+ at [0-9.]+' "$T/out")
 	ic audit --kill-after 0.05..0.3s --seed 7 --paths "$d" -- "$prog" wait "$d"
-	b=$(grep -oE 'signalled at [0-9.]+' "$T/out")
+	b=$(grep -oE 'signalled with SIG[A-Z]+ at [0-9.]+' "$T/out")
 	[ -n "$a" ] && [ "$a" = "$b" ] || fail "seed 7 signalled at '$a' then '$b'"
 	[ -z "$(ls -A "$d")" ] || fail "files left in $d"
 	ok "killed at seeded times leaks 8 objects; TERM with grace leaks none; seed 7 twice: $a"
@@ -936,7 +937,7 @@ case_audit_timeout() {
 	prog=$(ipcprog) || exit 1
 	ic audit --timeout 0.3s -- "$prog" wait "$T"
 	expect_rc 1 audit --timeout
-	grep -q 'timed out, killed after' "$T/out" || { show_output; fail "no timeout reported"; }
+	grep -q 'timeout: still running at --timeout 0.3s' "$T/out" || { show_output; fail "no timeout reported"; }
 	ok "a program that does not end is killed at --timeout and its leftovers reported"
 }
 
@@ -948,7 +949,17 @@ case_audit_no_isolate() {
 	expect_rc 1 audit --no-isolate
 	grep -q 'not isolated (--no-isolate)' "$T/out" || { show_output; fail "mode not said"; }
 	grep -qE 'left (7|8) objects' "$T/out" || { show_output; fail "expected 7 or 8 leftovers (8 where mqueues can be listed)"; }
-	ok "host namespace: $(grep -oE 'left [0-9]+ objects' "$T/out"), removed afterwards (the global check agrees)"
+	# Host mode removes nothing unasked: each object stays, with the command that removes it.
+	[ -n "$(ls -A "$d")" ] || { show_output; fail "host mode removed files without --remove"; }
+	audit_run_hints
+	rm -f "$d"/* /dev/shm/ipcprog.* /dev/shm/sem.ipcprog.*
+	# --remove: what the program's tree is known to have made (it lives while seen) goes.
+	ic audit --no-isolate --remove --kill-after 0.3s --paths "$d" -- "$prog" wait "$d"
+	expect_rc 1 audit --no-isolate --remove
+	grep -q 'removed$' "$T/out" || { show_output; fail "--remove removed nothing"; }
+	grep -qE '^    remove with: ' "$T/out" && audit_run_hints
+	rm -f "$d"/* /dev/shm/ipcprog.* /dev/shm/sem.ipcprog.*
+	ok "host namespace: $(grep -oE 'left [0-9]+ objects' "$T/out"), left unless --remove, hints remove the rest"
 }
 
 case_audit_list_and_stale() {
@@ -977,6 +988,217 @@ case_audit_bad_input() {
 	bad_one "--grace 1e3" "$J" audit --grace 1e3 -- true
 	bad_one "--timeout ' 5'" "$J" audit --timeout ' 5' -- true
 	bad_one "--kill-after 1..2x" "$J" audit --kill-after 1..2x -- true
+}
+
+# ------------------------------------------------------------ audit (issue 14) --
+
+# Runs every "remove with:" hint of $T/out (the objects a host-mode audit left).
+audit_run_hints() {
+	local cmd
+	grep -E '^    remove with: ' "$T/out" | sed 's/^    remove with: //' >"$T/hints"
+	[ -s "$T/hints" ] || { show_output; fail "no 'remove with:' hints"; }
+	while IFS= read -r cmd; do
+		case $cmd in
+		"rm /dev/mqueue"*) [ -d /dev/mqueue ] && mountpoint -q /dev/mqueue || continue ;;
+		esac
+		eval "$cmd" || fail "the hint '$cmd' failed"
+	done <"$T/hints"
+}
+
+# The pids of processes whose command line holds $1 (a marker only the case uses).
+procs_of() { pgrep -f -- "^$1" || true; }
+
+# 1: a bystander's objects are never removed, and in isolated mode never even seen.
+case_audit_bystander() {
+	local d="$T/r" J="$T/never.json"
+	mkdir -p "$d"
+	# Host mode: what another process makes meanwhile is not the program's, and stays.
+	# The bystander makes its file once the program runs; the program ends once it is there.
+	(until [ -e "$T/go" ]; do sleep 0.01; done; echo x >/dev/shm/ipchaos-test-bystander) &
+	ic audit --no-isolate --remove -- sh -c 'touch "$0"; until [ -e /dev/shm/ipchaos-test-bystander ]; do sleep 0.01; done' "$T/go"
+	wait
+	[ -e /dev/shm/ipchaos-test-bystander ] || { show_output; fail "--no-isolate --remove removed a bystander's file"; }
+	rm -f /dev/shm/ipchaos-test-bystander
+	grep -q '/dev/shm/ipchaos-test-bystander' "$T/out" || { show_output; fail "the bystander's file not reported"; }
+	# Isolated --paths: an overlay; what appears on the host meanwhile is no finding, the host is never written.
+	(sleep 0.2; mkfifo "$d/other") &
+	ic audit --paths "$d" -- sh -c 'sleep 0.5; mkfifo "$1/mine"' sh "$d"
+	wait
+	expect_rc 1 audit --paths
+	grep -q "fifo .*$d/mine" "$T/out" || { show_output; fail "the program's FIFO not reported"; }
+	! grep -q "$d/other" "$T/out" || { show_output; fail "a bystander's FIFO reported"; }
+	[ -p "$d/other" ] && [ ! -e "$d/mine" ] || fail "the host directory was written: $(ls -A "$d")"
+	bad_one "--paths /dev/shm" "$J" audit --paths /dev/shm -- true
+	bad_one "--paths $d/other" "$J" audit --paths "$d/other" -- true
+	bad_one "--paths $T/none" "$J" audit --paths "$T/none" -- true
+	bad_one "--remove goes with --no-isolate" "$J" audit --remove -- true
+	ok "host mode left a bystander's file; --paths is an overlay: the host directory untouched"
+}
+
+# 2: processes still alive when the main one ends are findings; signal and grace reach the whole tree.
+case_audit_processes() {
+	local mark="ipchaos-i14-$$"
+	# The main process waits for its child to have exec'd, so the report names it.
+	ic audit -- bash -c "(exec -a $mark sleep 100) & until pgrep -f '^$mark' >/dev/null; do sleep 0.01; done"
+	expect_rc 1 audit background child
+	grep -qE "^  process +pid [0-9]+ +state . age [0-9.]+ s: $mark 100" "$T/out" || { show_output; fail "the leftover process not reported"; }
+	[ -z "$(procs_of "$mark")" ] || fail "the leftover process survived the audit"
+	ic audit --no-isolate -- sh -c "setsid bash -c 'exec -a $mark sleep 100' & until pgrep -f '^$mark' >/dev/null; do sleep 0.01; done"
+	expect_rc 1 audit --no-isolate daemon
+	grep -qE "^  process +pid [0-9]+ .*: $mark 100" "$T/out" || { show_output; fail "the daemon (setsid) not reported on the host"; }
+	[ -z "$(procs_of "$mark")" ] || fail "the daemon survived a host-mode audit"
+	# A runtime with a cleanup helper: the helper removes the main process's segment on SIGTERM.
+	local helper='trap "rm -f /dev/shm/rt.seg; exit 0" TERM; while :; do sleep 0.05; done'
+	ic audit --kill-after 0.3s --signal TERM --grace 2s -- sh -c "echo x >/dev/shm/rt.seg; sh -c '$helper' & sleep 100"
+	expect_rc 0 audit runtime with a cleanup helper
+	grep -q 'nothing left' "$T/out" || { show_output; fail "the helper did not get to clean"; }
+	# A daemon still gets the planned signal: measured from the start, sent to the whole tree.
+	ic audit --kill-after 0.3s --signal TERM --grace 2s -- sh -c "echo x >/dev/shm/rt.seg; setsid sh -c '$helper' & exit 0"
+	expect_rc 1 audit daemonising runtime
+	grep -qE "^  process +pid [0-9]+ " "$T/out" || { show_output; fail "the daemon not reported"; }
+	! grep -q '^  posix-shm /dev/shm/rt.seg' "$T/out" || { show_output; fail "the daemon did not get the planned TERM in time to clean"; }
+	ok "background child and setsid daemon reported and ended; TERM + grace let a cleanup helper clean"
+}
+
+# 3: who made each object, what became of it, many alike as one line, --json and --junit.
+case_audit_creators() {
+	local prog d="$T/paths"
+	prog=$(ipcprog) || exit 1
+	mkdir -p "$d"
+	ic audit --kill-after 0.3s --json "$T/a.json" --junit "$T/a.xml" --paths "$d" -- "$prog" wait "$d"
+	expect_rc 1 audit --json
+	if grep -q '^creators: fanotify' "$T/out"; then
+		grep -qE "^  posix-shm /dev/shm/ipcprog.*made by pid [0-9]+: .*ipcprog wait" "$T/out" || { show_output; fail "no creator for a POSIX segment"; }
+		grep -qE "^  fifo .*made by pid [0-9]+: .*ipcprog wait" "$T/out" || { show_output; fail "no creator for a FIFO in --paths"; }
+	fi
+	local k
+	for k in sysv-shm sysv-sem sysv-msg; do
+		grep -qE "^  $k .*made by pid [0-9]+: .*ipcprog wait" "$T/out" || { show_output; fail "no creator for a $k object"; }
+	done
+	grep -q "after the planned signal" "$T/out" || { show_output; fail "when it was left not said"; }
+	grep -q "gone with the audit's namespace" "$T/out" || { show_output; fail "fate not said"; }
+	"$PY" -I -S - "$T/a.json" <<'EOF' || { cat "$T/a.json"; fail "audit JSON"; }
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["format"] == "ipchaos-audit" and d["format_version"] == 1, d["format"]
+r = d["runs"][0]
+assert r["verdict"] == "leaked" and r["end"] == "planned-signal" and r["signal"] == "SIGKILL", r
+assert len(r["objects"]) == 8, r["objects"]
+assert all(o["fate"] == "gone" and o["remove_with"] is None for o in r["objects"])
+assert any(o["creator"] for o in r["objects"]), "no creator at all"
+assert d["summary"] == {"runs": 1, "leaked": 1, "clean": 0, "broken": 0}, d["summary"]
+EOF
+	"$PY" -I -S -c 'import sys, xml.dom.minidom as m; assert len(m.parse(sys.argv[1]).getElementsByTagName("failure")) == 1' "$T/a.xml" ||
+		fail "audit JUnit"
+	ic audit -- sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do ipcmk -Q >/dev/null; done'
+	expect_rc 1 audit ten queues
+	grep -qE '^  sysv-msg +10 of them keys 0x[0-9a-f]{8}\.\.0x[0-9a-f]{8} ' "$T/out" || { show_output; fail "10 alike queues not one line"; }
+	[ "$(grep -c '^  sysv-msg  key' "$T/out")" = 3 ] || { show_output; fail "expected 3 examples"; }
+	# On the host: each object left says how to remove it, and the hint does.
+	ic audit --no-isolate -- sh -c 'ipcmk -Q >/dev/null; touch /dev/shm/ipchaos-test-left'
+	expect_rc 1 audit --no-isolate
+	audit_run_hints
+	[ ! -e /dev/shm/ipchaos-test-left ] || fail "the hint did not remove /dev/shm/ipchaos-test-left"
+	ok "creators named, when and fate said, JSON and JUnit written, 10 queues grouped, hints remove"
+}
+
+# 4: a command that cannot run is exit 2, a timeout is a finding, SIGTERM is passed on.
+case_audit_exit_codes() {
+	local J="$T/never.json"
+	bad_one "a directory" "$J" audit -- "$T"
+	bad_one "''" "$J" audit -- ''
+	printf '#!/nonexistent/interpreter\n' >"$T/script"
+	chmod +x "$T/script"
+	ic audit -- "$T/script"
+	expect_rc 2 audit a script without its interpreter
+	grep -q "cannot execute '.*script': .*interpreter" "$T/err" || { show_output; fail "no reason given"; }
+	ic audit -- sh -c 'exit 127'
+	expect_rc 0 audit a program exiting 127 by itself
+	ic audit --timeout 0.3s -- sleep 30
+	expect_rc 1 audit --timeout
+	grep -q 'timeout: still running at --timeout' "$T/out" || { show_output; fail "no timeout finding"; }
+	"$IC" audit -- sh -c 'touch "$0"; exec sleep 30' "$T/started" >"$T/out" 2>"$T/err" &
+	local pid=$!
+	until [ -e "$T/started" ]; do sleep 0.01; done
+	kill -TERM $pid
+	wait $pid
+	RC=$?
+	expect_rc 143 audit interrupted by SIGTERM
+	grep -q 'the audit got SIGTERM and passed it on' "$T/out" || { show_output; fail "the interrupt not reported"; }
+	ok "exec failures exit 2, a program's own 127 is its own, timeout is a finding, SIGTERM exits 143"
+}
+
+# 5: as a user other than root, the program runs as that user.
+case_audit_user() {
+	need_other_user_tools
+	as_other_user "$T/pub/ipchaos" audit -- id -u >"$T/out" 2>"$T/err"
+	RC=$?
+	grep -q 'not isolated (this machine' "$T/out" && skip "no user namespaces for uid $OTHER_UID here"
+	expect_rc 0 audit as uid $OTHER_UID
+	grep -qx "$OTHER_UID" "$T/out" || { show_output; fail "the program did not run as uid $OTHER_UID"; }
+	ok "the program ran as uid $OTHER_UID, not as root of the audit's namespace"
+}
+
+# 6: a program that reads the terminal keeps it.
+case_audit_terminal() {
+	command -v script >/dev/null || skip "needs script (bsdutils)"
+	(sleep 0.5; echo hello) | script -qec "$IC audit --timeout 20s -- sh -c 'read x; echo got \$x'" /dev/null >"$T/out" 2>"$T/err"
+	RC=$?
+	tr -d '\r' <"$T/out" >"$T/out.txt" && mv "$T/out.txt" "$T/out"
+	expect_rc 0 audit a terminal reader under script
+	grep -qx 'got hello' "$T/out" || { show_output; fail "the program did not read the terminal"; }
+	grep -q 'the program has the terminal, in the foreground' "$T/out" || { show_output; fail "not said"; }
+	ok "the terminal reader read its line"
+}
+
+# 7: directories in /dev/shm, 32-bit keys, queued bytes, escaped names.
+case_audit_everything_seen() {
+	local prog
+	prog=$(ipcprog) || exit 1
+	mkdir -p "$T/p"
+	ic audit --paths "$T/p" -- sh -c 'mkdir /dev/shm/app; echo x >/dev/shm/app/seg; ipcmk -M 4096 >/dev/null; touch "/dev/shm/a
+forged"; exec "$0" leak "$1"' "$prog" "$T/p"
+	expect_rc 1 audit
+	grep -q '^  shm-dir   /dev/shm/app ' "$T/out" && grep -q '^  shm-file  /dev/shm/app/seg ' "$T/out" || { show_output; fail "no directory or file below /dev/shm"; }
+	grep -qE '^  sysv-shm  key 0x[0-9a-f]{8} id' "$T/out" || { show_output; fail "a key not 32-bit"; }
+	! grep -q 'key 0xffffffff' "$T/out" || { show_output; fail "a sign-extended key"; }
+	grep -qE '^  posix-mq  /ipcprog\.[0-9]+\.mq +owner 0 mode 0600 size 5;' "$T/out" || { show_output; fail "the queue's size is not its 5 queued bytes"; }
+	grep -qF '  posix-shm /dev/shm/a\nforged ' "$T/out" || { show_output; fail "a newline in a name not escaped"; }
+	! grep -q '^forged' "$T/out" || fail "a name forged a line"
+	ok "dirs below /dev/shm, 32-bit keys, QSIZE, escaped names"
+}
+
+# 8: the replay line runs the same command when pasted.
+case_audit_replay_quoted() {
+	ic audit -- sh -c 'touch /dev/shm/a; sleep 0'
+	expect_rc 1 audit
+	local line
+	line=$(grep '^  replay: ' "$T/out" | sed 's/^  replay: //')
+	[ "${line#*-- }" = "sh -c 'touch /dev/shm/a; sleep 0'" ] || fail "replay line: $line"
+	eval "set -- ${line#ipchaos }"
+	"$IC" "$@" >"$T/out2" 2>&1
+	grep -q 'posix-shm /dev/shm/a ' "$T/out2" || { cat "$T/out2"; fail "the replay line did not run the same program"; }
+	ok "replay: $line"
+}
+
+# 9: small ones: refusals, one duration rule, no directory left by a killed audit.
+case_audit_small() {
+	local J="$T/never.json"
+	bad_one "--list goes alone" "$J" audit --list --stale --clean
+	bad_one "--list goes alone" "$J" audit --list --stale
+	ic audit --kill-after 1..2m --signal TERM --timeout 0.2s -- sleep 5
+	grep -q -- '--kill-after 60s..120s' "$T/out" || { show_output; fail "1..2m is not 60..120 s"; }
+	ic audit --kill-after 1..500ms -- sh -c 'touch /dev/shm/x; sleep 5'
+	grep -q -- '--kill-after 0.001s..0.5s' "$T/out" || { show_output; fail "1..500ms is not 1..500 ms"; }
+	ls -d /tmp/ipchaos-audit-mq.* >"$T/mq.before" 2>/dev/null
+	"$IC" audit -- sh -c 'touch "$0"; exec sleep 30' "$T/started" >/dev/null 2>&1 &
+	local pid=$!
+	until [ -e "$T/started" ]; do sleep 0.01; done
+	kill -KILL $pid
+	wait $pid 2>/dev/null
+	ls -d /tmp/ipchaos-audit-mq.* >"$T/mq.after" 2>/dev/null
+	cmp -s "$T/mq.before" "$T/mq.after" || fail "a killed audit left $(comm -13 "$T/mq.before" "$T/mq.after")"
+	ok "--list --stale --clean refused; 1..2m and 1..500ms read by one rule; a killed audit leaves no directory"
 }
 
 # ------------------------------------------------- the harness's own objects --

@@ -333,6 +333,48 @@ static void test_duration(void **state)
 	}
 }
 
+/* ---- Duration ranges: a bare lower bound takes the upper one's unit, whichever ---- */
+
+static void test_duration_range(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		bool ok;
+		double lo, hi;
+	} cases[] = {
+		{"1..2m", true, 60, 120},
+		{"1..500ms", true, 0.001, 0.5},
+		{"200..500ms", true, 0.2, 0.5},
+		{"0.2..2s", true, 0.2, 2},
+		{"1..2", true, 1, 2},
+		{"1s..2m", true, 1, 120},
+		{"500ms..1", true, 0.5, 1},
+		{"3", true, 3, 3},
+		{"2m", true, 120, 120},
+		{"2..1s", false, 0, 0},
+		{"1..2x", false, 0, 0},
+		{"..2s", false, 0, 0},
+		{"1..", false, 0, 0},
+		{"1..2..3", false, 0, 0},
+		{"1x..2s", false, 0, 0},
+		{"", false, 0, 0},
+		{"1..8d", false, 0, 0},
+	};
+	for (size_t i = 0; i < N(cases); i++) {
+		char err[256] = "";
+		double lo = -1, hi = -1;
+		int rc = ic_parse_duration_range("--kill-after", cases[i].in, 0, 86400, &lo, &hi, err, sizeof(err));
+		if (cases[i].ok && (rc != 0 || lo != cases[i].lo || hi != cases[i].hi))
+			fail_msg("'%s': rc %d, %g..%g (want %g..%g): %s", cases[i].in, rc, lo, hi, cases[i].lo, cases[i].hi,
+				 err);
+		if (!cases[i].ok && rc != -1)
+			fail_msg("'%s' accepted as %g..%g", cases[i].in, lo, hi);
+		if (!cases[i].ok)
+			assert_refusal(err, "--kill-after", cases[i].in, "a bare A takes B's unit");
+	}
+}
+
 /* ---- Sizes ---- */
 
 static const u64_case size_cases[] = {
@@ -531,6 +573,7 @@ int main(void)
 		cmocka_unit_test(test_seed),
 		cmocka_unit_test(test_real),
 		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_duration_range),
 		cmocka_unit_test(test_size),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_list_items_and_limits),

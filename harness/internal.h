@@ -84,7 +84,16 @@ typedef struct ic_lockrec {
 	char site[IC_NAME];
 	int kind;
 	atomic_int holder; /* slot index + 1; 0 when free */
+	_Atomic uint64_t readers; /* rwlock: bit per slot holding it shared */
 } ic_lockrec;
+
+/* Does process `slot` hold this lock, exclusively or (rwlock) shared? */
+static inline bool ic_lockrec_held_by(ic_lockrec *rec, unsigned slot)
+{
+	if (atomic_load(&rec->holder) == (int)slot + 1)
+		return true;
+	return slot < 64 && (atomic_load(&rec->readers) >> slot & 1u);
+}
 
 enum ic_obj_kind { IC_OBJ_SHM = 1, IC_OBJ_MQ, IC_OBJ_SYSV_MSG };
 
@@ -167,6 +176,9 @@ typedef struct ic_sched {
 	uint64_t log_off, log_cap; /* the decision log, in the arena */
 	_Atomic uint64_t nlog;
 	ic_sched_proc procs[IC_MAX_PROCS];
+	/* Scenario time (ic_now) is step + skipped microseconds: when every process sleeps, the
+	 * clock jumps to the first to wake. Stalls and sleeps end at that clock. */
+	uint64_t skipped;
 } ic_sched;
 
 #define IC_ARENA_MAGIC 0x69706368616f7321ull /* "ipchaos!" */

@@ -226,7 +226,7 @@ static bool held_locks(run *r, unsigned slot)
 	unsigned n = 0, nlocks = atomic_load(&a->nlocks);
 	bool unrecoverable = false;
 	for (unsigned id = 0; id < nlocks && id < IC_MAX_LOCKS; id++) {
-		if (atomic_load(&a->locks[id].holder) != (int)slot + 1)
+		if (!ic_lockrec_held_by(&a->locks[id], slot))
 			continue;
 		r->procs[slot].held[n++] = (int)id;
 		unrecoverable |= !ic_lock_kind_recovers(a->locks[id].kind);

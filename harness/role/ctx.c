@@ -162,8 +162,9 @@ unsigned ic_ctx_slot(const ic_ctx *ctx)
 
 const char *ic_lock_kind_name(int kind)
 {
-	static const char *const names[] = {"none", "mutex", "robust mutex", "semaphore", "spinlock"};
-	return kind >= 0 && kind <= IC_LOCK_SPIN ? names[kind] : "?";
+	static const char *const names[] = {"none", "mutex", "robust mutex", "semaphore", "spinlock",
+					    "rwlock"};
+	return kind >= 0 && kind <= IC_LOCK_RWLOCK ? names[kind] : "?";
 }
 
 bool ic_lock_kind_recovers(int kind)
@@ -185,6 +186,18 @@ static int mutex_init(pthread_mutex_t *m, bool robust)
 	return rc;
 }
 
+static int rwlock_init(pthread_rwlock_t *rw)
+{
+	pthread_rwlockattr_t attr;
+	int rc = pthread_rwlockattr_init(&attr);
+	if (rc == 0)
+		rc = pthread_rwlockattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+	if (rc == 0)
+		rc = pthread_rwlock_init(rw, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	return rc;
+}
+
 int ic_lock_init(ic_ctx *ctx, ic_lock_t *lock, enum ic_lock_kind kind, const char *site)
 {
 	unsigned id = atomic_fetch_add(&ctx->arena->nlocks, 1);
@@ -196,6 +209,7 @@ int ic_lock_init(ic_ctx *ctx, ic_lock_t *lock, enum ic_lock_kind kind, const cha
 	snprintf(rec->site, sizeof(rec->site), "%s", site);
 	rec->kind = kind;
 	atomic_store(&rec->holder, 0);
+	atomic_store(&rec->readers, 0);
 	lock->kind = kind;
 	lock->id = (int)id;
 
@@ -210,6 +224,9 @@ int ic_lock_init(ic_ctx *ctx, ic_lock_t *lock, enum ic_lock_kind kind, const cha
 		break;
 	case IC_LOCK_SPIN:
 		atomic_init(&lock->u.spin, 0);
+		break;
+	case IC_LOCK_RWLOCK:
+		rc = rwlock_init(&lock->u.rwlock);
 		break;
 	case IC_LOCK_NONE:
 		break;
@@ -228,6 +245,8 @@ void ic_lock_destroy(ic_ctx *ctx, ic_lock_t *lock)
 		pthread_mutex_destroy(&lock->u.mutex);
 	else if (lock->kind == IC_LOCK_SEM)
 		sem_destroy(&lock->u.sem);
+	else if (lock->kind == IC_LOCK_RWLOCK)
+		pthread_rwlock_destroy(&lock->u.rwlock);
 }
 
 static void spin_acquire(atomic_int *spin)
@@ -264,10 +283,13 @@ static int robust_recovered(ic_ctx *ctx, ic_lock_t *lock)
 }
 
 /* Chaos mode: the real blocking acquire. 0, IC_LOCK_RECOVERED, or -1 with errno. */
-static int acquire(ic_ctx *ctx, ic_lock_t *lock)
+static int acquire(ic_ctx *ctx, ic_lock_t *lock, bool shared)
 {
 	int rc = 0;
 	switch (lock->kind) {
+	case IC_LOCK_RWLOCK:
+		rc = shared ? pthread_rwlock_rdlock(&lock->u.rwlock) : pthread_rwlock_wrlock(&lock->u.rwlock);
+		break;
 	case IC_LOCK_MUTEX:
 	case IC_LOCK_ROBUST:
 		rc = pthread_mutex_lock(&lock->u.mutex);
@@ -287,9 +309,12 @@ static int acquire(ic_ctx *ctx, ic_lock_t *lock)
 }
 
 /* One attempt that never blocks: 0, EBUSY, EOWNERDEAD, or another error number. */
-static int try_acquire(ic_lock_t *lock)
+static int try_acquire(ic_lock_t *lock, bool shared)
 {
 	switch (lock->kind) {
+	case IC_LOCK_RWLOCK:
+		return shared ? pthread_rwlock_tryrdlock(&lock->u.rwlock)
+			      : pthread_rwlock_trywrlock(&lock->u.rwlock);
 	case IC_LOCK_MUTEX:
 	case IC_LOCK_ROBUST:
 		return pthread_mutex_trylock(&lock->u.mutex);
@@ -310,10 +335,10 @@ static bool holder_dying(const ic_ctx *ctx, const ic_lock_t *lock)
 }
 
 /* Controlled mode: a taken lock is waited for without the baton, until it is released. */
-static int acquire_controlled(ic_ctx *ctx, ic_lock_t *lock)
+static int acquire_controlled(ic_ctx *ctx, ic_lock_t *lock, bool shared)
 {
 	int rc;
-	while ((rc = try_acquire(lock)) == EBUSY) {
+	while ((rc = try_acquire(lock, shared)) == EBUSY) {
 		if (holder_dying(ctx, lock)) {
 			rc = pthread_mutex_lock(&lock->u.mutex); /* EOWNERDEAD once it is gone */
 			break;
@@ -325,7 +350,8 @@ static int acquire_controlled(ic_ctx *ctx, ic_lock_t *lock)
 	return rc == 0 ? 0 : (errno = rc, -1);
 }
 
-int ic_lock(ic_ctx *ctx, ic_lock_t *lock)
+/* ic_lock and ic_lock_shared: `shared` only matters to an rwlock. */
+static int lock_as(ic_ctx *ctx, ic_lock_t *lock, bool shared)
 {
 	ic_lockrec *rec = &ctx->arena->locks[lock->id];
 	/* A lock that is not there (none, or skipped by nolock) orders nothing: not a step. */
@@ -335,13 +361,27 @@ int ic_lock(ic_ctx *ctx, ic_lock_t *lock)
 	}
 	if (lock->kind == IC_LOCK_NONE)
 		return 0;
-	sched_step_at(ctx, "lock", rec->site);
-	int rc = ctx->scheduled ? acquire_controlled(ctx, lock) : acquire(ctx, lock);
+	shared = shared && lock->kind == IC_LOCK_RWLOCK;
+	sched_step_at(ctx, shared ? "rdlock" : "lock", rec->site);
+	int rc = ctx->scheduled ? acquire_controlled(ctx, lock, shared) : acquire(ctx, lock, shared);
 	if (rc < 0)
 		return -1;
 	/* Recorded after the acquire: an injected kill (always at a point) sees it set. */
-	atomic_store_explicit(&rec->holder, (int)ctx->slot + 1, memory_order_release);
+	if (shared && ctx->slot < 64)
+		atomic_fetch_or_explicit(&rec->readers, 1ull << ctx->slot, memory_order_release);
+	else if (!shared)
+		atomic_store_explicit(&rec->holder, (int)ctx->slot + 1, memory_order_release);
 	return rc;
+}
+
+int ic_lock(ic_ctx *ctx, ic_lock_t *lock)
+{
+	return lock_as(ctx, lock, false);
+}
+
+int ic_lock_shared(ic_ctx *ctx, ic_lock_t *lock)
+{
+	return lock_as(ctx, lock, true);
 }
 
 /* Controlled mode: the mutex is released, the wait lasts until a signal (or, timed, until
@@ -351,7 +391,7 @@ static int cond_wait_controlled(ic_ctx *ctx, pthread_cond_t *cond, ic_lock_t *lo
 	pthread_mutex_unlock(&lock->u.mutex);
 	ic_sched_wake(ctx, IC_WAIT_LOCK, (uint64_t)lock->id, true);
 	bool signalled = ic_sched_wait(ctx, IC_WAIT_COND, (uint64_t)(uintptr_t)cond, timed);
-	int rc = acquire_controlled(ctx, lock);
+	int rc = acquire_controlled(ctx, lock, false);
 	if (rc == IC_LOCK_RECOVERED)
 		return EOWNERDEAD;
 	return rc < 0 ? errno : signalled ? 0 : ETIMEDOUT;
@@ -407,6 +447,25 @@ int ic_sem_timedwait(ic_ctx *ctx, sem_t *sem, const struct timespec *abs_timeout
 	return 0;
 }
 
+uint64_t ic_now(ic_ctx *ctx)
+{
+	/* The supervisor too (setup, observe): one clock for the whole controlled run. */
+	if (ctx && ctx->cfg->mode == IC_MODE_CONTROLLED)
+		return ic_sched_now_us(ctx) * 1000u;
+	return ic_now_ns();
+}
+
+void ic_sleep(ic_ctx *ctx, uint64_t ns)
+{
+	if (ctx && ctx->scheduled) {
+		ic_sched_stall(ctx, (ns + 999) / 1000); /* the others run; time jumps if none can */
+		return;
+	}
+	struct timespec ts = {(time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull)};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
 bool ic_backoff_wait(ic_ctx *ctx, ic_backoff *b, int ms)
 {
 	if (ctx && ctx->scheduled)
@@ -432,8 +491,16 @@ void ic_unlock(ic_ctx *ctx, ic_lock_t *lock)
 	}
 	if (lock->kind == IC_LOCK_NONE)
 		return;
-	atomic_store_explicit(&ctx->arena->locks[lock->id].holder, 0, memory_order_release);
+	ic_lockrec *rec = &ctx->arena->locks[lock->id];
+	uint64_t mine = ctx->slot < 64 ? 1ull << ctx->slot : 0;
+	if (atomic_load(&rec->readers) & mine)
+		atomic_fetch_and_explicit(&rec->readers, ~mine, memory_order_release);
+	else
+		atomic_store_explicit(&rec->holder, 0, memory_order_release);
 	switch (lock->kind) {
+	case IC_LOCK_RWLOCK:
+		pthread_rwlock_unlock(&lock->u.rwlock);
+		break;
 	case IC_LOCK_MUTEX:
 	case IC_LOCK_ROBUST:
 		pthread_mutex_unlock(&lock->u.mutex);

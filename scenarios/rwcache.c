@@ -301,16 +301,16 @@ static const ic_role_desc rw_roles[] = {
 
 static const ic_expect rw_expect[] = {
 	/* Correct variants: silent under delay and stall; kills outside a lock pass. */
-	{"lock=rwlock", "delay;stall", "pass", 100, "2:2", NULL, 0},
-	{"lock=rwlock", "delay;kill:at=*/begin", "pass", 100, NULL, NULL, 0},
-	{"lock=seqlock", "delay;stall", "pass", 100, "2:2", NULL, 0},
-	{"lock=seqlock", "delay;kill:at=rwcache/read/*", "pass", 100, NULL, NULL, 0},
-	{"lock=mutex", "delay;stall;kill:at=*/begin", "pass", 100, NULL, NULL, 0},
-	/* What a kill inside does to each kind (README: a killed writer). */
-	{"lock=rwlock", "kill:at=rwcache/write/field", "dead-holder", 1, NULL, NULL, 0},
-	{"lock=rwlock", "kill:at=rwcache/read/record", "dead-holder", 1, NULL, NULL, 0},
-	{"lock=seqlock", "kill:at=rwcache/write/field", "dead-holder", 1, NULL, NULL, 0},
-	{"lock=mutex", "kill:at=rwcache/read/record", "dead-holder", 1, NULL, NULL, 0},
+	{"lock=rwlock", "delay;stall", "pass", 50, "2:2", NULL, 200},
+	{"lock=rwlock", "delay;kill:at=*/begin", "pass", 50, NULL, NULL, 200},
+	{"lock=seqlock", "delay;stall", "pass", 50, "2:2", NULL, 200},
+	{"lock=seqlock", "delay;kill:at=rwcache/read/*", "pass", 50, NULL, NULL, 200},
+	{"lock=mutex", "delay;stall;kill:at=*/begin", "pass", 50, NULL, NULL, 200},
+	/* What a kill inside does to each kind (README: a killed writer); the victim is drawn. */
+	{"lock=rwlock", "kill:at=rwcache/write/field", "dead-holder", 10, NULL, NULL, 0},
+	{"lock=rwlock", "kill:at=rwcache/read/record", "dead-holder", 10, NULL, NULL, 0},
+	{"lock=seqlock", "kill:at=rwcache/write/field", "dead-holder", 10, NULL, NULL, 0},
+	{"lock=mutex", "kill:at=rwcache/read/record", "dead-holder", 10, NULL, NULL, 0},
 	/* Planted bugs. */
 	{"lock=rwlock,bug=write_under_read", "delay", "torn", 100, NULL, NULL, 0},
 	{"lock=rwlock,bug=unlocked_read", "delay", "torn", 100, NULL, NULL, 0},
@@ -318,10 +318,11 @@ static const ic_expect rw_expect[] = {
 	{"lock=seqlock,bug=seqlock_no_recheck", "delay", "torn", 100, NULL, NULL, 0},
 	{"lock=rwlock", "nolock;delay", "torn", 100, NULL, NULL, 0},
 	/* Controlled mode: the same at a few operations. */
-	{"lock=rwlock", "stall;kill:at=*/begin", "pass", 100, "2:2", "controlled", 20},
-	{"lock=seqlock", "stall;kill:at=rwcache/read/*", "pass", 100, "2:2", "controlled", 20},
-	{"lock=mutex", "stall", "pass", 100, NULL, "controlled", 20},
-	{"lock=rwlock", "kill:at=rwcache/read/record", "dead-holder", 1, NULL, "controlled", 20},
+	{"lock=rwlock", "stall;kill:at=*/begin", "pass", 50, "2:2", "controlled", 20},
+	{"lock=seqlock", "stall;kill:at=rwcache/read/*", "pass", 50, "2:2", "controlled", 20},
+	{"lock=mutex", "stall", "pass", 50, NULL, "controlled", 20},
+	{"lock=rwlock", "kill:at=rwcache/read/record", "dead-holder", 10, NULL, "controlled", 20},
+	{"lock=seqlock", "kill:at=rwcache/write/field", "dead-holder", 10, NULL, "controlled", 20},
 	{"lock=rwlock,bug=write_under_read", "", "torn", 100, NULL, "controlled", 20},
 	{"lock=rwlock,bug=unlocked_read", "", "torn", 100, NULL, "controlled", 20},
 	{"lock=seqlock,bug=seqlock_no_recheck", "", "torn", 100, NULL, "controlled", 20},

@@ -382,6 +382,8 @@ typedef struct ic_checker {
 	const char *summary;
 	/* true and a finding when the invariant broke. */
 	bool (*check)(const ic_facts *facts, ic_finding *out);
+	/* Optional: one line on a run it passed (liveness: detection latencies), for --verbose; "" for none. */
+	void (*note)(const ic_facts *facts, char *buf, size_t size);
 } ic_checker;
 
 bool ic_lock_kind_recovers(int kind);

@@ -64,12 +64,14 @@ enum ic_op {
 	/* Records and heartbeats (checkers torn, liveness); fixed values, so other blocks can add. */
 	IC_OP_REC_WRITE = 40, /* a = record << 48 | version, b = digest of the fields written */
 	IC_OP_REC_READ = 41,  /* info, once the read is accepted: a, b as the write it claims to see */
-	IC_OP_HB_CONFIG = 42, /* info, monitor: a = timeout, b = period (ns of scenario time) */
-	IC_OP_HB_BEAT = 43,   /* info, worker: a = worker, b = ic_now() of the beat */
-	IC_OP_HB_DECLARE = 44,/* monitor: invoke a = worker; ok a = worker, b = ic_now() at the verdict */
-	IC_OP_HB_LATE = 45,   /* info, monitor: a round planned at a ran at b (scenario ns) */
-	IC_OP_HB_WORK = 46,   /* a = job; fail: the ledger refused it (fenced) */
-	IC_OP_HB_START = 47,  /* info, monitor: a = ic_now() when it started watching */
+	IC_OP_HB_CONFIG = 42, /* info, setup: a = timeout, b = period (ns of scenario time, ic_now) */
+	IC_OP_HB_START = 43,  /* info, setup: a = when every worker counts as having beaten, b = jobs */
+	IC_OP_HB_BEAT = 44,   /* info, worker, once the beat is visible: a = worker, b = ic_now() of it */
+	IC_OP_HB_DECLARE = 45,/* monitor: invoke a = worker, b = the round's start; ok b = ic_now() */
+	IC_OP_HB_LATE = 46,   /* info, monitor: the round planned at a began at b */
+	IC_OP_HB_WORK = 47,   /* a = job; b = 1 when the monitor restarts it; fail: refused */
+	IC_OP_HB_WATCH = 48,  /* info, monitor: a = its first round (rounds every b after) */
+	IC_OP_HB_STOP = 49,   /* info, monitor: a = the start of its last round */
 	IC_OP_USER = 100,
 };
 

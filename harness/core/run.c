@@ -514,6 +514,16 @@ static bool checker_applies(const ic_scenario *sc, const char *name)
 	return false;
 }
 
+/* A passing checker's line for --verbose, after those before it. */
+static void add_note(const ic_checker *c, const ic_facts *f, ic_run_result *res)
+{
+	char line[256];
+	c->note(f, line, sizeof(line));
+	size_t len = strlen(res->notes);
+	if (line[0] && len < sizeof(res->notes))
+		snprintf(res->notes + len, sizeof(res->notes) - len, "%s: %s\n", c->name, line);
+}
+
 static void judge(run *r, ic_run_result *res)
 {
 	for (unsigned i = 0; ic_checkers[i] && res->nfindings < IC_MAX_FINDINGS; i++) {
@@ -525,6 +535,8 @@ static void judge(run *r, ic_run_result *res)
 		out->text[0] = '\0';
 		if (c->check(&r->facts, out))
 			res->nfindings++;
+		else if (c->note)
+			add_note(c, &r->facts, res);
 	}
 	res->status = res->nfindings ? IC_RUN_FAIL : IC_RUN_PASS;
 }

@@ -39,6 +39,7 @@ typedef struct ic_run_result {
 	double transfer_s;   /* first send invoked to last receive by a consumer */
 	double seconds;
 	ic_schedule schedule;
+	char notes[512]; /* checkers' lines on what they passed, "\n"-ended (--verbose) */
 } ic_run_result;
 
 /* Runs it; SIGCHLD, SIGINT and SIGTERM must be blocked in the caller. */

@@ -150,7 +150,7 @@ static void test_scenarios_without_attach_refused(void **state)
 	assert_non_null(pipe);
 	assert_int_equal(ic_under_validate(NULL, pipe, err, sizeof(err)), -1);
 	assert_contains(err, "scenario pipe cannot start its roles by exec");
-	assert_contains(err, "valid: shm_counter, mq, sysv_msg, shm_ring, hybrid, perms, cleanup)");
+	assert_contains(err, "valid: shm_counter, mq, sysv_msg, shm_ring, hybrid, perms, cleanup");
 }
 
 /* An exec'd role parses the run back from these arguments: they must be the same run. */

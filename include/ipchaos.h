@@ -72,6 +72,8 @@ enum ic_op {
 	IC_OP_HB_WORK = 47,   /* a = job; b = 1 when the monitor restarts it; fail: refused */
 	IC_OP_HB_WATCH = 48,  /* info, monitor: a = its first round (rounds every b after) */
 	IC_OP_HB_STOP = 49,   /* info, monitor: a = the start of its last round */
+	IC_OP_REC_TALLY = 50, /* info, observe, rwcache for=: a = records read, b = written, in ... */
+	IC_OP_REC_SPAN = 51,  /* info, observe: ... a ns of scenario time (nothing logged per record) */
 	IC_OP_USER = 100,
 };
 

@@ -35,6 +35,8 @@ typedef struct rw_record {
 typedef struct rw_shared {
 	int lock;       /* enum rw_lock */
 	int bug;        /* enum rw_bug */
+	uint64_t for_ns; /* for=: run this long and count, logging nothing per record; 0: --ops */
+	_Atomic uint64_t reads, writes; /* for=: records, all roles */
 	ic_lock_t sync; /* the rwlock, the mutex, or the seqlock's writers' mutex */
 	_Alignas(64) _Atomic uint64_t seq; /* seqlock: odd while a write is under way */
 	rw_record rec[RW_RECORDS];
@@ -43,6 +45,27 @@ typedef struct rw_shared {
 static const char *const lock_values[] = {"rwlock", "seqlock", "mutex", NULL};
 static const char *const bug_values[] = {"none", "write_under_read", "unlocked_read",
 					 "seqlock_no_recheck", NULL};
+
+/* "0", or "500us", "200ms", "2s": ns; UINT64_MAX when it is none of those. */
+static uint64_t rw_for_ns(const char *v)
+{
+	uint64_t n = 0;
+	const char *p = v;
+	for (; *p >= '0' && *p <= '9' && n < 1000000000ull; p++)
+		n = n * 10 + (uint64_t)(*p - '0');
+	if (p == v || (n == 0 && *p == '\0'))
+		return p == v ? UINT64_MAX : 0;
+	uint64_t unit = strcmp(p, "us") == 0 ? 1000ull : strcmp(p, "ms") == 0 ? 1000000ull
+						     : strcmp(p, "s") == 0	    ? 1000000000ull
+										    : 0;
+	uint64_t ns = n * unit;
+	return ns > 0 && ns <= 60000000000ull ? ns : UINT64_MAX;
+}
+
+static const char *rw_for_check(const char *value)
+{
+	return rw_for_ns(value) != UINT64_MAX ? NULL : "0, or a duration up to 60s: digits and us, ms or s (200ms)";
+}
 
 static const ic_key rw_keys[] = {
 	{"lock", lock_values,
@@ -54,6 +77,10 @@ static const ic_key rw_keys[] = {
 	 "lock=rwlock), unlocked_read (readers take no lock), seqlock_no_recheck (readers do not "
 	 "re-check the sequence after reading; lock=seqlock)",
 	 NULL, NULL},
+	{"for", NULL,
+	 "0, or run this long (scenario time: 200ms, 1s) and count records instead of logging "
+	 "each: what bench's read-mostly table runs; nothing for torn to judge",
+	 "0", rw_for_check},
 	{0},
 };
 
@@ -135,7 +162,10 @@ static int rw_setup(ic_ctx *ctx)
 	ic_set_state(ctx, sh);
 	sh->lock = index_of(lock_values, ic_variant(ctx, "lock"));
 	sh->bug = index_of(bug_values, ic_variant(ctx, "bug"));
+	sh->for_ns = rw_for_ns(ic_variant(ctx, "for"));
 	atomic_init(&sh->seq, 0);
+	atomic_init(&sh->reads, 0);
+	atomic_init(&sh->writes, 0);
 	int kind = sh->lock == RW_RWLOCK ? IC_LOCK_RWLOCK : IC_LOCK_MUTEX;
 	if (ic_lock_init(ctx, &sh->sync, kind, "rwcache") != 0)
 		return -1;
@@ -190,7 +220,8 @@ static int rw_write_one(ic_ctx *ctx, rw_shared *sh)
 		field[f] = ic_rand(ctx);
 	uint64_t sum = sum_of(version, field);
 	uint64_t digest = digest_of(version, field, sum);
-	ic_invoke(ctx, IC_OP_REC_WRITE, rec_key(r, version), digest);
+	if (!sh->for_ns)
+		ic_invoke(ctx, IC_OP_REC_WRITE, rec_key(r, version), digest);
 	atomic_store_explicit(&rec->version, version, memory_order_relaxed);
 	for (unsigned f = 0; f < RW_FIELDS; f++) {
 		atomic_store_explicit(&rec->field[f], field[f], memory_order_relaxed);
@@ -198,16 +229,25 @@ static int rw_write_one(ic_ctx *ctx, rw_shared *sh)
 	}
 	atomic_store_explicit(&rec->sum, sum, memory_order_relaxed);
 	writer_unlock(ctx, sh);
-	ic_ok(ctx, IC_OP_REC_WRITE, rec_key(r, version), digest);
+	if (!sh->for_ns)
+		ic_ok(ctx, IC_OP_REC_WRITE, rec_key(r, version), digest);
 	return 0;
+}
+
+/* --ops operations, or (for=) as many as fit in that time: then false once it is up. */
+static bool rw_more(ic_ctx *ctx, const rw_shared *sh, uint64_t op, uint64_t end)
+{
+	return sh->for_ns ? (op % 64 != 0 || ic_now(ctx) < end) : op < ic_ops(ctx);
 }
 
 static int rw_writer(ic_ctx *ctx)
 {
 	rw_shared *sh = ic_state(ctx);
-	for (uint64_t op = 0; op < ic_ops(ctx); op++)
+	uint64_t op = 0, end = ic_now(ctx) + sh->for_ns;
+	for (; rw_more(ctx, sh, op, end); op++)
 		if (rw_write_one(ctx, sh) != 0)
 			return 1;
+	atomic_fetch_add(&sh->writes, op);
 	return 0;
 }
 
@@ -267,7 +307,8 @@ static int rw_read_once(ic_ctx *ctx, rw_shared *sh, const unsigned *which, rw_se
 static int rw_reader(ic_ctx *ctx)
 {
 	rw_shared *sh = ic_state(ctx);
-	for (uint64_t op = 0; op < ic_ops(ctx); op++) {
+	uint64_t op = 0, end = ic_now(ctx) + sh->for_ns;
+	for (; rw_more(ctx, sh, op, end); op++) {
 		unsigned which[RW_PER_READ];
 		rw_seen seen[RW_PER_READ];
 		for (unsigned i = 0; i < RW_PER_READ; i++)
@@ -276,8 +317,20 @@ static int rw_reader(ic_ctx *ctx)
 		if (rw_read_once(ctx, sh, which, seen) != 0)
 			return 1;
 		/* Logged once accepted: the read ended no later than this record. */
-		for (unsigned i = 0; i < RW_PER_READ; i++)
+		for (unsigned i = 0; i < RW_PER_READ && !sh->for_ns; i++)
 			ic_info(ctx, IC_OP_REC_READ, rec_key(seen[i].r, seen[i].version), seen[i].digest);
+	}
+	atomic_fetch_add(&sh->reads, op * RW_PER_READ);
+	return 0;
+}
+
+/* for=: what was done in that time, for bench (per-record logs would not fit in the arena). */
+static int rw_observe(ic_ctx *ctx)
+{
+	const rw_shared *sh = ic_state(ctx);
+	if (sh->for_ns) {
+		ic_info(ctx, IC_OP_REC_TALLY, atomic_load(&sh->reads), atomic_load(&sh->writes));
+		ic_info(ctx, IC_OP_REC_SPAN, sh->for_ns, 0);
 	}
 	return 0;
 }
@@ -338,9 +391,10 @@ const ic_scenario ic_scenario_rwcache = {
 	.lock_sites = rw_sites,
 	.checkers = "torn,dead-holder,hang,crash,leaks,perms",
 	.default_ops = 500,
-	.events_per_op = RW_PER_READ + 2,
+	.events_per_op = RW_PER_READ, /* a reader's records; a writer logs two */
 	.setup = rw_setup,
 	.attach = rw_attach,
+	.observe = rw_observe,
 	.teardown = rw_teardown,
 	.expect = rw_expect,
 	.validate = rw_validate,

@@ -785,6 +785,11 @@ static int run_matrix(ic_bench *b, bool tty)
 	cr.steps = steps_per_rep(b) * b->reps;
 	for (cr.rep = 0; cr.rep < b->reps && !cr.interrupted; cr.rep++) {
 		measure_limits(&cr);
+		/* The read-mostly table (bench_rw.c), interleaved with the channels as they are. */
+		int rw = ic_bench_rw_rep(b, tty);
+		cr.interrupted |= rw == IC_EXIT_INTERRUPTED;
+		if (rw != IC_EXIT_OK && rw != IC_EXIT_INTERRUPTED && (cr.exit_code == IC_EXIT_OK || rw == IC_EXIT_FINDING))
+			cr.exit_code = rw;
 		for (unsigned c = 0; c < b->nchannels && !cr.interrupted; c++)
 			for (unsigned s = 0; s < b->nsizes && !cr.interrupted; s++) {
 				const ic_bench_result *r = &b->res[c][s];
@@ -905,7 +910,9 @@ int ic_bench_main(const ic_scenario *const *extra, int argc, char **argv)
 		goto out;
 	}
 	summarise(b);
+	ic_bench_rw_summarise(b);
 	ic_bench_print(stdout, b);
+	ic_bench_rw_print(stdout, b);
 	int (*writers[])(const ic_bench *, FILE *) = {ic_bench_write_csv, ic_bench_write_json, ic_bench_write_svg};
 	for (unsigned i = 0; i < IC_BENCH_FILES; i++) {
 		if (!b->out[i].path)

@@ -564,6 +564,59 @@ static void count_received(const ic_event *ev, uint64_t n, ic_run_result *res, u
 	}
 }
 
+/* ---- Records read while others were written (bench's read-mostly table) ---- */
+
+static void record_span(const ic_facts *f, uint32_t op, uint32_t kind, uint64_t span[2])
+{
+	span[0] = UINT64_MAX;
+	span[1] = 0;
+	for (unsigned p = 0; p < f->nprocs; p++)
+		for (uint64_t i = 0; i < f->procs[p].nev; i++) {
+			const ic_event *e = &f->procs[p].ev[i];
+			if (e->op != op || e->kind != kind)
+				continue;
+			span[0] = e->t_ns < span[0] ? e->t_ns : span[0];
+			span[1] = e->t_ns > span[1] ? e->t_ns : span[1];
+		}
+}
+
+static uint64_t records_within(const ic_facts *f, uint32_t op, uint32_t kind, uint64_t from, uint64_t to)
+{
+	uint64_t n = 0;
+	for (unsigned p = 0; p < f->nprocs; p++)
+		for (uint64_t i = 0; i < f->procs[p].nev; i++) {
+			const ic_event *e = &f->procs[p].ev[i];
+			n += e->op == op && e->kind == kind && e->t_ns >= from && e->t_ns <= to;
+		}
+	return n;
+}
+
+/* Only while readers and writers both ran: a role that ends early must not flatter the other.
+ * A run that counted instead of logging (rwcache for=) says its totals and its time. */
+static void count_records(const ic_facts *f, ic_run_result *res)
+{
+	for (uint64_t i = 0; i < f->nobserver; i++) {
+		const ic_event *e = &f->observer[i];
+		if (e->kind == IC_EV_INFO && e->op == IC_OP_REC_TALLY) {
+			res->rec_reads = e->a;
+			res->rec_writes = e->b;
+		} else if (e->kind == IC_EV_INFO && e->op == IC_OP_REC_SPAN) {
+			res->rec_span_s = (double)e->a / 1e9;
+		}
+	}
+	if (res->rec_span_s > 0)
+		return;
+	uint64_t rd[2], wr[2];
+	record_span(f, IC_OP_REC_READ, IC_EV_INFO, rd);
+	record_span(f, IC_OP_REC_WRITE, IC_EV_OK, wr);
+	uint64_t from = rd[0] > wr[0] ? rd[0] : wr[0], to = rd[1] < wr[1] ? rd[1] : wr[1];
+	if (rd[1] == 0 || wr[1] == 0 || to <= from)
+		return;
+	res->rec_reads = records_within(f, IC_OP_REC_READ, IC_EV_INFO, from, to);
+	res->rec_writes = records_within(f, IC_OP_REC_WRITE, IC_EV_OK, from, to);
+	res->rec_span_s = (double)(to - from) / 1e9;
+}
+
 static void describe_ends(run *r, ic_run_result *res)
 {
 	uint64_t span[2] = {UINT64_MAX, 0};
@@ -588,6 +641,7 @@ static void describe_ends(run *r, ic_run_result *res)
 	}
 	uint64_t drained_span[2] = {UINT64_MAX, 0}; /* the drain is not the channel's speed */
 	count_received(r->facts.observer, r->facts.nobserver, res, drained_span);
+	count_records(&r->facts, res);
 	res->transfer_s = span[1] > span[0] ? (double)(span[1] - span[0]) / 1e9 : 0;
 	ADD("\n");
 	if (res->recoveries)

@@ -40,6 +40,9 @@ typedef struct ic_run_result {
 	double seconds;
 	ic_schedule schedule;
 	char notes[512]; /* checkers' lines on what they passed, "\n"-ended (--verbose) */
+	/* Records (rwcache): read and written while both went on, and for how long (bench). */
+	uint64_t rec_reads, rec_writes;
+	double rec_span_s;
 } ic_run_result;
 
 /* Runs it; SIGCHLD, SIGINT and SIGTERM must be blocked in the caller. */

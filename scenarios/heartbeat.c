@@ -249,8 +249,9 @@ static void hb_beat(ic_ctx *ctx, hb_shared *sh, unsigned w)
 		atomic_store_explicit(&sh->w[w].beat, at, memory_order_seq_cst);
 	} else {
 		hb_msg m = {w, 0, at};
+		struct timespec now_ts = ic_deadline(0); /* non-blocking: never waited for, but not NULL */
 		int rc;
-		while ((rc = ic_mq_timedsend(ctx, sh->mq, (const char *)&m, sizeof(m), 0, NULL)) != 0 &&
+		while ((rc = ic_mq_timedsend(ctx, sh->mq, (const char *)&m, sizeof(m), 0, &now_ts)) != 0 &&
 		       (errno == EINTR || errno == ETIMEDOUT))
 			;
 		if (rc != 0)
@@ -300,8 +301,9 @@ typedef struct hb_watch {
 static void hb_drain(ic_ctx *ctx, hb_shared *sh, hb_watch *mw)
 {
 	hb_msg m;
+	struct timespec now_ts = ic_deadline(0); /* non-blocking: never waited for, but not NULL */
 	for (;;) {
-		ssize_t n = ic_mq_timedreceive(ctx, sh->mq, (char *)&m, sizeof(m), NULL, NULL);
+		ssize_t n = ic_mq_timedreceive(ctx, sh->mq, (char *)&m, sizeof(m), NULL, &now_ts);
 		if (n < 0 && (errno == EINTR || errno == ETIMEDOUT))
 			continue;
 		if (n != (ssize_t)sizeof(m))

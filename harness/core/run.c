@@ -360,6 +360,9 @@ static void record_waits(run *r, bool livelock)
 			len = (size_t)snprintf(w, cap, "%s", p->state == IC_PS_STALLED ? "stalled" : "can run");
 		if (p->state == IC_PS_WAITING && p->wait == IC_WAIT_LOCK && p->wait_obj < IC_MAX_LOCKS) {
 			int holder = atomic_load(&a->locks[p->wait_obj].holder);
+			uint64_t readers = atomic_load(&a->locks[p->wait_obj].readers);
+			if (holder == 0 && readers) /* an rwlock held for reading: name its first reader */
+				holder = __builtin_ctzll(readers) + 1;
 			len += (size_t)snprintf(w + len, cap - len, " %s (held by %s)", a->locks[p->wait_obj].site,
 						holder > 0 && (unsigned)holder <= r->nprocs ? r->labels[holder - 1]
 											    : "nobody");

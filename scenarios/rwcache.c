@@ -354,11 +354,11 @@ static const ic_role_desc rw_roles[] = {
 
 static const ic_expect rw_expect[] = {
 	/* Correct variants: silent under delay and stall; kills outside a lock pass. */
-	{"lock=rwlock", "delay;stall", "pass", 50, "2:2", NULL, 200},
-	{"lock=rwlock", "delay;kill:at=*/begin", "pass", 50, NULL, NULL, 200},
-	{"lock=seqlock", "delay;stall", "pass", 50, "2:2", NULL, 200},
-	{"lock=seqlock", "delay;kill:at=rwcache/read/*", "pass", 50, NULL, NULL, 200},
-	{"lock=mutex", "delay;stall;kill:at=*/begin", "pass", 50, NULL, NULL, 200},
+	{"lock=rwlock", "delay;stall", "pass", 30, "2:2", NULL, 200},
+	{"lock=rwlock", "delay;kill:at=*/begin", "pass", 30, NULL, NULL, 200},
+	{"lock=seqlock", "delay;stall", "pass", 30, "2:2", NULL, 200},
+	{"lock=seqlock", "delay;kill:at=rwcache/read/*", "pass", 30, NULL, NULL, 200},
+	{"lock=mutex", "delay;stall;kill:at=*/begin", "pass", 30, NULL, NULL, 200},
 	/* What a kill inside does to each kind (README: a killed writer); the victim is drawn. */
 	{"lock=rwlock", "kill:at=rwcache/write/field", "dead-holder", 10, NULL, NULL, 0},
 	{"lock=rwlock", "kill:at=rwcache/read/record", "dead-holder", 10, NULL, NULL, 0},
@@ -371,9 +371,9 @@ static const ic_expect rw_expect[] = {
 	{"lock=seqlock,bug=seqlock_no_recheck", "delay", "torn", 100, NULL, NULL, 0},
 	{"lock=rwlock", "nolock;delay", "torn", 100, NULL, NULL, 0},
 	/* Controlled mode: the same at a few operations. */
-	{"lock=rwlock", "stall;kill:at=*/begin", "pass", 50, "2:2", "controlled", 20},
-	{"lock=seqlock", "stall;kill:at=rwcache/read/*", "pass", 50, "2:2", "controlled", 20},
-	{"lock=mutex", "stall", "pass", 50, NULL, "controlled", 20},
+	{"lock=rwlock", "stall;kill:at=*/begin", "pass", 30, "2:2", "controlled", 20},
+	{"lock=seqlock", "stall;kill:at=rwcache/read/*", "pass", 30, "2:2", "controlled", 20},
+	{"lock=mutex", "stall", "pass", 30, NULL, "controlled", 20},
 	{"lock=rwlock", "kill:at=rwcache/read/record", "dead-holder", 10, NULL, "controlled", 20},
 	{"lock=seqlock", "kill:at=rwcache/write/field", "dead-holder", 10, NULL, "controlled", 20},
 	{"lock=rwlock,bug=write_under_read", "", "torn", 100, NULL, "controlled", 20},

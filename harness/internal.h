@@ -109,7 +109,16 @@ typedef struct ic_lockrec {
 	char site[IC_NAME];
 	int kind;
 	atomic_int holder; /* slot index + 1; 0 when free */
+	_Atomic uint64_t readers; /* rwlock: bit per slot holding it shared */
 } ic_lockrec;
+
+/* Does process `slot` hold this lock, exclusively or (rwlock) shared? */
+static inline bool ic_lockrec_held_by(ic_lockrec *rec, unsigned slot)
+{
+	if (atomic_load(&rec->holder) == (int)slot + 1)
+		return true;
+	return slot < 64 && (atomic_load(&rec->readers) >> slot & 1u);
+}
 
 enum ic_obj_kind { IC_OBJ_SHM = 1, IC_OBJ_MQ, IC_OBJ_SYSV_MSG };
 
@@ -214,6 +223,9 @@ typedef struct ic_sched {
 	uint64_t list_off, nlist;  /* a listed schedule's entries, sorted (slot, nth, kind), in the arena */
 	_Atomic uint64_t nlog;
 	ic_sched_proc procs[IC_MAX_PROCS];
+	/* Scenario time (ic_now) is step + skipped microseconds: when every process sleeps, the
+	 * clock jumps to the first to wake. Stalls and sleeps end at that clock. */
+	uint64_t skipped;
 } ic_sched;
 
 #define IC_ARENA_MAGIC 0x69706368616f7321ull /* "ipchaos!" */
@@ -452,6 +464,8 @@ typedef struct ic_checker {
 	const char *summary;
 	/* true and a finding when the invariant broke. */
 	bool (*check)(const ic_facts *facts, ic_finding *out);
+	/* Optional: one line on a run it passed (liveness: detection latencies), for --verbose; "" for none. */
+	void (*note)(const ic_facts *facts, char *buf, size_t size);
 } ic_checker;
 
 bool ic_lock_kind_recovers(int kind);

@@ -63,6 +63,19 @@ enum ic_op {
 	IC_OP_RECOVER,  /* info: a robust lock was taken over from a dead holder; a = lock id */
 	IC_OP_LOAD,     /* info: a shared value was read; a = the value (the story shows it) */
 	IC_OP_STORE,    /* info: a shared value was written; a = the value */
+	/* Records and heartbeats (checkers torn, liveness); fixed values, so other blocks can add. */
+	IC_OP_REC_WRITE = 40, /* a = record << 48 | version, b = digest of the fields written */
+	IC_OP_REC_READ = 41,  /* info, once the read is accepted: a, b as the write it claims to see */
+	IC_OP_HB_CONFIG = 42, /* info, setup: a = timeout, b = period (ns of scenario time, ic_now) */
+	IC_OP_HB_START = 43,  /* info, setup: a = when every worker counts as having beaten, b = jobs */
+	IC_OP_HB_BEAT = 44,   /* info, worker, once the beat is visible: a = worker, b = ic_now() of it */
+	IC_OP_HB_DECLARE = 45,/* monitor: invoke a = worker, b = the round's start; ok b = ic_now() */
+	IC_OP_HB_LATE = 46,   /* info, monitor: the round planned at a began at b */
+	IC_OP_HB_WORK = 47,   /* a = job; b = 1 when the monitor restarts it; fail: refused */
+	IC_OP_HB_WATCH = 48,  /* info, monitor: a = its first round (rounds every b after) */
+	IC_OP_HB_STOP = 49,   /* info, monitor: a = the start of its last round */
+	IC_OP_REC_TALLY = 50, /* info, observe, rwcache for=: a = records read, b = written, in ... */
+	IC_OP_REC_SPAN = 51,  /* info, observe: ... a ns of scenario time (nothing logged per record) */
 	IC_OP_USER = 100,
 };
 
@@ -74,6 +87,8 @@ enum ic_lock_kind {
 	IC_LOCK_ROBUST, /* robust mutex: recovered on EOWNERDEAD */
 	IC_LOCK_SEM,    /* POSIX semaphore, value 1: dies with its holder */
 	IC_LOCK_SPIN,   /* test-and-set spinlock: dies with its holder */
+	IC_LOCK_RWLOCK, /* process-shared pthread rwlock: ic_lock writes, ic_lock_shared reads;
+			 * dies with any holder, writer or reader (POSIX has no robust rwlock) */
 };
 
 /* Lives in shared memory; ic_lock_init() once, in setup, before roles fork. */
@@ -82,6 +97,7 @@ typedef struct ic_lock {
 		pthread_mutex_t mutex;
 		sem_t sem;
 		atomic_int spin;
+		pthread_rwlock_t rwlock;
 	} u;
 	int kind; /* enum ic_lock_kind */
 	int id;   /* the harness's record of this lock (name, holder) */
@@ -161,6 +177,27 @@ void ic_lock_destroy(ic_ctx *ctx, ic_lock_t *lock);
 int ic_lock(ic_ctx *ctx, ic_lock_t *lock);
 void ic_unlock(ic_ctx *ctx, ic_lock_t *lock);
 const char *ic_lock_kind_name(int kind); /* "mutex", "robust mutex", ... */
+/*
+ * ic_lock_shared: acquire an IC_LOCK_RWLOCK for reading (ic_lock takes it
+ * for writing); other kinds are taken as ic_lock takes them. Released with
+ * ic_unlock. The harness records every reader, so a reader that dies
+ * holding it is a dead-holder finding too: writers would wait for ever.
+ * A lock site as ic_lock is (nolock may skip it). 0, or -1 with errno.
+ */
+int ic_lock_shared(ic_ctx *ctx, ic_lock_t *lock);
+
+/* ---- Scenario time ---------------------------------------------------- */
+
+/*
+ * ic_now: nanoseconds of scenario time, for timeouts and periods. In chaos
+ * mode CLOCK_MONOTONIC; in controlled mode virtual: a step is a microsecond
+ * and, when every process sleeps, time jumps to the first to wake, so a
+ * timeout of seconds costs nothing and replays exactly. Never steps back.
+ * ic_sleep: sleep `ns` of scenario time (controlled: the others run
+ * meanwhile). Neither is a point; neither logs.
+ */
+uint64_t ic_now(ic_ctx *ctx);
+void ic_sleep(ic_ctx *ctx, uint64_t ns);
 
 /*
  * ic_trylock: acquire without waiting, as pthread_mutex_trylock: 0,
@@ -309,6 +346,16 @@ static inline int ic_lock_init(ic_ctx *ctx, ic_lock_t *lock, enum ic_lock_kind k
 		return sem_init(&lock->u.sem, 1, 1);
 	if (kind == IC_LOCK_SPIN)
 		atomic_init(&lock->u.spin, 0);
+	if (kind == IC_LOCK_RWLOCK) {
+		pthread_rwlockattr_t rwattr;
+		int rwrc = pthread_rwlockattr_init(&rwattr);
+		if (rwrc == 0)
+			rwrc = pthread_rwlockattr_setpshared(&rwattr, PTHREAD_PROCESS_SHARED);
+		if (rwrc == 0)
+			rwrc = pthread_rwlock_init(&lock->u.rwlock, &rwattr);
+		pthread_rwlockattr_destroy(&rwattr);
+		return rwrc == 0 ? 0 : (errno = rwrc, -1);
+	}
 	if (kind != IC_LOCK_MUTEX && kind != IC_LOCK_ROBUST)
 		return 0;
 	pthread_mutexattr_t attr;
@@ -330,6 +377,8 @@ static inline void ic_lock_destroy(ic_ctx *ctx, ic_lock_t *lock)
 		pthread_mutex_destroy(&lock->u.mutex);
 	else if (lock->kind == IC_LOCK_SEM)
 		sem_destroy(&lock->u.sem);
+	else if (lock->kind == IC_LOCK_RWLOCK)
+		pthread_rwlock_destroy(&lock->u.rwlock);
 }
 
 static inline int ic_lock(ic_ctx *ctx, ic_lock_t *lock)
@@ -337,6 +386,9 @@ static inline int ic_lock(ic_ctx *ctx, ic_lock_t *lock)
 	(void)ctx;
 	int rc = 0;
 	switch (lock->kind) {
+	case IC_LOCK_RWLOCK:
+		rc = pthread_rwlock_wrlock(&lock->u.rwlock);
+		return rc == 0 ? 0 : (errno = rc, -1);
 	case IC_LOCK_MUTEX:
 	case IC_LOCK_ROBUST:
 		rc = pthread_mutex_lock(&lock->u.mutex);
@@ -390,12 +442,39 @@ static inline void ic_unlock(ic_ctx *ctx, ic_lock_t *lock)
 		sem_post(&lock->u.sem);
 	else if (lock->kind == IC_LOCK_SPIN)
 		atomic_store_explicit(&lock->u.spin, 0, memory_order_release);
+	else if (lock->kind == IC_LOCK_RWLOCK)
+		pthread_rwlock_unlock(&lock->u.rwlock);
+}
+
+static inline int ic_lock_shared(ic_ctx *ctx, ic_lock_t *lock)
+{
+	if (lock->kind != IC_LOCK_RWLOCK)
+		return ic_lock(ctx, lock);
+	int rc = pthread_rwlock_rdlock(&lock->u.rwlock);
+	return rc == 0 ? 0 : (errno = rc, -1);
 }
 
 static inline const char *ic_lock_kind_name(int kind)
 {
-	static const char *const names[] = {"none", "mutex", "robust mutex", "semaphore", "spinlock"};
-	return kind >= 0 && kind <= IC_LOCK_SPIN ? names[kind] : "?";
+	static const char *const names[] = {"none", "mutex", "robust mutex", "semaphore", "spinlock",
+					    "rwlock"};
+	return kind >= 0 && kind <= IC_LOCK_RWLOCK ? names[kind] : "?";
+}
+
+static inline uint64_t ic_now(ic_ctx *ctx)
+{
+	(void)ctx;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline void ic_sleep(ic_ctx *ctx, uint64_t ns)
+{
+	(void)ctx;
+	struct timespec ts = {(time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull)};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
 }
 
 static inline int ic_cond_timedwait(ic_ctx *ctx, pthread_cond_t *cond, ic_lock_t *lock,

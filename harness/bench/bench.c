@@ -57,6 +57,9 @@ static const char help[] =
 	"  --svg FILE        a chart: throughput against message size, log-log, one line per\n"
 	"                    channel, the memcpy limit dashed\n"
 	"\n"
+	"After the channels, the read-mostly table: rwcache with lock=rwlock, mutex, seqlock,\n"
+	"1 writer and 1, 2, 4 readers, records read and written per second, all at once.\n"
+	"\n"
 	"Throughput is messages (and MB, 10^6 bytes) per second received while the producers\n"
 	"send as fast as they can; the event log, checksums and injectors are off, every\n"
 	"message's sequence is still checked. 'logged' is the same channel through the run\n"
@@ -806,6 +809,11 @@ static int run_matrix(ic_bench *b, bool tty)
 	cr.steps = steps_per_rep(b) * b->reps;
 	for (cr.rep = 0; cr.rep < b->reps && !cr.interrupted; cr.rep++) {
 		measure_limits(&cr);
+		/* The read-mostly table (bench_rw.c), interleaved with the channels as they are. */
+		int rw = ic_bench_rw_rep(b, tty);
+		cr.interrupted |= rw == IC_EXIT_INTERRUPTED;
+		if (rw != IC_EXIT_OK && rw != IC_EXIT_INTERRUPTED && (cr.exit_code == IC_EXIT_OK || rw == IC_EXIT_FINDING))
+			cr.exit_code = rw;
 		for (unsigned c = 0; c < b->nchannels && !cr.interrupted; c++)
 			for (unsigned s = 0; s < b->nsizes && !cr.interrupted; s++) {
 				const ic_bench_result *r = &b->res[c][s];
@@ -928,7 +936,9 @@ int ic_bench_main(const ic_scenario *const *extra, int argc, char **argv)
 		goto out;
 	}
 	summarise(b);
+	ic_bench_rw_summarise(b);
 	ic_bench_print(stdout, b);
+	ic_bench_rw_print(stdout, b);
 	int (*writers[])(const ic_bench *, FILE *) = {ic_bench_write_csv, ic_bench_write_json, ic_bench_write_svg};
 	for (unsigned i = 0; i < IC_BENCH_FILES; i++) {
 		if (!b->out[i].path)

@@ -91,6 +91,29 @@ typedef struct ic_bench_result {
 	unsigned nrate, nlogged, narmed, nrtt;
 } ic_bench_result;
 
+/* ---- The read-mostly table (bench_rw.c): rwcache's locks at 1, 2 and 4 readers a writer ---- */
+
+#define IC_BENCH_RW_LOCKS 3   /* rwlock, mutex, seqlock */
+#define IC_BENCH_RW_READERS 3 /* 1, 2, 4 readers per writer */
+
+typedef struct ic_bench_rw {
+	double reads[IC_BENCH_RW_LOCKS][IC_BENCH_RW_READERS][IC_BENCH_MAX_REPS];  /* records read/s */
+	double writes[IC_BENCH_RW_LOCKS][IC_BENCH_RW_READERS][IC_BENCH_MAX_REPS]; /* records written/s */
+	unsigned n[IC_BENCH_RW_LOCKS][IC_BENCH_RW_READERS];
+	double reads_s[IC_BENCH_RW_LOCKS][IC_BENCH_RW_READERS], writes_s[IC_BENCH_RW_LOCKS][IC_BENCH_RW_READERS];
+	char error[256]; /* a run found something (it must not: correct variants only) */
+} ic_bench_rw;
+
+extern const char *const ic_bench_rw_locks[IC_BENCH_RW_LOCKS];
+extern const unsigned ic_bench_rw_readers[IC_BENCH_RW_READERS];
+
+typedef struct ic_bench ic_bench;
+/* One repetition of the table (every lock at every reader count): an exit code, 130 when interrupted. */
+int ic_bench_rw_rep(ic_bench *b, bool tty);
+/* Medians over the repetitions; then the table, on out. */
+void ic_bench_rw_summarise(ic_bench *b);
+void ic_bench_rw_print(FILE *out, const ic_bench *b);
+
 typedef struct ic_bench {
 	unsigned nchannels, nsizes, reps;
 	ic_bench_channel ch[IC_BENCH_MAX_CHANNELS];
@@ -113,6 +136,7 @@ typedef struct ic_bench {
 	double point_ns;                    /* per disabled point call, wall time */
 	unsigned nlimit;                    /* repetitions of the limits measured */
 	ic_bench_result res[IC_BENCH_MAX_CHANNELS][IC_BENCH_MAX_SIZES];
+	ic_bench_rw rw; /* the read-mostly table */
 } ic_bench;
 
 /* The fastest channel of `style` at size i (its msg/s; 0 if none ran), and which. */

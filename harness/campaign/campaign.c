@@ -111,6 +111,9 @@ static void progress_run(campaign *c, const ic_run_cfg *cfg, const ic_run_result
 		ic_spec_text(cfg, spec, sizeof(spec));
 		say(c, "  run   %-34s seed 0x%" PRIx64 " %s (%.3f s)\n", spec, cfg->seed, ic_run_verdict(res),
 		    res->seconds);
+		/* Checkers' lines on a run they passed (liveness: its detection latencies). */
+		for (const char *l = res->notes, *nl; *l && (nl = strchr(l, '\n')); l = nl + 1)
+			say(c, "          %.*s\n", (int)(nl - l), l);
 	}
 	uint64_t findings = c->t.failed + c->t.broken;
 	ic_progress_step(&c->progress, c->o->all ? c->decided : c->t.runs, c->t.runs, findings);

@@ -235,7 +235,7 @@ static bool held_locks(run *r, unsigned slot)
 	unsigned n = 0, nlocks = atomic_load(&a->nlocks);
 	bool unrecoverable = false;
 	for (unsigned id = 0; id < nlocks && id < IC_MAX_LOCKS; id++) {
-		if (atomic_load(&a->locks[id].holder) != (int)slot + 1)
+		if (!ic_lockrec_held_by(&a->locks[id], slot))
 			continue;
 		r->procs[slot].held[n++] = (int)id;
 		unrecoverable |= !ic_lock_kind_recovers(a->locks[id].kind);
@@ -377,6 +377,9 @@ static void record_waits(run *r, bool livelock)
 			len = (size_t)snprintf(w, cap, "%s", p->state == IC_PS_STALLED ? "stalled" : "can run");
 		if (p->state == IC_PS_WAITING && p->wait == IC_WAIT_LOCK && p->wait_obj < IC_MAX_LOCKS) {
 			int holder = atomic_load(&a->locks[p->wait_obj].holder);
+			uint64_t readers = atomic_load(&a->locks[p->wait_obj].readers);
+			if (holder == 0 && readers) /* an rwlock held for reading: name its first reader */
+				holder = __builtin_ctzll(readers) + 1;
 			len += (size_t)snprintf(w + len, cap - len, " %s (held by %s)", a->locks[p->wait_obj].site,
 						holder > 0 && (unsigned)holder <= r->nprocs ? r->labels[holder - 1]
 											    : "nobody");
@@ -566,6 +569,16 @@ static bool checker_applies(const ic_scenario *sc, const char *name)
 	return false;
 }
 
+/* A passing checker's line for --verbose, after those before it. */
+static void add_note(const ic_checker *c, const ic_facts *f, ic_run_result *res)
+{
+	char line[256];
+	c->note(f, line, sizeof(line));
+	size_t len = strlen(res->notes);
+	if (line[0] && len < sizeof(res->notes))
+		snprintf(res->notes + len, sizeof(res->notes) - len, "%s: %s\n", c->name, line);
+}
+
 static void judge(run *r, ic_run_result *res)
 {
 	for (unsigned i = 0; ic_checkers[i] && res->nfindings < IC_MAX_FINDINGS; i++) {
@@ -578,6 +591,8 @@ static void judge(run *r, ic_run_result *res)
 		out->nmarks = 0; /* a checker that stayed silent may have left some */
 		if (c->check(&r->facts, out))
 			res->nfindings++;
+		else if (c->note)
+			add_note(c, &r->facts, res);
 	}
 	res->status = res->nfindings ? IC_RUN_FAIL : IC_RUN_PASS;
 }
@@ -605,6 +620,59 @@ static void count_received(const ic_event *ev, uint64_t n, ic_run_result *res, u
 	}
 }
 
+/* ---- Records read while others were written (bench's read-mostly table) ---- */
+
+static void record_span(const ic_facts *f, uint32_t op, uint32_t kind, uint64_t span[2])
+{
+	span[0] = UINT64_MAX;
+	span[1] = 0;
+	for (unsigned p = 0; p < f->nprocs; p++)
+		for (uint64_t i = 0; i < f->procs[p].nev; i++) {
+			const ic_event *e = &f->procs[p].ev[i];
+			if (e->op != op || e->kind != kind)
+				continue;
+			span[0] = e->t_ns < span[0] ? e->t_ns : span[0];
+			span[1] = e->t_ns > span[1] ? e->t_ns : span[1];
+		}
+}
+
+static uint64_t records_within(const ic_facts *f, uint32_t op, uint32_t kind, uint64_t from, uint64_t to)
+{
+	uint64_t n = 0;
+	for (unsigned p = 0; p < f->nprocs; p++)
+		for (uint64_t i = 0; i < f->procs[p].nev; i++) {
+			const ic_event *e = &f->procs[p].ev[i];
+			n += e->op == op && e->kind == kind && e->t_ns >= from && e->t_ns <= to;
+		}
+	return n;
+}
+
+/* Only while readers and writers both ran: a role that ends early must not flatter the other.
+ * A run that counted instead of logging (rwcache for=) says its totals and its time. */
+static void count_records(const ic_facts *f, ic_run_result *res)
+{
+	for (uint64_t i = 0; i < f->nobserver; i++) {
+		const ic_event *e = &f->observer[i];
+		if (e->kind == IC_EV_INFO && e->op == IC_OP_REC_TALLY) {
+			res->rec_reads = e->a;
+			res->rec_writes = e->b;
+		} else if (e->kind == IC_EV_INFO && e->op == IC_OP_REC_SPAN) {
+			res->rec_span_s = (double)e->a / 1e9;
+		}
+	}
+	if (res->rec_span_s > 0)
+		return;
+	uint64_t rd[2], wr[2];
+	record_span(f, IC_OP_REC_READ, IC_EV_INFO, rd);
+	record_span(f, IC_OP_REC_WRITE, IC_EV_OK, wr);
+	uint64_t from = rd[0] > wr[0] ? rd[0] : wr[0], to = rd[1] < wr[1] ? rd[1] : wr[1];
+	if (rd[1] == 0 || wr[1] == 0 || to <= from)
+		return;
+	res->rec_reads = records_within(f, IC_OP_REC_READ, IC_EV_INFO, from, to);
+	res->rec_writes = records_within(f, IC_OP_REC_WRITE, IC_EV_OK, from, to);
+	res->rec_span_s = (double)(to - from) / 1e9;
+}
+
 static void describe_ends(run *r, ic_run_result *res)
 {
 	uint64_t span[2] = {UINT64_MAX, 0};
@@ -629,6 +697,7 @@ static void describe_ends(run *r, ic_run_result *res)
 	}
 	uint64_t drained_span[2] = {UINT64_MAX, 0}; /* the drain is not the channel's speed */
 	count_received(r->facts.observer, r->facts.nobserver, res, drained_span);
+	count_records(&r->facts, res);
 	res->transfer_s = span[1] > span[0] ? (double)(span[1] - span[0]) / 1e9 : 0;
 	ADD("\n");
 	if (res->recoveries)

@@ -43,6 +43,10 @@ typedef struct ic_run_result {
 	/* ---- Story and trace (issue 13): asked for by cfg->story and cfg->trace ---- */
 	char story[16384]; /* the story as printed (cut at this size, saying so); "" if none */
 	char trace[512];   /* the trace file written, or why it could not be; "" if none */
+	char notes[512]; /* checkers' lines on what they passed, "\n"-ended (--verbose) */
+	/* Records (rwcache): read and written while both went on, and for how long (bench). */
+	uint64_t rec_reads, rec_writes;
+	double rec_span_s;
 } ic_run_result;
 
 /* Runs it; SIGCHLD, SIGINT and SIGTERM must be blocked in the caller. */

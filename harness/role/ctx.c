@@ -169,8 +169,9 @@ unsigned ic_ctx_slot(const ic_ctx *ctx)
 
 const char *ic_lock_kind_name(int kind)
 {
-	static const char *const names[] = {"none", "mutex", "robust mutex", "semaphore", "spinlock"};
-	return kind >= 0 && kind <= IC_LOCK_SPIN ? names[kind] : "?";
+	static const char *const names[] = {"none", "mutex", "robust mutex", "semaphore", "spinlock",
+					    "rwlock"};
+	return kind >= 0 && kind <= IC_LOCK_RWLOCK ? names[kind] : "?";
 }
 
 bool ic_lock_kind_recovers(int kind)
@@ -192,6 +193,18 @@ static int mutex_init(pthread_mutex_t *m, bool robust)
 	return rc;
 }
 
+static int rwlock_init(pthread_rwlock_t *rw)
+{
+	pthread_rwlockattr_t attr;
+	int rc = pthread_rwlockattr_init(&attr);
+	if (rc == 0)
+		rc = pthread_rwlockattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+	if (rc == 0)
+		rc = pthread_rwlock_init(rw, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	return rc;
+}
+
 int ic_lock_init(ic_ctx *ctx, ic_lock_t *lock, enum ic_lock_kind kind, const char *site)
 {
 	unsigned id = atomic_fetch_add(&ctx->arena->nlocks, 1);
@@ -203,6 +216,7 @@ int ic_lock_init(ic_ctx *ctx, ic_lock_t *lock, enum ic_lock_kind kind, const cha
 	snprintf(rec->site, sizeof(rec->site), "%s", site);
 	rec->kind = kind;
 	atomic_store(&rec->holder, 0);
+	atomic_store(&rec->readers, 0);
 	lock->kind = kind;
 	lock->id = (int)id;
 
@@ -217,6 +231,9 @@ int ic_lock_init(ic_ctx *ctx, ic_lock_t *lock, enum ic_lock_kind kind, const cha
 		break;
 	case IC_LOCK_SPIN:
 		atomic_init(&lock->u.spin, 0);
+		break;
+	case IC_LOCK_RWLOCK:
+		rc = rwlock_init(&lock->u.rwlock);
 		break;
 	case IC_LOCK_NONE:
 		break;
@@ -235,6 +252,8 @@ void ic_lock_destroy(ic_ctx *ctx, ic_lock_t *lock)
 		pthread_mutex_destroy(&lock->u.mutex);
 	else if (lock->kind == IC_LOCK_SEM)
 		sem_destroy(&lock->u.sem);
+	else if (lock->kind == IC_LOCK_RWLOCK)
+		pthread_rwlock_destroy(&lock->u.rwlock);
 }
 
 static void spin_acquire(atomic_int *spin)
@@ -271,10 +290,13 @@ static int robust_recovered(ic_ctx *ctx, ic_lock_t *lock)
 }
 
 /* Chaos mode: the real blocking acquire. 0, IC_LOCK_RECOVERED, or -1 with errno. */
-static int acquire(ic_ctx *ctx, ic_lock_t *lock)
+static int acquire(ic_ctx *ctx, ic_lock_t *lock, bool shared)
 {
 	int rc = 0;
 	switch (lock->kind) {
+	case IC_LOCK_RWLOCK:
+		rc = shared ? pthread_rwlock_rdlock(&lock->u.rwlock) : pthread_rwlock_wrlock(&lock->u.rwlock);
+		break;
 	case IC_LOCK_MUTEX:
 	case IC_LOCK_ROBUST:
 		rc = pthread_mutex_lock(&lock->u.mutex);
@@ -294,9 +316,12 @@ static int acquire(ic_ctx *ctx, ic_lock_t *lock)
 }
 
 /* One attempt that never blocks: 0, EBUSY, EOWNERDEAD, or another error number. */
-static int try_acquire(ic_lock_t *lock)
+static int try_acquire(ic_lock_t *lock, bool shared)
 {
 	switch (lock->kind) {
+	case IC_LOCK_RWLOCK:
+		return shared ? pthread_rwlock_tryrdlock(&lock->u.rwlock)
+			      : pthread_rwlock_trywrlock(&lock->u.rwlock);
 	case IC_LOCK_MUTEX:
 	case IC_LOCK_ROBUST:
 		return pthread_mutex_trylock(&lock->u.mutex);
@@ -317,10 +342,10 @@ static bool holder_dying(const ic_ctx *ctx, const ic_lock_t *lock)
 }
 
 /* Controlled mode: a taken lock is waited for without the baton, until it is released. */
-static int acquire_controlled(ic_ctx *ctx, ic_lock_t *lock)
+static int acquire_controlled(ic_ctx *ctx, ic_lock_t *lock, bool shared)
 {
 	int rc;
-	while ((rc = try_acquire(lock)) == EBUSY) {
+	while ((rc = try_acquire(lock, shared)) == EBUSY) {
 		if (holder_dying(ctx, lock)) {
 			rc = pthread_mutex_lock(&lock->u.mutex); /* EOWNERDEAD once it is gone */
 			break;
@@ -403,9 +428,9 @@ static void lockdep_released(ic_ctx *ctx, unsigned id)
  * supervisor can see a cycle of waits. The sequence number goes first and the
  * lock last: a reader that sees the same number and lock twice saw one wait.
  */
-static int acquire_watched(ic_ctx *ctx, ic_lock_t *lock)
+static int acquire_watched(ic_ctx *ctx, ic_lock_t *lock, bool shared)
 {
-	int rc = try_acquire(lock);
+	int rc = try_acquire(lock, shared);
 	if (rc == 0)
 		return 0;
 	if (rc == EOWNERDEAD && lock->kind == IC_LOCK_ROBUST)
@@ -419,14 +444,15 @@ static int acquire_watched(ic_ctx *ctx, ic_lock_t *lock)
 	s->wait_since = ic_now_ns();
 	snprintf(s->wait_point, sizeof(s->wait_point), "%s", ctx->point);
 	atomic_store_explicit(&s->waiting_for, lock->id + 1, memory_order_release);
-	rc = acquire(ctx, lock);
+	rc = acquire(ctx, lock, shared);
 	int saved = errno;
 	atomic_store_explicit(&s->waiting_for, 0, memory_order_release);
 	errno = saved;
 	return rc;
 }
 
-int ic_lock(ic_ctx *ctx, ic_lock_t *lock)
+/* ic_lock and ic_lock_shared: `shared` only matters to an rwlock. */
+static int lock_as(ic_ctx *ctx, ic_lock_t *lock, bool shared)
 {
 	ic_lockrec *rec = &ctx->arena->locks[lock->id];
 	/* A lock that is not there (none, or skipped by nolock) orders nothing: not a step. */
@@ -436,13 +462,17 @@ int ic_lock(ic_ctx *ctx, ic_lock_t *lock)
 	}
 	if (lock->kind == IC_LOCK_NONE)
 		return 0;
-	sched_step_at(ctx, "lock", rec->site);
+	shared = shared && lock->kind == IC_LOCK_RWLOCK;
+	sched_step_at(ctx, shared ? "rdlock" : "lock", rec->site);
 	lockdep_before(ctx, (unsigned)lock->id);
-	int rc = ctx->scheduled ? acquire_controlled(ctx, lock) : acquire_watched(ctx, lock);
+	int rc = ctx->scheduled ? acquire_controlled(ctx, lock, shared) : acquire_watched(ctx, lock, shared);
 	if (rc < 0)
 		return -1;
 	/* Recorded after the acquire: an injected kill (always at a point) sees it set. */
-	atomic_store_explicit(&rec->holder, (int)ctx->slot + 1, memory_order_release);
+	if (shared && ctx->slot < 64)
+		atomic_fetch_or_explicit(&rec->readers, 1ull << ctx->slot, memory_order_release);
+	else if (!shared)
+		atomic_store_explicit(&rec->holder, (int)ctx->slot + 1, memory_order_release);
 	lockdep_taken(ctx, (unsigned)lock->id);
 	return rc;
 }
@@ -457,7 +487,7 @@ int ic_trylock(ic_ctx *ctx, ic_lock_t *lock)
 	if (lock->kind == IC_LOCK_NONE)
 		return 0;
 	sched_step_at(ctx, "trylock", rec->site);
-	int rc = try_acquire(lock);
+	int rc = try_acquire(lock, false);
 	/* Controlled: a killed holder is dead to the scheduler before the kernel frees its
 	 * robust mutex; waiting for that moment keeps the schedule a function of the seed. */
 	if (rc == EBUSY && ctx->scheduled && holder_dying(ctx, lock))
@@ -474,6 +504,16 @@ int ic_trylock(ic_ctx *ctx, ic_lock_t *lock)
 	return rc;
 }
 
+int ic_lock(ic_ctx *ctx, ic_lock_t *lock)
+{
+	return lock_as(ctx, lock, false);
+}
+
+int ic_lock_shared(ic_ctx *ctx, ic_lock_t *lock)
+{
+	return lock_as(ctx, lock, true);
+}
+
 /* Controlled mode: the mutex is released, the wait lasts until a signal (or, timed, until
  * nothing else can run), then the mutex is taken again as ic_lock would. */
 static int cond_wait_controlled(ic_ctx *ctx, pthread_cond_t *cond, ic_lock_t *lock, bool timed)
@@ -481,7 +521,7 @@ static int cond_wait_controlled(ic_ctx *ctx, pthread_cond_t *cond, ic_lock_t *lo
 	pthread_mutex_unlock(&lock->u.mutex);
 	ic_sched_wake(ctx, IC_WAIT_LOCK, (uint64_t)lock->id, true);
 	bool signalled = ic_sched_wait(ctx, IC_WAIT_COND, (uint64_t)(uintptr_t)cond, timed);
-	int rc = acquire_controlled(ctx, lock);
+	int rc = acquire_controlled(ctx, lock, false);
 	if (rc == IC_LOCK_RECOVERED)
 		return EOWNERDEAD;
 	return rc < 0 ? errno : signalled ? 0 : ETIMEDOUT;
@@ -537,6 +577,25 @@ int ic_sem_timedwait(ic_ctx *ctx, sem_t *sem, const struct timespec *abs_timeout
 	return 0;
 }
 
+uint64_t ic_now(ic_ctx *ctx)
+{
+	/* The supervisor too (setup, observe): one clock for the whole controlled run. */
+	if (ctx && ctx->cfg->mode == IC_MODE_CONTROLLED)
+		return ic_sched_now_us(ctx) * 1000u;
+	return ic_now_ns();
+}
+
+void ic_sleep(ic_ctx *ctx, uint64_t ns)
+{
+	if (ctx && ctx->scheduled) {
+		ic_sched_stall(ctx, (ns + 999) / 1000); /* the others run; time jumps if none can */
+		return;
+	}
+	struct timespec ts = {(time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull)};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
 bool ic_backoff_wait(ic_ctx *ctx, ic_backoff *b, int ms)
 {
 	if (ctx && ctx->scheduled)
@@ -562,10 +621,18 @@ void ic_unlock(ic_ctx *ctx, ic_lock_t *lock)
 	}
 	if (lock->kind == IC_LOCK_NONE)
 		return;
-	atomic_store_explicit(&ctx->arena->locks[lock->id].holder, 0, memory_order_release);
+	ic_lockrec *rec = &ctx->arena->locks[lock->id];
+	uint64_t mine = ctx->slot < 64 ? 1ull << ctx->slot : 0;
+	if (atomic_load(&rec->readers) & mine)
+		atomic_fetch_and_explicit(&rec->readers, ~mine, memory_order_release);
+	else
+		atomic_store_explicit(&rec->holder, 0, memory_order_release);
 	if (ctx->lockdep)
 		lockdep_released(ctx, (unsigned)lock->id);
 	switch (lock->kind) {
+	case IC_LOCK_RWLOCK:
+		pthread_rwlock_unlock(&lock->u.rwlock);
+		break;
 	case IC_LOCK_MUTEX:
 	case IC_LOCK_ROBUST:
 		pthread_mutex_unlock(&lock->u.mutex);

@@ -118,7 +118,7 @@ static bool runnable(const ic_sched *s, const ic_sched_proc *p)
 	case IC_PS_RUNNABLE:
 		return true;
 	case IC_PS_STALLED:
-		return s->step >= p->stall_until;
+		return s->step + s->skipped >= p->stall_until;
 	case IC_PS_WAITING:
 		if (p->wait == IC_WAIT_LOCK || p->wait == IC_WAIT_COND)
 			return p->woken;
@@ -169,7 +169,10 @@ static int pick_stuck(ic_sched *s, int want, int *kind)
 			    (best < 0 || s->procs[i].stall_until < s->procs[best].stall_until))
 				best = (int)i;
 	if (best >= 0) {
-		s->procs[best].stall_until = s->step;
+		/* Nothing runs until it wakes: scenario time jumps there. */
+		uint64_t now = s->step + s->skipped;
+		if (s->procs[best].stall_until > now)
+			s->skipped += s->procs[best].stall_until - now;
 		return best;
 	}
 	if (want >= 0 && s->procs[want].state == IC_PS_WAITING && s->procs[want].timed)
@@ -312,7 +315,7 @@ static void wake_held_locks(ic_arena *a, unsigned slot)
 {
 	unsigned nlocks = atomic_load(&a->nlocks);
 	for (unsigned id = 0; id < nlocks && id < IC_MAX_LOCKS; id++)
-		if (atomic_load(&a->locks[id].holder) == (int)slot + 1)
+		if (ic_lockrec_held_by(&a->locks[id], slot))
 			for (unsigned i = 0; i < a->sched.nprocs; i++) {
 				ic_sched_proc *p = &a->sched.procs[i];
 				if (p->state == IC_PS_WAITING && p->wait == IC_WAIT_LOCK && p->wait_obj == id)
@@ -348,7 +351,7 @@ static bool holds_unrecoverable(ic_arena *a, unsigned slot)
 {
 	unsigned nlocks = atomic_load(&a->nlocks);
 	for (unsigned id = 0; id < nlocks && id < IC_MAX_LOCKS; id++)
-		if (atomic_load(&a->locks[id].holder) == (int)slot + 1 && !ic_lock_kind_recovers(a->locks[id].kind))
+		if (ic_lockrec_held_by(&a->locks[id], slot) && !ic_lock_kind_recovers(a->locks[id].kind))
 			return true;
 	return false;
 }
@@ -538,12 +541,18 @@ void ic_sched_stall(ic_ctx *ctx, uint64_t steps)
 	ic_sched *s = &ctx->arena->sched;
 	ic_sched_proc *me = &s->procs[ctx->slot];
 	me->state = IC_PS_STALLED;
-	me->stall_until = s->step + (steps ? steps : 1);
+	me->stall_until = s->step + s->skipped + (steps ? steps : 1);
 	int kind = IC_D_SWITCH;
 	int next = pick(ctx->arena, (int)ctx->slot, &kind);
 	record(ctx->arena, ctx->slot, me->point, kind, next);
 	switch_to(s, ctx->slot, next);
 	me->state = IC_PS_RUNNABLE;
+}
+
+uint64_t ic_sched_now_us(const ic_ctx *ctx)
+{
+	const ic_sched *s = &ctx->arena->sched;
+	return s->step + s->skipped;
 }
 
 void ic_sched_end(ic_ctx *ctx, bool dead)

@@ -53,6 +53,8 @@ int ic_sched_listed_fault(ic_ctx *ctx, unsigned inj, const char *point);
 void ic_sched_yield(ic_ctx *ctx);
 /* The stall injector: not scheduled for `steps` steps (or until nothing else can run). */
 void ic_sched_stall(ic_ctx *ctx, uint64_t steps);
+/* Scenario time, in microseconds: steps taken plus the time jumped while everyone slept. */
+uint64_t ic_sched_now_us(const ic_ctx *ctx);
 /* The body returned (done) or an injected kill is about to end it (dead): the baton moves on. */
 void ic_sched_end(ic_ctx *ctx, bool dead);
 

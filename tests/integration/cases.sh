@@ -2260,6 +2260,7 @@ case_bench_quick() {
 		grep -qE '^mq +1 MiB +n/a: .*sysctl fs\.mqueue\.msgsize_max=' "$T/out" || { show_output bench --quick; fail "mq at 1 MiB not n/a with the sysctl"; }
 	fi
 	ok "$summary"
+	read_mostly_table "$T/out" # issue 15
 }
 
 # Channel lists in run's syntax, and contention: a 2:2 matrix where the SPSC
@@ -2825,6 +2826,95 @@ case_trace_chaos() {
 	bad_one "--trace-all" "$J" run --json "$J" shm_counter --trace-all
 	bad_one "--story x" "$J" run --json "$J" shm_counter --story=x
 	bad_one "the same file as --json" "$J" run --json "$J" shm_counter --trace "$J"
+}
+
+# ------------------------------------------- rwcache, heartbeat (issue 15) --
+
+# Correct locks stay silent under delay and stall; each planted bug is torn, and the finding
+# names the record, the version and the writes it was not.
+case_rwcache() {
+	local lock spec
+	for lock in rwlock seqlock mutex; do
+		ic run "rwcache:lock=$lock" --inject delay --inject stall --procs 2:2 --ops 200 --seeds 5
+		expect_rc 0 run "rwcache:lock=$lock" --inject delay --inject stall
+	done
+	ok "rwlock, seqlock, mutex: 5 seeds each under delay and stall, all pass"
+	for spec in rwlock,bug=write_under_read rwlock,bug=unlocked_read seqlock,bug=seqlock_no_recheck; do
+		ic run "rwcache:lock=$spec" --inject delay --seeds 100 --json "$T/t.json"
+		expect_rc 1 run "rwcache:lock=$spec" --inject delay
+		py "$T/t.json" "$spec" <<'EOF' || exit 1
+r = runs[-1]
+if r["verdict"] != "torn": bad("verdict %r" % r["verdict"])
+t = r["findings"][0]["text"]
+if not re.search(r"r\d accepted record \d+ version \d+ \(digest [0-9a-f]{16}\): ", t): bad("no record named: %r" % t)
+if not re.search(r"\d+ torn of \d+ records read, \d+ writes", t): bad("no count: %r" % t)
+print("  ok: lock=%s: torn at seed %s" % (argv[0], r["seed"]))
+EOF
+	done
+	bad_one "bug=seqlock_no_recheck needs lock=seqlock, not lock=rwlock" "$T/never.json" run --json "$T/never.json" rwcache:bug=seqlock_no_recheck
+	bad_one "for=" "$T/never.json" run --json "$T/never.json" rwcache:for=1h
+}
+
+# What a kill inside does to each kind: a reader inside an rwlock is a dead holder too; a
+# seqlock's readers can die freely, its writer cannot.
+case_rwcache_kills() {
+	ic run rwcache:lock=rwlock --inject kill:at=rwcache/read/record --seeds 10 --json "$T/k.json"
+	expect_rc 1 run rwcache:lock=rwlock --inject kill:at=rwcache/read/record
+	py "$T/k.json" <<'EOF' || exit 1
+t = runs[-1]["findings"][0]["text"]
+if runs[-1]["verdict"] != "dead-holder" or "holding 'rwcache' (rwlock)" not in t: bad("%r: %r" % (runs[-1]["verdict"], t))
+EOF
+	ok "a reader killed holding the rwlock: dead-holder, naming 'rwcache' (rwlock)"
+	ic run rwcache:lock=seqlock --inject 'kill:at=rwcache/read/*' --seeds 10
+	expect_rc 0 run rwcache:lock=seqlock --inject 'kill:at=rwcache/read/*'
+	ic run rwcache:lock=seqlock --inject kill:at=rwcache/write/field --seeds 10
+	expect_rc 1 run rwcache:lock=seqlock --inject kill:at=rwcache/write/field
+	grep -q "FAIL dead-holder" "$T/out" || { show_output; fail "a seqlock writer killed mid-write: no dead-holder"; }
+	ok "seqlock: readers killed, pass; a writer killed mid-write, dead-holder"
+}
+
+# Killed workers are declared dead within the bound (latencies under -v); the three bugs found.
+case_heartbeat() {
+	ic run heartbeat --inject 'kill:at=hb/work/*' --seeds 5 -v
+	expect_rc 0 run heartbeat --inject 'kill:at=hb/work/*'
+	grep -qE '^ +liveness: detection latency: n [0-9]+, min [0-9.]+ ms, median [0-9.]+ ms, max [0-9.]+ ms \(bound: timeout 20\.000 ms \+ period 2\.000 ms\)' "$T/out" ||
+		{ show_output; fail "no detection latency line under -v"; }
+	ok "killed workers declared in time: $(grep -m1 -oE 'detection latency: .*' "$T/out")"
+	ic run heartbeat:via=mq --inject 'stall:at=hb/work/*,max=15' --inject fail --seeds 5
+	expect_rc 0 run heartbeat:via=mq --inject stall --inject fail
+	ok "via=mq: stalls under the timeout and failed calls, all pass"
+	local spec inject want
+	for spec in "bug=no_timeout|kill:at=hb/work/*|never declared dead" "bug=wall_clock||it was alive" \
+		"bug=no_fence|stall:at=hb/work/*,max=200|done 2 times"; do
+		IFS='|' read -r spec inject want <<<"$spec"
+		ic run "heartbeat:$spec" ${inject:+--inject "$inject"} --seeds 10
+		expect_rc 1 run "heartbeat:$spec"
+		{ grep -q "FAIL liveness" "$T/out" && grep -q -- "$want" "$T/out"; } ||
+			{ show_output; fail "heartbeat:$spec: no liveness finding saying '$want'"; }
+		ok "$spec: $(grep -m1 -- "$want" "$T/out" | sed 's/^ *//')"
+	done
+	ic run heartbeat:bug=no_timeout --inject 'kill:at=hb/work/*' --mode controlled --seeds 5
+	expect_rc 1 run heartbeat:bug=no_timeout --mode controlled
+	ok "controlled mode, on its virtual clock: no_timeout found"
+	bad_one "timeout=3ms is under two periods" "$T/never.json" run --json "$T/never.json" heartbeat:timeout=3ms
+	bad_one "timeout=20" "$T/never.json" run --json "$T/never.json" heartbeat:timeout=20
+}
+
+# read_mostly_table FILE: bench's read-mostly table is there, a row per reader count, a figure
+# for every lock (called by case_bench_quick: one bench run serves both).
+read_mostly_table() {
+	"$PY" -I -S - "$1" <<'EOF' || { show_output bench --quick; fail "read-mostly table"; }
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+i = next((k for k, l in enumerate(lines) if l.startswith("read-mostly: rwcache")), None)
+if i is None: print("FAIL: no read-mostly table"); sys.exit(1)
+head = lines[i + 2].split()
+if head[:7] != ["readers", "rwlock", "(writes)", "mutex", "(writes)", "seqlock", "(writes)"]: print("FAIL: header %r" % head); sys.exit(1)
+num = r"[0-9.]+[kM]?"
+for k, n in enumerate(["1", "2", "4"]):
+    if not re.match(r"^%s( +%s){6} +[0-9.]+x$" % (n, num), lines[i + 3 + k]): print("FAIL: row %r" % lines[i + 3 + k]); sys.exit(1)
+print("  ok: read-mostly table, 3 rows; at 4 readers: " + " ".join(lines[i + 5].split()))
+EOF
 }
 
 if [ $# -ne 2 ]; then

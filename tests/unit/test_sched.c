@@ -169,6 +169,20 @@ static void test_virtual_time(void **state)
 	assert_int_equal(atomic_load(&f->h.arena->sched.over), IC_OVER_NO);
 }
 
+/* Scenario time (ic_now): a step is a microsecond, and a sleep with nobody else to run jumps the clock. */
+static void test_scenario_clock(void **state)
+{
+	fixture *f = *state;
+	ic_sched_begin(&f->ctx);
+	uint64_t t0 = ic_now(&f->ctx);
+	ic_sleep(&f->ctx, 5000000);
+	assert_int_equal(ic_now(&f->ctx), t0 + 5000000);
+	ic_sched_step(&f->ctx, "p");
+	assert_int_equal(ic_now(&f->ctx), t0 + 5001000);
+	ic_sleep(&f->ctx, 1); /* at least a step */
+	assert_int_equal(ic_now(&f->ctx), t0 + 5002000);
+}
+
 /* A process's end hands the baton to nobody, and with nobody left that is no deadlock. */
 static void test_end_of_last_process(void **state)
 {
@@ -200,6 +214,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_decision_log_records_each_step, setup, teardown),
 		cmocka_unit_test(test_hash_follows_decisions),
 		cmocka_unit_test_setup_teardown(test_virtual_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scenario_clock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_end_of_last_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chaos_is_untouched, setup, teardown),
 	};

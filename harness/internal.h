@@ -78,6 +78,7 @@ typedef struct ic_slot {
 	char crash_bt[IC_BT_FRAMES][IC_NAME + 16];
 	uint32_t nfires;
 	ic_fire fires[IC_MAX_FIRES];
+	char misuse[160]; /* the process broke a contract of the loops (role/msg.c): the run is BROKEN */
 } ic_slot;
 
 typedef struct ic_lockrec {
@@ -242,6 +243,8 @@ typedef struct ic_plan_env {
 	const char *const *points;
 	const char *const *lock_sites;
 	uint64_t ops;
+	/* Per process, the points its role passes (NULL-terminated), or NULL: not known (or all). */
+	const char *const *const *proc_points;
 } ic_plan_env;
 
 typedef struct ic_inj_inst ic_inj_inst;
@@ -291,7 +294,9 @@ bool ic_name_matches(const char *pattern, const char *name);
 
 /*
  * The plan kill and stall share: a victim, a point (at=, or one drawn from
- * the scenario's) and which hit of it (hit=, or drawn from 1..ops).
+ * the scenario's) and which hit of it (hit=, or drawn from 1..ops). With
+ * at=, the victim is drawn among the processes whose role passes a point it
+ * matches (env->proc_points), when any role is known to.
  * words[0] victim, words[1] hit, words[2] the injector's own, then the point.
  */
 void ic_plan_strike(ic_inj_inst *inst, const ic_plan_env *env, ic_rng *rng);
@@ -358,6 +363,8 @@ typedef struct ic_facts {
 	bool kept;            /* --keep: tracked objects stay on purpose; untracked ones are leaks still */
 	unsigned nleaks;      /* this run's untracked objects, by name and owner (another user's are not) */
 	char leaks[16][272];  /* "/dev/shm/ipchaos.<runid>.untracked.<tag>" */
+	bool log_full;        /* a process's log filled up: judge what it holds, claim no loss */
+	const char *observer_stack; /* the scenario's observe made no progress (hang): its stack; or NULL */
 } ic_facts;
 
 typedef struct ic_finding {

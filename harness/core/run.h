@@ -39,6 +39,8 @@ typedef struct ic_run_result {
 	double transfer_s;   /* first send invoked to last receive by a consumer */
 	double seconds;
 	ic_schedule schedule;
+	/* Per injector of the run (cfg->inj order): how often it fired, over all processes. */
+	uint64_t fired[IC_MAX_INJ];
 } ic_run_result;
 
 /* Runs it; SIGCHLD, SIGINT and SIGTERM must be blocked in the caller. */

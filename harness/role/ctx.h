@@ -38,6 +38,7 @@ struct ic_ctx {
 	unsigned index;
 	ic_rng rng;
 	void *state;
+	void *local; /* ic_set_local(): this process's own (a channel's per-process state) */
 	uint32_t lock_skipped; /* bit per lock id: this process skipped its acquire */
 	bool scheduled; /* a role of a controlled run: it runs only with the baton */
 	uint64_t scratch[IC_MAX_INJ][4];

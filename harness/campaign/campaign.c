@@ -105,10 +105,11 @@ static bool account(campaign *c, const ic_run_cfg *cfg, const ic_run_result *res
 static void progress_run(campaign *c, const ic_run_cfg *cfg, const ic_run_result *res)
 {
 	if (c->o->verbosity == IC_VERBOSE) {
-		char spec[256];
+		char spec[256], fired[256];
 		ic_spec_text(cfg, spec, sizeof(spec));
-		say(c, "  run   %-34s seed 0x%" PRIx64 " %s (%.3f s)\n", spec, cfg->seed, ic_run_verdict(res),
-		    res->seconds);
+		ic_fired_text(cfg, res, fired, sizeof(fired));
+		say(c, "  run   %-34s seed 0x%" PRIx64 " %s (%.3f s)%s%s\n", spec, cfg->seed, ic_run_verdict(res),
+		    res->seconds, fired[0] ? "; fired: " : "", fired);
 	}
 	uint64_t findings = c->t.failed + c->t.broken;
 	ic_progress_step(&c->progress, c->o->all ? c->decided : c->t.runs, c->t.runs, findings);
@@ -234,14 +235,35 @@ static void say_bound(campaign *c, const ic_run_cfg *cfg, uint64_t runs)
 	    spec, cfg->depth, p, cfg->nprocs, cfg->steps, runs, 1 - pow(1 - p, (double)runs));
 }
 
+/*
+ * A planned fault that fired in no run of a sweep: its passes prove nothing
+ * about that fault, which a reader of "N passed" would otherwise assume.
+ */
+static void say_never_fired(campaign *c, const ic_run_cfg *cfg, const uint64_t *fired_runs, uint64_t runs)
+{
+	char spec[256], inj[256];
+	if (!runs)
+		return;
+	ic_spec_text(cfg, spec, sizeof(spec));
+	for (unsigned i = 0; i < cfg->ninj && i < IC_MAX_INJ; i++) {
+		if (fired_runs[i])
+			continue;
+		ic_inj_format(&cfg->inj[i], inj, sizeof(inj));
+		report_line(c, "never fired: %s in %" PRIu64 " run%s of %s: those runs did not test it\n", inj, runs,
+			    runs == 1 ? "" : "s", spec);
+	}
+}
+
 static void sweep(campaign *c, ic_run_cfg cfg)
 {
 	calibrate(c, &cfg);
 	ic_case *k = ic_case_begin(&c->cases, &cfg, NULL);
 	feed f = {.cfg = cfg, .end = c->o->seeds, .shard = true, .budgeted = true};
-	uint64_t runs = 0;
+	uint64_t runs = 0, fired_runs[IC_MAX_INJ] = {0};
 	while (feed_next(c, &f, &cfg)) {
 		runs++;
+		for (unsigned i = 0; i < cfg.ninj && i < IC_MAX_INJ; i++)
+			fired_runs[i] += c->res->fired[i] > 0;
 		if (k)
 			ic_case_run(k, &cfg, c->res);
 		/* A pass is shown only when something was kept or interfered with. */
@@ -257,9 +279,19 @@ static void sweep(campaign *c, ic_run_cfg cfg)
 	if (k)
 		ic_case_end(&c->cases, k);
 	say_bound(c, &cfg, runs);
+	say_never_fired(c, &cfg, fired_runs, runs);
 }
 
 /* ---- --all ---- */
+
+/* run --all NAME...: is this scenario one of those named (or were none)? */
+static bool all_includes(const campaign *c, const ic_scenario *sc)
+{
+	for (unsigned i = 0; i < c->o->nonly; i++)
+		if (c->o->only[i] == sc)
+			return true;
+	return c->o->nonly == 0;
+}
 
 static int expectation_cfg(const campaign *c, const ic_scenario *sc, const ic_expect *e,
 			   ic_run_cfg *cfg, char *err, size_t errsize)
@@ -372,6 +404,8 @@ static void run_all(campaign *c, unsigned *met, unsigned *missed)
 	for (unsigned l = 0; l < 2; l++)
 		for (unsigned i = 0; lists[l] && lists[l][i]; i++) {
 			const ic_scenario *sc = lists[l][i];
+			if (!all_includes(c, sc))
+				continue;
 			say(c, "%s\n", sc->name);
 			for (const ic_expect *e = sc->expect; e && e->verdict && !c->interrupted; e++) {
 				/* Shards split the expectations, not their seeds: each is decided whole. */
@@ -400,7 +434,7 @@ static uint64_t progress_total(const campaign *c)
 	}
 	for (unsigned l = 0; l < 2; l++)
 		for (unsigned i = 0; lists[l] && lists[l][i]; i++)
-			for (const ic_expect *e = lists[l][i]->expect; e && e->verdict; e++)
+			for (const ic_expect *e = lists[l][i]->expect; e && e->verdict && all_includes(c, lists[l][i]); e++)
 				n += in_shard(c, index++);
 	return n;
 }

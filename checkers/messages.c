@@ -27,6 +27,7 @@ typedef struct producer {
 } producer;
 
 typedef struct tally {
+	bool flood; /* a reader stopped at a flood (IC_OP_FLOOD): what it left unread is not lost */
 	unsigned lost, duplicated, reordered, corrupt, garbled, phantom, failed_arrived;
 	unsigned allowance;
 	char lost_ids[256], dup_ids[256], order_ids[256], corrupt_ids[256], phantom_ids[256];
@@ -72,6 +73,7 @@ static void scan_receives(const char *who, const ic_event *ev, uint64_t nev, pro
 	uint64_t (*last)[LANES] = calloc(nprods, sizeof(*last)); /* seq + 1 */
 	for (uint64_t i = 0; i < nev && last; i++) {
 		const ic_event *e = &ev[i];
+		t->flood |= e->op == IC_OP_FLOOD && e->kind == IC_EV_INFO;
 		if (e->op != IC_OP_RECV || e->kind != IC_EV_OK)
 			continue;
 		unsigned status = e->b & 0xff, lane = (e->b >> 8) & (LANES - 1);
@@ -125,7 +127,7 @@ static void judge_counts(const producer *prods, unsigned nprods, const ic_facts 
 				add_id(t->dup_ids, sizeof(t->dup_ids), &t->duplicated, "%s#%" PRIu64 " x%u",
 				       f->procs[p].label, seq, got);
 			/* A full log may lack the receive: only what it holds is judged. */
-			if (got == 0 && prods[p].state[seq] == SENT && !f->log_full)
+			if (got == 0 && prods[p].state[seq] == SENT && !f->log_full && !t->flood)
 				add_id(t->lost_ids, sizeof(t->lost_ids), &t->lost, "%s#%" PRIu64, f->procs[p].label, seq);
 		}
 	for (unsigned i = 0; i < f->nprocs; i++)
@@ -140,6 +142,8 @@ static void report(const tally *t, ic_finding *out)
 				t->allowance, t->lost_ids, t->lost > SHOW ? ", ..." : "");
 	if (t->duplicated)
 		ic_finding_addf(out, "  duplicated %u: %s%s\n", t->duplicated, t->dup_ids, t->duplicated > SHOW ? ", ..." : "");
+	if (t->flood)
+		ic_finding_addf(out, "  receiving stopped: more messages arrived than were ever sent (losses not judged)\n");
 	if (t->reordered)
 		ic_finding_addf(out, "  reordered %u: %s%s\n", t->reordered, t->order_ids, t->reordered > SHOW ? ", ..." : "");
 	if (t->corrupt)

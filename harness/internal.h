@@ -194,6 +194,10 @@ typedef struct ic_arena {
 
 ic_event *ic_slot_events(ic_arena *arena, const ic_slot *slot);
 
+/* An info record of the loops (role/msg.c): a consumer or the drain stopped receiving
+ * because more had arrived than was ever sent; what it left unread is not lost. */
+#define IC_OP_FLOOD (IC_OP_USER - 1)
+
 /* ---- Resource tracker: what a run created, by name ---- */
 
 /* Register before creating: a process killed in between leaks nothing. 0, or -1 (ENOSPC). */

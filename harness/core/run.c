@@ -753,7 +753,8 @@ static void close_logs(run *r)
  * from it for T seconds is a hang (with its stack), a signal kills it, and
  * cleanup goes on in the supervisor either way.
  */
-static _Noreturn void observer_main(run *r, int report_fd)
+/* Not inlined: its frame is where a stuck observe's stack stops (ic_bt_is_last_frame). */
+__attribute__((noinline)) static _Noreturn void observer_main(run *r, int report_fd)
 {
 	close(r->ah.fd); /* the flock on the arena is the supervisor's alone to hold */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);

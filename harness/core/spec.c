@@ -208,7 +208,8 @@ static int channel_contract(const ic_scenario *sc, char *err, size_t errsize)
 		if ((producer && r != 0) || (consumer && r != 1)) {
 			snprintf(err, errsize,
 				 "scenario %s: role %u (%s) runs ic_channel_%s, but the loops take role 0 as "
-				 "the producers and role 1 as the consumers (valid: roles {producer, consumer, ...})",
+				 "the producers and role 1 as the consumers (valid: ic_channel_producer in role 0, "
+				 "ic_channel_consumer in role 1)",
 				 sc->name, r, d->name, producer ? "producer" : "consumer");
 			return -1;
 		}

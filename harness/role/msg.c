@@ -331,8 +331,10 @@ static void consume(ic_ctx *ctx, const ic_channel *ch, unsigned char *buf, size_
 		}
 		log_received(ctx, buf, n);
 		ic_point(ctx, "consume/received");
-		if (got % CHECK_EVERY == CHECK_EVERY - 1 && flooded(ctx, v))
+		if (got % CHECK_EVERY == CHECK_EVERY - 1 && flooded(ctx, v)) {
+			ic_info(ctx, IC_OP_FLOOD, v->received, v->invoked);
 			return; /* a finding already: the log holds the proof */
+		}
 	}
 }
 
@@ -394,8 +396,10 @@ int ic_drain(ic_ctx *ctx, const ic_channel *ch)
 			break;
 		}
 		log_received(ctx, buf, n);
-		if (got % CHECK_EVERY == CHECK_EVERY - 1 && flooded(ctx, v))
+		if (got % CHECK_EVERY == CHECK_EVERY - 1 && flooded(ctx, v)) {
+			ic_info(ctx, IC_OP_FLOOD, v->received, v->invoked);
 			break;
+		}
 	}
 	channel_close(ctx, ch);
 	rc = 0;

@@ -2210,6 +2210,142 @@ case_controlled_bad_input() {
 	bad_one "--under" "$J" run --json "$J" shm_counter --mode controlled --under memcheck
 }
 
+# ------------------------------------------- a user's own channel (issue 17) --
+
+# The test program of the loops' contract (async, dupe, spindrain, connect, ...), beside the binary.
+chprog() {
+	local p
+	p=$(dirname "$IC")/tests/channel/chprog
+	[ -x "$p" ] || fail "no test program at $p (built with the tests)"
+	printf '%s' "$p"
+}
+
+# A receiver whose I/O thread hands messages over late, declared IC_CHANNEL_ASYNC:
+# no seed may show a "lost" (README: the 1,000-seed run). Undeclared, the tail is lost.
+case_channel_async() {
+	local prog
+	prog=$(chprog) || exit 1
+	local IC=$prog
+	ic run async --inject delay --ops 100 --seeds 100 --json "$T/a.json"
+	expect_rc 0 chprog run async --inject delay --ops 100 --seeds 100
+	grep -q '^summary: 100 runs, 100 passed, 0 failed, 0 broken' "$T/out" || { show_output; fail "not 100 passed"; }
+	py "$T/a.json" <<'PY' || exit 1
+if len(runs) != 100 or any(r["verdict"] != "pass" for r in runs): bad("not 100 passing runs")
+n = sum(r["messages"] for r in runs)
+if n != 100 * 2 * 100: bad("messages received %d, expected 20000" % n)
+print("  ok: 100 seeds, 20000 messages, every one received, none lost")
+PY
+	ic run async:declare=no --inject delay --ops 100 --seeds 20
+	expect_rc 1 chprog run async:declare=no
+	grep -qE '^    lost [0-9]+ ' "$T/out" || { show_output; fail "undeclared: no loss shown (the trap the flag removes)"; }
+	ok "undeclared, the same library loses its tail: $(grep -m1 -E '^    lost ' "$T/out" | sed 's/^ *//')"
+}
+
+# A drain that spins for ever: a hang within the watchdog, its stack named;
+# SIGINT during it: 130, and nothing left (the case's snapshots).
+case_channel_drain_hang() {
+	local prog
+	prog=$(chprog) || exit 1
+	local IC=$prog
+	ic run spindrain --timeout 0.5 --json "$T/h.json"
+	expect_rc 1 chprog run spindrain --timeout 0.5
+	[ "$(printed_verdict)" = hang ] || { show_output; fail "verdict $(printed_verdict), expected hang"; }
+	grep -q '^    the final read (observe) was stuck in:' "$T/out" && grep -qE '#[01] spin_drain' "$T/out" ||
+		{ show_output; fail "the finding does not show the drain's stack"; }
+	ok "$(grep -m1 'FAIL hang' "$T/out" | sed 's/^ *//'), stuck in spin_drain"
+	local -a launch=("$IC")
+	if env --default-signal=INT true 2>/dev/null; then
+		launch=(env "--default-signal=INT,TERM" "$IC")
+	fi
+	"${launch[@]}" run spindrain --timeout 60 >"$T/out" 2>"$T/err" &
+	local pid=$!
+	sleep 1.5
+	kill -0 "$pid" 2>/dev/null || { wait "$pid"; RC=$?; show_output; fail "the run ended before SIGINT"; }
+	kill -s INT "$pid"
+	wait "$pid"
+	RC=$?
+	[ "$RC" = 130 ] || { show_output "(SIGINT in the drain)"; fail "SIGINT during the drain: exit $RC, expected 130"; }
+	ok "SIGINT during the drain: exit 130"
+}
+
+# A channel that delivers each message ten times: a messages finding
+# (duplicated) at once, never broken (a full log), losses not claimed.
+case_channel_dupe() {
+	local prog
+	prog=$(chprog) || exit 1
+	local IC=$prog
+	ic run dupe --seeds 5 --keep-going --json "$T/d.json"
+	expect_rc 1 chprog run dupe --seeds 5 --keep-going
+	py "$T/d.json" <<'PY' || exit 1
+for r in runs:
+    if r["verdict"] != "messages": bad("seed %s: verdict %r, expected messages" % (r["seed"], r["verdict"]))
+    t = r["findings"][0]["text"]
+    if "duplicated" not in t or "\n  lost " in t: bad("seed %s: %r" % (r["seed"], t))
+print("  ok: 5 seeds, each a messages finding (duplicated, no loss claimed), none broken")
+PY
+}
+
+# Each contract of the loops is enforced before anything runs, or said at
+# once; the ones removed work: no "size" key, EAGAIN while connecting (backed
+# off: the role fails past 20000 sends), per-process state from open().
+case_channel_contracts() {
+	local prog J="$T/never.json"
+	prog=$(chprog) || exit 1
+	local IC=$prog
+	bad_one "role 0 (c) runs ic_channel_consumer" "$J" run --json "$J" swapped
+	bad_one "its .points lack consume/begin" "$J" run --json "$J" nopoints
+	ic run wrongrole
+	expect_rc 3 chprog run wrongrole
+	grep -q '^  BROKEN: p0: ic_producer_loop runs in role 1 (p), but the loops take role 0 as the producers' "$T/out" ||
+		{ show_output; fail "no BROKEN line naming the misplaced loop"; }
+	ok "$(grep -m1 BROKEN "$T/out" | sed 's/^ *//')"
+	ic run connect --inject delay --seeds 3
+	expect_rc 0 chprog run connect --inject delay --seeds 3
+	ok "connect (no size key, EAGAIN for 200 ms, per-process state): 3 seeds pass"
+}
+
+# A kill pinned to a point only one role passes fires in every seed; one that
+# can never fire says so under the sweep.
+case_pinned_kill_fires() {
+	ic run mq --procs 2:1 --inject kill:at=consume/received --seeds 20 --json "$T/k.json"
+	expect_rc 0 run mq --procs 2:1 --inject kill:at=consume/received --seeds 20
+	py "$T/k.json" <<'PY' || exit 1
+never = [r["seed"] for r in runs if r["fired"] != [{"injector": r["inject"][0], "count": 1}]]
+if len(runs) != 20 or never: bad("runs where the kill did not fire once: %r" % never)
+print("  ok: mq 2:1, kill:at=consume/received: fired in 20 of 20 seeds")
+PY
+	local prog
+	prog=$(chprog) || exit 1
+	local IC=$prog
+	ic run connect --inject kill:at=produce/sent --seeds 5 -v
+	expect_rc 0 chprog run connect --inject kill:at=produce/sent --seeds 5
+	[ "$(grep -c 'fired: kill x1$' "$T/out")" = 5 ] || { show_output; fail "not 5 verbose lines saying the kill fired"; }
+	ok "connect (role_points), kill:at=produce/sent: fired in 5 of 5 seeds, as --verbose says"
+	ic run connect --ops 10 --inject kill:at=produce/sent,hit=500 --seeds 2
+	expect_rc 0 chprog run connect --inject kill:at=produce/sent,hit=500
+	grep -q '^never fired: kill:at=produce/sent,p=0,hit=500 in 2 runs of connect' "$T/out" ||
+		{ show_output; fail "no 'never fired' line"; }
+	ok "$(grep -m1 '^never fired' "$T/out")"
+}
+
+# run --all NAME...: only the named scenarios' expectations.
+case_all_named() {
+	local prog J="$T/never.json"
+	prog=$(chprog) || exit 1
+	local IC=$prog
+	ic run --all dupe connect --json "$T/all.json"
+	expect_rc 0 chprog run --all dupe connect
+	grep -q '^expectations: 2 met, 0 missed' "$T/out" || { show_output; fail "not 2 expectations met"; }
+	py "$T/all.json" <<'PY' || exit 1
+names = sorted(set(r["scenario"] for r in runs))
+if names != ["connect", "dupe"]: bad("scenarios run: %r" % names)
+print("  ok: only dupe and connect ran (%d runs)" % len(runs))
+PY
+	bad_one "unknown scenario 'nosuch'" "$J" run --json "$J" --all nosuch
+	bad_one "--all dupe:x=1: --all takes scenario names" "$J" run --json "$J" --all dupe:x=1
+	bad_one "scenario swapped declares no expectations" "$J" run --json "$J" --all swapped
+}
+
 if [ $# -ne 2 ]; then
 	printf 'usage: %s IPCHAOS_BINARY CASE_NAME\ncases:' "$0" >&2
 	declare -F | sed -n 's/^declare -f case_/ /p' | tr -d '\n' >&2

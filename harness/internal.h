@@ -441,6 +441,8 @@ int ic_parse_list(ic_list *l, const char *label, const char *shown, const char *
 /* Exit codes of every command (DESIGN.md): findings beat harness failures beat success. */
 enum { IC_EXIT_OK = 0, IC_EXIT_FINDING = 1, IC_EXIT_USAGE = 2, IC_EXIT_BROKEN = 3,
        IC_EXIT_INTERRUPTED = 130 };
+/* A campaign ended by SIGTERM exits 128 + 15, as a shell reports a process the signal ended. */
+#define IC_EXIT_TERMINATED 143
 
 uint64_t ic_now_ns(void);
 

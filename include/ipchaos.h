@@ -815,7 +815,7 @@ typedef struct ic_scenario {
  * its roles are forked from it, and its replay lines name it (argv[0]).
  * Returns the exit code: 0 passed, 1 a finding (with --all: an expectation
  * missed), 2 bad usage (before anything runs), 3 the harness failed,
- * 130 interrupted.
+ * 130 interrupted by SIGINT, 143 by SIGTERM (each after cleaning up).
  */
 int ic_main(int argc, char **argv, const ic_scenario *const *extra);
 

@@ -26,6 +26,7 @@ typedef struct campaign {
 	bool finding; /* a finding (or, for --all, a missed expectation) */
 	bool broken;
 	bool interrupted;
+	int interrupt_sig;      /* SIGINT or SIGTERM: the exit code is 130 or 143 */
 	ic_run_result *res;
 	ic_run_result *scratch; /* for replays */
 	FILE *out;              /* the human report: stdout, or stderr when stdout carries TAP */
@@ -74,11 +75,27 @@ static bool in_shard(const campaign *c, uint64_t i)
 	return i % c->o->shard_count == c->o->shard_index;
 }
 
-static bool interrupt_pending(void)
+/* SIGINT or SIGTERM waiting to be taken, or 0. */
+static int pending_interrupt(void)
 {
 	sigset_t pending;
 	sigpending(&pending);
-	return sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM);
+	return sigismember(&pending, SIGTERM) ? SIGTERM : sigismember(&pending, SIGINT) ? SIGINT : 0;
+}
+
+static bool interrupt_pending(void)
+{
+	return pending_interrupt() != 0;
+}
+
+/* Interrupted: by the signal the run took, else by the one still pending (--jobs). */
+static void note_interrupt(campaign *c, const ic_run_result *res)
+{
+	c->interrupted = true;
+	if (!c->interrupt_sig)
+		c->interrupt_sig = res && res->status == IC_RUN_INTERRUPTED && res->interrupt_sig
+					   ? res->interrupt_sig
+					   : pending_interrupt();
 }
 
 /* A run's result into the tally and the JSON; false when the campaign was interrupted. */
@@ -86,7 +103,7 @@ static bool account(campaign *c, const ic_run_cfg *cfg, const ic_run_result *res
 {
 	c->last_seed = cfg->seed;
 	if (res->status == IC_RUN_INTERRUPTED || interrupt_pending()) {
-		c->interrupted = true;
+		note_interrupt(c, res);
 		return false;
 	}
 	c->t.runs++;
@@ -149,7 +166,8 @@ static bool feed_next(campaign *c, feed *f, ic_run_cfg *cfg)
 {
 	feed_fill(c, f);
 	if (f->n == 0) {
-		c->interrupted |= interrupt_pending();
+		if (interrupt_pending())
+			note_interrupt(c, NULL);
 		return false;
 	}
 	*cfg = f->cfg;
@@ -183,7 +201,7 @@ static unsigned replay(campaign *c, const ic_run_cfg *cfg, const ic_run_result *
 		for (unsigned i = 0; i < batch; i++, done++) {
 			ic_pool_wait(c->pool, ids[i], c->scratch);
 			if (c->scratch->status == IC_RUN_INTERRUPTED || interrupt_pending())
-				c->interrupted = true;
+				note_interrupt(c, c->scratch);
 			else if (strcmp(ic_run_verdict(c->scratch), ic_run_verdict(res)) == 0 &&
 				 c->scratch->schedule.hash == res->schedule.hash)
 				same++; /* controlled: the very same schedule too (chaos hashes are 0) */
@@ -217,6 +235,8 @@ static void calibrate(campaign *c, ic_run_cfg *cfg)
 	probe.keep = false;
 	probe.runid[0] = '\0';
 	ic_pool_wait(c->pool, ic_pool_submit(c->pool, &probe), c->scratch);
+	if (c->scratch->status == IC_RUN_INTERRUPTED)
+		note_interrupt(c, c->scratch); /* the probe took the signal: the sweep must not start */
 	/* A probe that failed (a planted bug, a livelock) may have run long or short: guess instead. */
 	bool measured = c->scratch->status == IC_RUN_PASS && c->scratch->schedule.steps;
 	cfg->steps = measured ? c->scratch->schedule.steps : ic_sched_default_steps(cfg, cfg->nprocs);
@@ -442,7 +462,7 @@ static uint64_t progress_total(const campaign *c)
 static int exit_code(const campaign *c)
 {
 	if (c->interrupted)
-		return IC_EXIT_INTERRUPTED;
+		return c->interrupt_sig == SIGTERM ? IC_EXIT_TERMINATED : IC_EXIT_INTERRUPTED;
 	if (c->finding)
 		return IC_EXIT_FINDING;
 	return c->broken ? IC_EXIT_BROKEN : IC_EXIT_OK;

@@ -76,7 +76,7 @@ static const char run_help[] =
 	"a plain progress line every 10 s.\n"
 	"\n"
 	"exit: 0 all passed, 1 a finding (--all: an expectation missed), 2 bad usage,\n"
-	"      3 the harness failed in a run, 130 interrupted (after cleaning up)\n";
+	"      3 the harness failed in a run, 130 interrupted by SIGINT, 143 by SIGTERM (after cleaning up)\n";
 
 static void list_keys(FILE *out, const ic_scenario *sc)
 {
@@ -228,7 +228,7 @@ static const char merge_help[] =
 	"the first file's environment. The outputs are created once the inputs are read.\n"
 	"\n"
 	"exit: as run would have: 1 a run failed (--all: an expectation missed), 2 bad usage or\n"
-	"      input, 3 a run was broken or an input ended in 3 or 130, else 0\n";
+	"      input, 3 a run was broken or an input ended in 3, 130 or 143, else 0\n";
 
 static int cmd_merge(int argc, char **argv)
 {

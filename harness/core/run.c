@@ -58,6 +58,7 @@ typedef struct run {
 	bool deadlock; /* controlled: nobody could be given the baton */
 	uint64_t hang_steps; /* controlled: a livelock, so many steps without an operation */
 	bool interrupted;
+	int interrupt_sig; /* the signal that interrupted it */
 	double timeout;
 	char stacks[IC_MAX_PROCS][2048];
 	char reports[IC_MAX_PROCS][2048]; /* --under: each role's first error, from its log */
@@ -398,6 +399,7 @@ static void supervise(run *r)
 		int sig = sigtimedwait(&set, NULL, &tick);
 		if (sig == SIGINT || sig == SIGTERM || sig == IC_CANCEL_SIG) {
 			r->interrupted = true;
+			r->interrupt_sig = sig;
 			kill_group(r);
 		}
 		reap_ready(r);
@@ -792,6 +794,7 @@ static int observer_wait(run *r)
 		int sig = sigtimedwait(&set, NULL, &tick);
 		if (sig == SIGINT || sig == SIGTERM || sig == IC_CANCEL_SIG) {
 			r->interrupted = true;
+			r->interrupt_sig = sig;
 			observer_kill(r, &status);
 			return status;
 		}
@@ -907,6 +910,7 @@ static void finish(run *r, ic_run_result *res)
 		describe_kept(r, res);
 	if (r->interrupted) {
 		res->status = IC_RUN_INTERRUPTED;
+		res->interrupt_sig = r->interrupt_sig;
 		return;
 	}
 	read_reports(r, res);

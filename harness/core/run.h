@@ -41,6 +41,7 @@ typedef struct ic_run_result {
 	ic_schedule schedule;
 	/* Per injector of the run (cfg->inj order): how often it fired, over all processes. */
 	uint64_t fired[IC_MAX_INJ];
+	int interrupt_sig; /* IC_RUN_INTERRUPTED: SIGINT or SIGTERM (the exit code says which) */
 } ic_run_result;
 
 /* Runs it; SIGCHLD, SIGINT and SIGTERM must be blocked in the caller. */

@@ -607,10 +607,11 @@ case_json_write_error() {
 	ok "exit 3: $(head -n1 "$T/err")"
 }
 
-# Interrupt a long campaign with $1 after about a second.
+# Interrupt a long campaign with $1 after about a second: exit 130 (SIGINT) or 143 (SIGTERM).
 interrupt_with() {
-	local sig=$1
+	local sig=$1 want=130
 	shift
+	[ "$sig" = TERM ] && want=143
 	local -a launch=("$IC")
 	# A user's ipchaos starts with the default disposition; a background job
 	# of a non-interactive shell would start with SIGINT ignored.
@@ -625,20 +626,22 @@ interrupt_with() {
 	kill -s "$sig" "$pid"
 	wait "$pid"
 	RC=$?
-	[ "$RC" = 130 ] || { show_output "(SIG$sig)"; fail "SIG$sig: exit $RC, expected 130"; }
+	[ "$RC" = "$want" ] || { show_output "(SIG$sig)"; fail "SIG$sig: exit $RC, expected $want"; }
 	grep -q '^interrupted' "$T/out" || { show_output "(SIG$sig)"; fail "SIG$sig: no 'interrupted' on stdout"; }
 	grep -q '^summary: ' "$T/out" || { show_output "(SIG$sig)"; fail "SIG$sig: no summary line"; }
-	ok "SIG$sig: exit 130, '$(grep -m1 '^interrupted' "$T/out")'"
-	py "$T/i.json" <<'EOF' || exit 1
-if summary["exit"] != 130: bad("JSON summary exit %r, expected 130" % summary["exit"])
+	ok "SIG$sig: exit $want, '$(grep -m1 '^interrupted' "$T/out")'"
+	py "$T/i.json" "$want" <<'EOF' || exit 1
+want = int(argv[0])
+if summary["exit"] != want: bad("JSON summary exit %r, expected %d" % (summary["exit"], want))
 if any(r["verdict"] == "interrupted" for r in runs): bad("an interrupted run was recorded")
-print("  ok: JSON complete, %d runs recorded, summary exit 130" % len(runs))
+print("  ok: JSON complete, %d runs recorded, summary exit %d" % (len(runs), want))
 EOF
 }
 
 case_sigint() { interrupt_with INT; }
 case_sigterm() { interrupt_with TERM; }
 case_jobs_sigint() { interrupt_with INT --jobs 2; }
+case_jobs_sigterm() { interrupt_with TERM --jobs 2; }
 
 case_shm_full() {
 	[ "$(id -u)" = 0 ] || skip "needs root (mounts a small tmpfs on /dev/shm in a mount namespace)"

@@ -597,7 +597,8 @@ int ic_msg_check(const void *buf, size_t len, ic_msg_hdr *hdr);
  *   an IC_CHANNEL_ASYNC channel (send returns before delivery) is instead
  *   received from until every message that finished producers logged as
  *   sent has arrived somewhere (or half the watchdog passes with none), so a
- *   late message is not called lost. A consumer and the drain stop as soon
+ *   late message is not called lost; a channel that knows it is drained
+ *   returns -ENODATA from recv, and the wait ends at once. A consumer and the drain stop as soon
  *   as more messages were received than were ever sent: a duplicating
  *   channel is a `messages` finding at once, not a full log.
  */

@@ -305,6 +305,8 @@ static long receive_one(ic_ctx *ctx, const ic_channel *ch, unsigned char *buf, s
 		long n = ch->recv(ctx, buf, cap, false, finished && !arriving ? 0 : WAIT_MS);
 		if (n > 0)
 			return n;
+		if (n == -ENODATA)
+			return 0; /* the channel knows it is drained: nothing is on its way */
 		if (n == 0 && finished) {
 			if (!(ch->flags & IC_CHANNEL_ASYNC) || !still_arriving(ctx, v))
 				return 0;
@@ -367,6 +369,8 @@ static long drain_one(ic_ctx *ctx, const ic_channel *ch, unsigned char *buf, siz
 		long n = ch->recv(ctx, buf, cap, true, arriving ? WAIT_MS : 0);
 		if (n > 0)
 			return n;
+		if (n == -ENODATA)
+			return 0; /* drained, by the channel's own account */
 		if (n == 0) {
 			if (!(ch->flags & IC_CHANNEL_ASYNC) || !still_arriving(ctx, v))
 				return 0;

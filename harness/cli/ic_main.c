@@ -17,7 +17,7 @@
 static const char usage[] =
 	"usage: ipchaos list\n"
 	"       ipchaos run SCENARIO[:KEY=VAL,...]... [options]\n"
-	"       ipchaos run --all [--seed S] [--json FILE]\n"
+	"       ipchaos run --all [SCENARIO...] [--seed S] [--json FILE]\n"
 	"       ipchaos merge FILE... [--json OUT] [--junit OUT]\n"
 	"       ipchaos audit [options] -- COMMAND [ARGS...] | --list | --stale [--clean]\n"
 	"       ipchaos bench [--channels LIST] [--sizes LIST] [--procs P:C] [--reps N] [--time SEC]\n"
@@ -30,6 +30,7 @@ static const char run_help[] =
 	"  SCENARIO[:KEY=VAL,...]  a scenario and variant (see ipchaos list); a bare name\n"
 	"                          runs its default variant, which is a correct one\n"
 	"  --all                   every declared variant against its expected verdict\n"
+	"                          (of the SCENARIOs named, when some are)\n"
 	"  --inject NAME[:K=V,..]  add an injector (repeatable); see ipchaos list. One that can\n"
 	"                          never act on the scenario is refused; one that may never\n"
 	"                          act (hit= past --ops, p=0) is warned about before the runs\n"

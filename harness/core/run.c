@@ -532,14 +532,23 @@ static bool checker_applies(const ic_scenario *sc, const char *name)
 	return false;
 }
 
+/*
+ * What a full log cannot decide: increments past its end are not there to
+ * count, and a process that logs nothing more looks stuck to the watchdog.
+ */
+static bool uncertain_on_full_log(const char *checker)
+{
+	return strcmp(checker, "counter") == 0 || strcmp(checker, "hang") == 0;
+}
+
 static void judge(run *r, ic_run_result *res)
 {
 	for (unsigned i = 0; ic_checkers[i] && res->nfindings < IC_MAX_FINDINGS; i++) {
 		const ic_checker *c = ic_checkers[i];
 		if (!checker_applies(r->cfg.sc, c->name))
 			continue;
-		if (r->facts.log_full && strcmp(c->name, "counter") == 0)
-			continue; /* increments past a full log's end are not there to count */
+		if (r->facts.log_full && uncertain_on_full_log(c->name))
+			continue;
 		ic_finding *out = &res->findings[res->nfindings];
 		out->checker = c->name;
 		out->text[0] = '\0';
@@ -687,7 +696,7 @@ static bool log_overflowed(run *r, ic_run_result *res)
 	for (unsigned i = 0; i <= r->nprocs; i++)
 		if (atomic_load(&r->ah.arena->slots[i].overflow)) {
 			snprintf(res->broken, sizeof(res->broken),
-				 "the event log of %s filled up (%" PRIu64 " records); not judged",
+				 "the event log of %s filled up (%" PRIu64 " records)",
 				 i < r->nprocs ? r->labels[i] : "the supervisor",
 				 r->ah.arena->slots[i].cap);
 			return true;
@@ -881,6 +890,8 @@ static void judge_full_log(run *r, ic_run_result *res)
 	r->facts.log_full = true;
 	judge(r, res);
 	if (!res->nfindings) {
+		size_t n = strlen(res->broken);
+		snprintf(res->broken + n, sizeof(res->broken) - n, "; nothing certain in what it holds: not judged");
 		res->status = IC_RUN_BROKEN;
 		return;
 	}

@@ -7,6 +7,8 @@
  *              declare=no is the same library undeclared (the old trap).
  *   dupe:      a channel that delivers every message ten times: a `messages`
  *              finding (duplicated), decided at once, never a full log.
+ *   fulllog:   a consumer of its own logs each message ten times: its log
+ *              fills up, and the duplicates it holds are a finding still.
  *   spindrain: a drain (observe) that spins for ever: a `hang` within the
  *              watchdog, and SIGINT during it ends the run with nothing left.
  *   connect:   send answers EAGAIN while a per-process "connection" is made
@@ -85,6 +87,8 @@ static long queue_recv(ic_ctx *ctx, void *buf, size_t cap, bool drain, int wait_
 	ssize_t n = ic_mq_timedreceive(ctx, sh->mq, buf, cap, NULL, &until);
 	return n >= 0 ? (long)n : errno == ETIMEDOUT ? 0 : -errno;
 }
+
+static const ic_channel queue_channel = {.send = queue_send, .recv = queue_recv};
 
 /* ---- async: a receiver whose I/O thread hands messages over late ---- */
 
@@ -293,6 +297,47 @@ static const ic_scenario scenario_dupe = {
 	.flags = IC_SC_MQUEUES,
 };
 
+/* ---- fulllog: a consumer of its own that logs every message ten times ---- */
+
+/* Not the loops (they stop a flood): its event log fills up, and the run is judged on what it holds. */
+static int fulllog_consumer(ic_ctx *ctx)
+{
+	unsigned char buf[IC_MSG_DEFAULT + 1];
+	for (;;) {
+		bool producing = ic_role_running(ctx, 0) > 0; /* read before receiving */
+		long n = queue_recv(ctx, buf, sizeof(buf), false, 20);
+		if (n <= 0 && !producing)
+			return 0;
+		if (n <= 0)
+			continue;
+		ic_msg_hdr h;
+		int status = ic_msg_check(buf, (size_t)n, &h);
+		for (int i = 0; i < REPEATS; i++) {
+			ic_invoke(ctx, IC_OP_RECV, 0, 0);
+			ic_ok(ctx, IC_OP_RECV, ic_msg_id(h.producer, h.seq), (uint64_t)n << 16 | (uint64_t)status);
+		}
+	}
+}
+
+static const ic_role_desc fulllog_roles[] = {{"p", ic_channel_producer, 1}, {"c", fulllog_consumer, 1}, {0}};
+static const ic_expect fulllog_expect[] = {{"", "", "messages", 1, NULL, NULL, 0}, {0}};
+
+static const ic_scenario scenario_fulllog = {
+	.name = "fulllog",
+	.summary = "a consumer that logs every message ten times (its log fills up)",
+	.roles = fulllog_roles,
+	.points = points,
+	.checkers = "messages,hang,crash,leaks",
+	.default_ops = 500,
+	.events_per_op = 2,
+	.setup = queue_setup,
+	.observe = ic_channel_drain,
+	.teardown = queue_teardown,
+	.channel = &queue_channel,
+	.expect = fulllog_expect,
+	.flags = IC_SC_MQUEUES,
+};
+
 /* ---- spindrain: a drain that waits for what never comes ---- */
 
 static int spin_drain(ic_ctx *ctx)
@@ -303,7 +348,6 @@ static int spin_drain(ic_ctx *ctx)
 	return 0;
 }
 
-static const ic_channel queue_channel = {.send = queue_send, .recv = queue_recv};
 static const ic_expect spindrain_expect[] = {{"", "", "hang", 1, NULL, NULL, 0}, {0}};
 
 static const ic_scenario scenario_spindrain = {
@@ -457,7 +501,7 @@ static const ic_scenario scenario_wrongrole = {
 
 int main(int argc, char **argv)
 {
-	static const ic_scenario *const mine[] = {&scenario_async,   &scenario_dupe,     &scenario_spindrain,
+	static const ic_scenario *const mine[] = {&scenario_async,   &scenario_dupe,     &scenario_fulllog,  &scenario_spindrain,
 						  &scenario_connect, &scenario_swapped,  &scenario_nopoints,
 						  &scenario_wrongrole, NULL};
 	return ic_main(argc, argv, mine);

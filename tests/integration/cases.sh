@@ -2286,6 +2286,13 @@ for r in runs:
     if "duplicated" not in t or "\n  lost " in t: bad("seed %s: %r" % (r["seed"], t))
 print("  ok: 5 seeds, each a messages finding (duplicated, no loss claimed), none broken")
 PY
+	# A consumer of its own that logs each message ten times fills its log: still judged.
+	ic run fulllog --json "$T/f.json"
+	expect_rc 1 chprog run fulllog
+	grep -qE '^  the event log of c0 filled up \([0-9]+ records\): judged on what it holds \(no loss is claimed\)$' "$T/out" ||
+		{ show_output; fail "no line saying the full log was judged on what it holds"; }
+	[ "$(printed_verdict)" = messages ] || { show_output; fail "verdict $(printed_verdict), expected messages"; }
+	ok "a full log: $(grep -m1 'FAIL' "$T/out" | sed 's/^ *//'); $(grep -m1 'filled up' "$T/out" | sed 's/^ *//')"
 }
 
 # Each contract of the loops is enforced before anything runs, or said at

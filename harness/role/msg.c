@@ -389,9 +389,11 @@ int ic_drain(ic_ctx *ctx, const ic_channel *ch)
 		return -1;
 	unsigned char *buf = malloc(hi + 1);
 	log_view *v = calloc(1, sizeof(*v));
-	int rc = -1;
-	if (!buf || !v || channel_open(ctx, ch) != 0)
+	int rc = -1, err = ENOMEM;
+	if (!buf || !v || (err = channel_open(ctx, ch)) != 0) {
+		errno = err; /* what the report says the final read failed with */
 		goto out;
+	}
 	for (uint64_t got = 0;; got++) {
 		ic_invoke(ctx, IC_OP_RECV, 0, 0);
 		long n = drain_one(ctx, ch, buf, hi + 1, v);

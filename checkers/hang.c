@@ -19,11 +19,14 @@ static bool hang_check(const ic_facts *f, ic_finding *out)
 			}
 		return true;
 	}
-	unsigned stuck = 0;
+	unsigned stuck = f->observer_stack != NULL;
 	for (unsigned i = 0; i < f->nprocs; i++)
 		stuck += f->procs[i].stack != NULL;
 	ic_finding_addf(out, "no progress for %.1f s; %u process%s still running\n", f->hang_seconds,
 			stuck, stuck == 1 ? "" : "es");
+	/* The roles ended; the scenario's final read (observe, a drain) did not. */
+	if (f->observer_stack)
+		ic_finding_addf(out, "  the final read (observe) was stuck in:\n%s", f->observer_stack);
 	for (unsigned i = 0; i < f->nprocs; i++) {
 		const ic_proc_facts *p = &f->procs[i];
 		if (p->stack) {

@@ -113,11 +113,17 @@ static const ic_role_desc wq_roles[] = {
 };
 static const char *const wq_points[] = {"workq/push/locked", "workq/push/written", "workq/pop/peeked",
 					"workq/pop/locked",  "workq/pop/taken",    NULL};
+/* Who passes which: a kill pinned with at= (kill:at=workq/pop/locked) strikes only a consumer. */
+static const char *const wq_push_points[] = {"workq/push/locked", "workq/push/written", NULL};
+static const char *const wq_pop_points[] = {"workq/pop/peeked", "workq/pop/locked", "workq/pop/taken", NULL};
+static const char *const *const wq_role_points[] = {wq_push_points, wq_pop_points};
 static const char *const wq_sites[] = {"workq", NULL};
 static const ic_expect wq_expect[] = {
 	{"bug=none", "delay", "pass", 50, NULL, NULL, 0},
 	{"bug=unlocked_peek", "delay", "messages", 100, NULL, NULL, 0},
 	{"bug=none", "kill:at=workq/pop/locked,p=0.05", "dead-holder", 1, NULL, NULL, 0},
+	/* Planned: one consumer dies at one hit of the point, in every seed (role_points). */
+	{"bug=none", "kill:at=workq/pop/locked", "dead-holder", 3, NULL, NULL, 0},
 	{0},
 };
 
@@ -127,6 +133,7 @@ static const ic_scenario scenario_workq = {
 	.keys = wq_keys,
 	.roles = wq_roles,
 	.points = wq_points,
+	.role_points = wq_role_points,
 	.lock_sites = wq_sites,
 	.checkers = "messages,dead-holder,hang,crash,leaks,perms",
 	.default_ops = 500,
@@ -251,6 +258,11 @@ static const char *const tally_points[] = {"tally/serve/received", "tally/serve/
 					   "tally/add/sent",       "call/mq_timedsend",
 					   "call/mq_timedreceive", NULL};
 static const char *const tally_sites[] = {NULL};
+static const char *const tally_server_points[] = {"tally/serve/received", "tally/serve/applied",
+						  "call/mq_timedsend", "call/mq_timedreceive", NULL};
+static const char *const tally_client_points[] = {"tally/add/sent", "call/mq_timedsend",
+						  "call/mq_timedreceive", NULL};
+static const char *const *const tally_role_points[] = {tally_server_points, tally_client_points};
 static const ic_expect tally_expect[] = {
 	{"", "delay", "pass", 20, NULL, NULL, 0},
 	{"", "fail;delay", "pass", 20, NULL, NULL, 0},
@@ -263,6 +275,7 @@ static const ic_scenario scenario_tally = {
 	.keys = NULL,
 	.roles = tally_roles,
 	.points = tally_points,
+	.role_points = tally_role_points,
 	.lock_sites = tally_sites,
 	.checkers = "counter,hang,crash,leaks,perms",
 	.default_ops = 200,

@@ -103,6 +103,7 @@ typedef struct ic_slot {
 	atomic_uint wait_seq;        /* bumped before each wait is published: a wait seen twice is one wait */
 	uint64_t wait_since;         /* ns, when that wait began */
 	char wait_point[IC_NAME];    /* the point passed before it */
+	char misuse[160]; /* the process broke a contract of the loops (role/msg.c): the run is BROKEN */
 } ic_slot;
 
 typedef struct ic_lockrec {
@@ -253,6 +254,10 @@ typedef struct ic_arena {
 
 ic_event *ic_slot_events(ic_arena *arena, const ic_slot *slot);
 
+/* An info record of the loops (role/msg.c): a consumer or the drain stopped receiving
+ * because more had arrived than was ever sent; what it left unread is not lost. */
+#define IC_OP_FLOOD (IC_OP_USER - 1)
+
 /* ---- Resource tracker: what a run created, by name ---- */
 
 /* Register before creating: a process killed in between leaks nothing. 0, or -1 (ENOSPC). */
@@ -302,6 +307,8 @@ typedef struct ic_plan_env {
 	const char *const *points;
 	const char *const *lock_sites;
 	uint64_t ops;
+	/* Per process, the points its role passes (NULL-terminated), or NULL: not known (or all). */
+	const char *const *const *proc_points;
 } ic_plan_env;
 
 typedef struct ic_inj_inst ic_inj_inst;
@@ -351,7 +358,9 @@ bool ic_name_matches(const char *pattern, const char *name);
 
 /*
  * The plan kill and stall share: a victim, a point (at=, or one drawn from
- * the scenario's) and which hit of it (hit=, or drawn from 1..ops).
+ * the scenario's) and which hit of it (hit=, or drawn from 1..ops). With
+ * at=, the victim is drawn among the processes whose role passes a point it
+ * matches (env->proc_points), when any role is known to.
  * words[0] victim, words[1] hit, words[2] the injector's own, then the point.
  */
 void ic_plan_strike(ic_inj_inst *inst, const ic_plan_env *env, ic_rng *rng);
@@ -436,6 +445,8 @@ typedef struct ic_facts {
 	bool kept;            /* --keep: tracked objects stay on purpose; untracked ones are leaks still */
 	unsigned nleaks;      /* this run's untracked objects, by name and owner (another user's are not) */
 	char leaks[16][272];  /* "/dev/shm/ipchaos.<runid>.untracked.<tag>" */
+	bool log_full;        /* a process's log filled up: judge what it holds, claim no loss */
+	const char *observer_stack; /* the scenario's observe made no progress (hang): its stack; or NULL */
 } ic_facts;
 
 /* ---- Evidence marks: where, in the run's story, the invariant broke (issue 13) ---- */
@@ -531,6 +542,8 @@ int ic_parse_list(ic_list *l, const char *label, const char *shown, const char *
 /* Exit codes of every command (DESIGN.md): findings beat harness failures beat success. */
 enum { IC_EXIT_OK = 0, IC_EXIT_FINDING = 1, IC_EXIT_USAGE = 2, IC_EXIT_BROKEN = 3,
        IC_EXIT_INTERRUPTED = 130 };
+/* A campaign ended by SIGTERM exits 128 + 15, as a shell reports a process the signal ended. */
+#define IC_EXIT_TERMINATED 143
 
 uint64_t ic_now_ns(void);
 

@@ -693,7 +693,38 @@ int ic_msg_check(const void *buf, size_t len, ic_msg_hdr *hdr);
  * producers log invoke/ok around each send, consumers log invoke before each
  * receive and ok with (id, length, lane, intact) after, and the final drain
  * (in observe) receives what is left, so that "lost" means lost.
+ *
+ * The loops' contract (checked before anything runs, or at the loop's start):
+ * - role 0 runs ic_producer_loop (or ic_channel_producer), role 1 the
+ *   consumer loop: a scenario whose ic_channel_producer/consumer sit in
+ *   other roles is refused (exit 2); a loop called from another role makes
+ *   the run BROKEN with a line saying so.
+ * - the message size is the variant key "size" when the scenario has one
+ *   (ic_size_check), else IC_MSG_DEFAULT bytes.
+ * - a scenario with a .channel lists the loops' points in .points
+ *   (IC_LOOP_POINTS), else it is refused: kill and stall draw from .points.
+ * - the loops pass produce/begin and produce/sent (producers),
+ *   consume/begin and consume/received (consumers): a role whose body is
+ *   ic_channel_producer/consumer needs no ic_scenario.role_points entry
+ *   for kill:at= to pick its victim among the processes that pass them.
+ * - send: EAGAIN is retried, at once at first, then with a back-off
+ *   (ic_backoff_wait: spins, yields, then sleeps); ETIMEDOUT is retried at
+ *   once (the channel waited). EINTR is retried.
+ * - events_per_op: a consumer logs 2 records per message it receives,
+ *   whichever producer sent it; each process's log holds events_per_op x
+ *   ops x processes records, so 2 is enough for any P:C.
+ * - a consumer stops once no producer runs and a receive finds nothing;
+ *   an IC_CHANNEL_ASYNC channel (send returns before delivery) is instead
+ *   received from until every message that finished producers logged as
+ *   sent has arrived somewhere (or half the watchdog passes with none), so a
+ *   late message is not called lost; a channel that knows it is drained
+ *   returns -ENODATA from recv, and the wait ends at once. A consumer and the drain stop as soon
+ *   as more messages were received than were ever sent: a duplicating
+ *   channel is a `messages` finding at once, not a full log.
  */
+#define IC_CHANNEL_ASYNC 1u /* ic_channel.flags: send may return before delivery */
+#define IC_MSG_DEFAULT 64   /* the message size of a scenario without a "size" key */
+#define IC_LOOP_POINTS "produce/begin", "produce/sent", "consume/begin", "consume/received"
 typedef struct ic_channel {
 	/* Send one whole message: 0, or an errno (EINTR and EAGAIN are retried). */
 	int (*send)(ic_ctx *ctx, const void *msg, size_t len, unsigned lane);
@@ -721,7 +752,21 @@ typedef struct ic_channel {
 	void (*commit)(ic_ctx *ctx, size_t len);
 	const void *(*peek)(ic_ctx *ctx, size_t *len, int wait_ms);
 	void (*release)(ic_ctx *ctx);
+	/*
+	 * Optional: in each process that runs a loop or the drain, before it:
+	 * what is per process (a socket connected after the fork, an I/O
+	 * thread), kept with ic_set_local(). 0, or an errno: the loop does not
+	 * run and the process exits 1.
+	 */
+	int (*open)(ic_ctx *ctx);
+	/* Optional: after the loop or the drain, in the same process (after done). */
+	void (*close)(ic_ctx *ctx);
+	unsigned flags; /* IC_CHANNEL_ASYNC */
 } ic_channel;
+
+/* This process's own pointer (NULL in a new process): the channel's per-process state. */
+void *ic_local(const ic_ctx *ctx);
+void ic_set_local(ic_ctx *ctx, void *local);
 
 /* Message sizes: "64", "8K", "1M", or "A..B" drawn per message from the seed. */
 const char *ic_size_check(const char *value);
@@ -857,7 +902,14 @@ typedef struct ic_scenario {
 	uint64_t default_ops;
 	unsigned events_per_op;       /* upper bound, sizes the event log */
 	int (*setup)(ic_ctx *ctx);    /* before fork, in the supervisor: create shared objects */
-	int (*observe)(ic_ctx *ctx);  /* after the roles end: log final reads */
+	/*
+	 * After the roles end: log final reads. It runs in a child process of
+	 * the supervisor, under the same progress watchdog as the roles (a
+	 * stuck observe is a `hang` with its stack) and SIGINT/SIGTERM: it sees
+	 * setup's memory, but what it changes there is its own (teardown does
+	 * not see it); shared memory and IPC objects are shared as usual.
+	 */
+	int (*observe)(ic_ctx *ctx);
 	void (*teardown)(ic_ctx *ctx);/* remove what setup made (skipped with --keep) */
 	const ic_expect *expect;      /* {0}-terminated */
 	/*
@@ -870,6 +922,15 @@ typedef struct ic_scenario {
 	const struct ic_channel *channel; /* message scenarios: for ic_channel_producer() and co. */
 	/* The widest mode its IPC objects may have (perms checker); 0 means 0600, owner only. */
 	unsigned shared_mode;
+	/*
+	 * Optional: per role (as .roles, one entry each), the points its
+	 * processes pass, NULL-terminated (an entry may be NULL: not known). A
+	 * kill or stall pinned with at= draws its victim among the processes of
+	 * roles whose points match, so no seed is spent on a process that never
+	 * gets there; when no role's do, among all processes. Roles whose body
+	 * is ic_channel_producer/consumer pass the loops' points without saying.
+	 */
+	const char *const *const *role_points;
 	/*
 	 * In a role started by exec rather than fork (run --under memcheck): what
 	 * setup made, re-opened by name, then ic_set_state(). 0, or -1 with errno.
@@ -889,7 +950,7 @@ typedef struct ic_scenario {
  * its roles are forked from it, and its replay lines name it (argv[0]).
  * Returns the exit code: 0 passed, 1 a finding (with --all: an expectation
  * missed), 2 bad usage (before anything runs), 3 the harness failed,
- * 130 interrupted.
+ * 130 interrupted by SIGINT, 143 by SIGTERM (each after cleaning up).
  */
 int ic_main(int argc, char **argv, const ic_scenario *const *extra);
 

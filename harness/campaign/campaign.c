@@ -27,6 +27,7 @@ typedef struct campaign {
 	bool finding; /* a finding (or, for --all, a missed expectation) */
 	bool broken;
 	bool interrupted;
+	int interrupt_sig;      /* SIGINT or SIGTERM: the exit code is 130 or 143 */
 	ic_run_result *res;
 	ic_run_result *scratch; /* for replays */
 	FILE *out;              /* the human report: stdout, or stderr when stdout carries TAP */
@@ -76,11 +77,27 @@ static bool in_shard(const campaign *c, uint64_t i)
 	return i % c->o->shard_count == c->o->shard_index;
 }
 
-static bool interrupt_pending(void)
+/* SIGINT or SIGTERM waiting to be taken, or 0. */
+static int pending_interrupt(void)
 {
 	sigset_t pending;
 	sigpending(&pending);
-	return sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM);
+	return sigismember(&pending, SIGTERM) ? SIGTERM : sigismember(&pending, SIGINT) ? SIGINT : 0;
+}
+
+static bool interrupt_pending(void)
+{
+	return pending_interrupt() != 0;
+}
+
+/* Interrupted: by the signal the run took, else by the one still pending (--jobs). */
+static void note_interrupt(campaign *c, const ic_run_result *res)
+{
+	c->interrupted = true;
+	if (!c->interrupt_sig)
+		c->interrupt_sig = res && res->status == IC_RUN_INTERRUPTED && res->interrupt_sig
+					   ? res->interrupt_sig
+					   : pending_interrupt();
 }
 
 /* A run's result into the tally and the JSON; false when the campaign was interrupted. */
@@ -88,7 +105,7 @@ static bool account(campaign *c, const ic_run_cfg *cfg, const ic_run_result *res
 {
 	c->last_seed = cfg->seed;
 	if (res->status == IC_RUN_INTERRUPTED || interrupt_pending()) {
-		c->interrupted = true;
+		note_interrupt(c, res);
 		return false;
 	}
 	c->t.runs++;
@@ -107,10 +124,11 @@ static bool account(campaign *c, const ic_run_cfg *cfg, const ic_run_result *res
 static void progress_run(campaign *c, const ic_run_cfg *cfg, const ic_run_result *res)
 {
 	if (c->o->verbosity == IC_VERBOSE) {
-		char spec[256];
+		char spec[256], fired[256];
 		ic_spec_text(cfg, spec, sizeof(spec));
-		say(c, "  run   %-34s seed 0x%" PRIx64 " %s (%.3f s)\n", spec, cfg->seed, ic_run_verdict(res),
-		    res->seconds);
+		ic_fired_text(cfg, res, fired, sizeof(fired));
+		say(c, "  run   %-34s seed 0x%" PRIx64 " %s (%.3f s)%s%s\n", spec, cfg->seed, ic_run_verdict(res),
+		    res->seconds, fired[0] ? "; fired: " : "", fired);
 		/* Checkers' lines on a run they passed (liveness: its detection latencies). */
 		for (const char *l = res->notes, *nl; *l && (nl = strchr(l, '\n')); l = nl + 1)
 			say(c, "          %.*s\n", (int)(nl - l), l);
@@ -153,7 +171,8 @@ static bool feed_next(campaign *c, feed *f, ic_run_cfg *cfg)
 {
 	feed_fill(c, f);
 	if (f->n == 0) {
-		c->interrupted |= interrupt_pending();
+		if (interrupt_pending())
+			note_interrupt(c, NULL);
 		return false;
 	}
 	*cfg = f->cfg;
@@ -189,7 +208,7 @@ static unsigned replay(campaign *c, const ic_run_cfg *cfg, const ic_run_result *
 		for (unsigned i = 0; i < batch; i++, done++) {
 			ic_pool_wait(c->pool, ids[i], c->scratch);
 			if (c->scratch->status == IC_RUN_INTERRUPTED || interrupt_pending())
-				c->interrupted = true;
+				note_interrupt(c, c->scratch);
 			else if (strcmp(ic_run_verdict(c->scratch), ic_run_verdict(res)) == 0 &&
 				 c->scratch->schedule.hash == res->schedule.hash)
 				same++; /* controlled: the very same schedule too (chaos hashes are 0) */
@@ -238,6 +257,8 @@ static void calibrate(campaign *c, ic_run_cfg *cfg)
 	probe.story = 0;
 	probe.trace = NULL;
 	ic_pool_wait(c->pool, ic_pool_submit(c->pool, &probe), c->scratch);
+	if (c->scratch->status == IC_RUN_INTERRUPTED)
+		note_interrupt(c, c->scratch); /* the probe took the signal: the sweep must not start */
 	/* A probe that failed (a planted bug, a livelock) may have run long or short: guess instead. */
 	bool measured = c->scratch->status == IC_RUN_PASS && c->scratch->schedule.steps;
 	cfg->steps = measured ? c->scratch->schedule.steps : ic_sched_default_steps(cfg, cfg->nprocs);
@@ -256,14 +277,35 @@ static void say_bound(campaign *c, const ic_run_cfg *cfg, uint64_t runs)
 	    spec, cfg->depth, p, cfg->nprocs, cfg->steps, runs, 1 - pow(1 - p, (double)runs));
 }
 
+/*
+ * A planned fault that fired in no run of a sweep: its passes prove nothing
+ * about that fault, which a reader of "N passed" would otherwise assume.
+ */
+static void say_never_fired(campaign *c, const ic_run_cfg *cfg, const uint64_t *fired_runs, uint64_t runs)
+{
+	char spec[256], inj[256];
+	if (!runs)
+		return;
+	ic_spec_text(cfg, spec, sizeof(spec));
+	for (unsigned i = 0; i < cfg->ninj && i < IC_MAX_INJ; i++) {
+		if (fired_runs[i])
+			continue;
+		ic_inj_format(&cfg->inj[i], inj, sizeof(inj));
+		report_line(c, "never fired: %s in %" PRIu64 " run%s of %s: those runs did not test it\n", inj, runs,
+			    runs == 1 ? "" : "s", spec);
+	}
+}
+
 static void sweep(campaign *c, ic_run_cfg cfg)
 {
 	calibrate(c, &cfg);
 	ic_case *k = ic_case_begin(&c->cases, &cfg, NULL);
 	feed f = {.cfg = cfg, .end = c->o->seeds, .shard = true, .budgeted = true};
-	uint64_t runs = 0;
+	uint64_t runs = 0, fired_runs[IC_MAX_INJ] = {0};
 	while (feed_next(c, &f, &cfg)) {
 		runs++;
+		for (unsigned i = 0; i < cfg.ninj && i < IC_MAX_INJ; i++)
+			fired_runs[i] += c->res->fired[i] > 0;
 		if (k)
 			ic_case_run(k, &cfg, c->res);
 		/* A pass is shown only when something was kept or interfered with. */
@@ -281,9 +323,19 @@ static void sweep(campaign *c, ic_run_cfg cfg)
 	if (k)
 		ic_case_end(&c->cases, k);
 	say_bound(c, &cfg, runs);
+	say_never_fired(c, &cfg, fired_runs, runs);
 }
 
 /* ---- --all ---- */
+
+/* run --all NAME...: is this scenario one of those named (or were none)? */
+static bool all_includes(const campaign *c, const ic_scenario *sc)
+{
+	for (unsigned i = 0; i < c->o->nonly; i++)
+		if (c->o->only[i] == sc)
+			return true;
+	return c->o->nonly == 0;
+}
 
 static int expectation_cfg(const campaign *c, const ic_scenario *sc, const ic_expect *e,
 			   ic_run_cfg *cfg, char *err, size_t errsize)
@@ -402,6 +454,8 @@ static void run_all(campaign *c, unsigned *met, unsigned *missed)
 	for (unsigned l = 0; l < 2; l++)
 		for (unsigned i = 0; lists[l] && lists[l][i]; i++) {
 			const ic_scenario *sc = lists[l][i];
+			if (!all_includes(c, sc))
+				continue;
 			say(c, "%s\n", sc->name);
 			for (const ic_expect *e = sc->expect; e && e->verdict && !c->interrupted; e++) {
 				/* Shards split the expectations, not their seeds: each is decided whole. */
@@ -430,7 +484,7 @@ static uint64_t progress_total(const campaign *c)
 	}
 	for (unsigned l = 0; l < 2; l++)
 		for (unsigned i = 0; lists[l] && lists[l][i]; i++)
-			for (const ic_expect *e = lists[l][i]->expect; e && e->verdict; e++)
+			for (const ic_expect *e = lists[l][i]->expect; e && e->verdict && all_includes(c, lists[l][i]); e++)
 				n += in_shard(c, index++);
 	return n;
 }
@@ -438,7 +492,7 @@ static uint64_t progress_total(const campaign *c)
 static int exit_code(const campaign *c)
 {
 	if (c->interrupted)
-		return IC_EXIT_INTERRUPTED;
+		return c->interrupt_sig == SIGTERM ? IC_EXIT_TERMINATED : IC_EXIT_INTERRUPTED;
 	if (c->finding)
 		return IC_EXIT_FINDING;
 	return c->broken ? IC_EXIT_BROKEN : IC_EXIT_OK;

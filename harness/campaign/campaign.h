@@ -20,6 +20,8 @@ enum ic_verbosity { IC_QUIET, IC_NORMAL, IC_VERBOSE };
 typedef struct ic_opts {
 	const ic_scenario *const *extra; /* the user's scenarios, from ic_main() */
 	bool all;
+	unsigned nonly;                          /* run --all NAME...: only these scenarios' expectations */
+	const ic_scenario *only[IC_MAX_SPECS];
 	unsigned nruns;
 	ic_run_cfg runs[IC_MAX_SPECS]; /* one per SCENARIO argument, fully resolved */
 	uint64_t seed;

@@ -15,7 +15,7 @@
  *   one-line warning; the output keeps the first file's environment.
  * Exit: 1 if a run failed (mode "all": an expectation was missed, decided
  * from the runs as run --all decides it), else 3 if a run was broken or an
- * input itself ended in 3 or 130 (a failure or an interruption its runs do
+ * input itself ended in 3, 130 or 143 (a failure or an interruption its runs do
  * not show), else 0.
  */
 #include "campaign/merge.h"
@@ -59,7 +59,7 @@ typedef struct merge {
 	const char *mode;   /* "run" or "all", the same in every input */
 	mrun *runs;
 	size_t nruns, cap;
-	bool incomplete;    /* an input recorded exit 3 or 130 */
+	bool incomplete;    /* an input recorded exit 3, 130 or 143 */
 	unsigned met, missed;
 	ic_tally t;
 	ic_cases cases;
@@ -304,10 +304,11 @@ static int take_file(merge *m, unsigned f, char *err, size_t errsize)
 	    get_seconds(summary, "seconds", &seconds, err, errsize) != 0)
 		return -1;
 	m->t.seconds += seconds;
-	if (code == IC_EXIT_INTERRUPTED)
-		ic_line(stderr, "ipchaos merge: warning: %s: that run was interrupted (exit 130): its results are incomplete",
-			m->paths[f]);
-	m->incomplete |= code == IC_EXIT_BROKEN || code == IC_EXIT_INTERRUPTED;
+	bool interrupted = code == IC_EXIT_INTERRUPTED || code == IC_EXIT_TERMINATED; /* SIGINT, SIGTERM */
+	if (interrupted)
+		ic_line(stderr, "ipchaos merge: warning: %s: that run was interrupted (exit %d): its results are incomplete",
+			m->paths[f], (int)code);
+	m->incomplete |= code == IC_EXIT_BROKEN || interrupted;
 	const ic_jval *runs = ic_jget(d, "runs");
 	if (!runs || runs->type != IC_JARRAY)
 		return bad_field("runs", runs, "an array", err, errsize);

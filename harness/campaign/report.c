@@ -295,6 +295,33 @@ static void json_schedule(FILE *f, const ic_schedule *s, const char *file)
 	fputc('}', f);
 }
 
+/* Which planned faults happened: every injector of the run with how often it fired (0: never). */
+static void json_fired(FILE *f, const ic_run_cfg *cfg, const ic_run_result *res)
+{
+	char inj[256];
+	fprintf(f, ",\"fired\":[");
+	for (unsigned i = 0; i < cfg->ninj && i < IC_MAX_INJ; i++) {
+		ic_inj_format(&cfg->inj[i], inj, sizeof(inj));
+		fprintf(f, "%s{\"injector\":", i ? "," : "");
+		json_str(f, inj);
+		fprintf(f, ",\"count\":%" PRIu64 "}", res->fired[i]);
+	}
+	fputc(']', f);
+}
+
+void ic_fired_text(const ic_run_cfg *cfg, const ic_run_result *res, char *buf, size_t size)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < cfg->ninj && i < IC_MAX_INJ && len < size; i++) {
+		const char *name = cfg->inj[i].inj->name, *sep = i ? ", " : "";
+		if (res->fired[i])
+			len += (size_t)snprintf(buf + len, size - len, "%s%s x%" PRIu64, sep, name, res->fired[i]);
+		else
+			len += (size_t)snprintf(buf + len, size - len, "%s%s never", sep, name);
+	}
+}
+
 void ic_json_run(ic_json *j, const ic_run_cfg *cfg, const ic_run_result *res, const char *expected)
 {
 	if (!j->f)
@@ -336,6 +363,7 @@ void ic_json_run(ic_json *j, const ic_run_cfg *cfg, const ic_run_result *res, co
 		fputc('}', f);
 	}
 	fprintf(f, "]");
+	json_fired(f, cfg, res);
 	if (res->ninterference) {
 		fprintf(f, ",\"interference\":[");
 		for (unsigned i = 0; i < res->ninterference && i < IC_MAX_INTERFERENCE; i++) {

@@ -49,6 +49,8 @@ int ic_json_open(ic_json *j, ic_outfile *out, const char *mode_name);
 /* Same, with an environment read back from another results file (NULL: this machine's). */
 int ic_json_open_env(ic_json *j, ic_outfile *out, const char *mode_name, const ic_jval *environment);
 void ic_json_run(ic_json *j, const ic_run_cfg *cfg, const ic_run_result *res, const char *expected);
+/* What each planned fault did in a run, for --verbose: "kill x1, delay never" ("" without injectors). */
+void ic_fired_text(const ic_run_cfg *cfg, const ic_run_result *res, char *buf, size_t size);
 /* A run object read back from a results file, written as it was. */
 void ic_json_run_value(ic_json *j, const ic_jval *run);
 /* Any value, compact; strings re-escaped, numbers as they were written. */

@@ -164,6 +164,32 @@ static int schedule_opts(ic_opts *o, bool mode_given, bool strategy_given, unsig
 /* What a version string may hold: "0.1.0", "1.2.3-rc1+g1234abc". */
 #define VERSION_CHARS "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.+-~_"
 
+/*
+ * run --all NAME...: a user's program wants its own expectations only. Each
+ * NAME is a scenario (not a variant) that declares some; none: every one.
+ */
+static int all_only(ic_opts *o, const char *const *names, unsigned n, char *err, size_t errsize)
+{
+	static ic_run_cfg probe; /* large; parse-time only */
+	for (unsigned i = 0; i < n; i++) {
+		if (strchr(names[i], ':')) {
+			snprintf(err, errsize, "--all %s: --all takes scenario names, each run with its declared "
+					       "variants (valid: a name from ipchaos list)", names[i]);
+			return -1;
+		}
+		memset(&probe, 0, sizeof(probe));
+		if (ic_spec_parse(o->extra, &probe, names[i], err, errsize) != 0)
+			return -1;
+		if (!probe.sc->expect || !probe.sc->expect[0].verdict) {
+			snprintf(err, errsize, "--all %s: scenario %s declares no expectations (valid: a scenario "
+					       "with .expect)", names[i], names[i]);
+			return -1;
+		}
+		o->only[o->nonly++] = probe.sc;
+	}
+	return 0;
+}
+
 int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsize)
 {
 	run_flags fl = {0};
@@ -332,9 +358,8 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 			 o->jobs);
 		return -1;
 	}
-	if (o->all == (nspecs > 0)) {
-		snprintf(err, errsize, o->all ? "--all runs every scenario: name none with it"
-					      : "name a scenario to run, or --all (see ipchaos list)");
+	if (!o->all && nspecs == 0) {
+		snprintf(err, errsize, "name a scenario to run, or --all (see ipchaos list)");
 		return -1;
 	}
 	if (o->all && (fl.ninject || fl.procs || fl.ops)) {
@@ -370,6 +395,8 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 		snprintf(err, errsize, "--all runs each variant as declared, natively: --under does not apply");
 		return -1;
 	}
+	if (o->all)
+		return all_only(o, specs, nspecs, err, errsize);
 	for (unsigned s = 0; s < nspecs; s++) {
 		memset(&o->runs[s], 0, sizeof(o->runs[s]));
 		if (ic_spec_parse(o->extra, &o->runs[s], specs[s], err, errsize) != 0 ||

@@ -19,7 +19,7 @@
 static const char usage[] =
 	"usage: ipchaos list\n"
 	"       ipchaos run SCENARIO[:KEY=VAL,...]... [options]\n"
-	"       ipchaos run --all [--seed S] [--json FILE]\n"
+	"       ipchaos run --all [SCENARIO...] [--seed S] [--json FILE]\n"
 	"       ipchaos shrink FILE.json [--run N] [--time-budget DUR] [--max-runs N] [--out FILE]\n"
 	"       ipchaos merge FILE... [--json OUT] [--junit OUT]\n"
 	"       ipchaos audit [options] -- COMMAND [ARGS...] | --list | --stale [--clean]\n"
@@ -34,6 +34,7 @@ static const char run_help[] =
 	"  SCENARIO[:KEY=VAL,...]  a scenario and variant (see ipchaos list); a bare name\n"
 	"                          runs its default variant, which is a correct one\n"
 	"  --all                   every declared variant against its expected verdict\n"
+	"                          (of the SCENARIOs named, when some are)\n"
 	"  --inject NAME[:K=V,..]  add an injector (repeatable); see ipchaos list. One that can\n"
 	"                          never act on the scenario is refused; one that may never\n"
 	"                          act (hit= past --ops, p=0) is warned about before the runs\n"
@@ -89,7 +90,7 @@ static const char run_help[] =
 	"a plain progress line every 10 s.\n"
 	"\n"
 	"exit: 0 all passed, 1 a finding (--all: an expectation missed), 2 bad usage,\n"
-	"      3 the harness failed in a run, 130 interrupted (after cleaning up)\n";
+	"      3 the harness failed in a run, 130 interrupted by SIGINT, 143 by SIGTERM (after cleaning up)\n";
 
 static void list_keys(FILE *out, const ic_scenario *sc)
 {
@@ -256,7 +257,7 @@ static const char merge_help[] =
 	"the first file's environment. The outputs are created once the inputs are read.\n"
 	"\n"
 	"exit: as run would have: 1 a run failed (--all: an expectation missed), 2 bad usage or\n"
-	"      input, 3 a run was broken or an input ended in 3 or 130, else 0\n";
+	"      input, 3 a run was broken or an input ended in 3, 130 or 143, else 0\n";
 
 static int cmd_merge(int argc, char **argv)
 {

@@ -73,5 +73,7 @@ void ic_bt_install_fault_handler(ic_slot *slot)
 
 bool ic_bt_is_last_frame(const char *frame)
 {
-	return strncmp(frame, "role_main", 9) == 0 && (frame[9] == '+' || frame[9] == '\0');
+	/* observer_main: where the scenario's observe runs, in a child of its own (core/run.c) */
+	return (strncmp(frame, "role_main", 9) == 0 && (frame[9] == '+' || frame[9] == '\0')) ||
+	       (strncmp(frame, "observer_main", 13) == 0 && (frame[13] == '+' || frame[13] == '\0'));
 }

@@ -246,13 +246,50 @@ void ic_inj_format(const ic_inj_inst *inst, char *buf, size_t size)
 	}
 }
 
+const char *const *ic_role_points(const ic_scenario *sc, unsigned role)
+{
+	static const char *const producer[] = {"produce/begin", "produce/sent", NULL};
+	static const char *const consumer[] = {"consume/begin", "consume/received", NULL};
+	if (sc->role_points && sc->role_points[role])
+		return sc->role_points[role];
+	if (sc->roles[role].body == ic_channel_producer)
+		return producer;
+	return sc->roles[role].body == ic_channel_consumer ? consumer : NULL;
+}
+
+/* Does process i pass a point that `at` matches, as far as its role says? */
+static bool passes(const ic_plan_env *env, unsigned i, const char *at)
+{
+	const char *const *points = env->proc_points ? env->proc_points[i] : NULL;
+	for (unsigned k = 0; points && points[k]; k++)
+		if (ic_name_matches(at, points[k]))
+			return true;
+	return false;
+}
+
+/*
+ * The victim: with at=, among the processes known to pass that point (a
+ * victim that never gets there wastes the seed); else, or when none is
+ * known to, among all. One draw either way: the rest of the plan stays put.
+ */
+static uint64_t draw_victim(const ic_plan_env *env, const char *at, ic_rng *rng)
+{
+	unsigned eligible[IC_MAX_PROCS], n = 0;
+	for (unsigned i = 0; at[0] && i < env->nprocs && i < IC_MAX_PROCS; i++)
+		if (passes(env, i, at))
+			eligible[n++] = i;
+	if (n == 0)
+		return ic_rng_below(rng, env->nprocs);
+	return eligible[ic_rng_below(rng, n)];
+}
+
 void ic_plan_strike(ic_inj_inst *inst, const ic_plan_env *env, ic_rng *rng)
 {
 	const char *at = ic_inj_str(inst, "at");
 	unsigned npoints = 0;
 	while (env->points && env->points[npoints])
 		npoints++;
-	inst->plan.words[0] = ic_rng_below(rng, env->nprocs);
+	inst->plan.words[0] = draw_victim(env, at, rng);
 	/* Each process passes each point about once per op: the hit lands inside the run. */
 	inst->plan.words[1] = 1 + ic_rng_below(rng, env->ops ? env->ops : 1);
 	if (ic_inj_str(inst, "hit")[0]) /* drawn all the same: the rest of the plan stays put */

@@ -4,6 +4,7 @@
  * leftover scan, then the checkers over the facts.
  */
 #include "core/run.h"
+#include "core/spec.h"
 #include "core/backtrace.h"
 #include "core/tracker.h"
 #include "core/arena.h"
@@ -55,6 +56,7 @@ typedef struct run {
 	unsigned alive;
 	char labels[IC_MAX_PROCS][16];
 	const char *label_ptrs[IC_MAX_PROCS + 1];
+	const char *const *proc_points[IC_MAX_PROCS]; /* per process: the points its role passes, or NULL */
 	proc_state procs[IC_MAX_PROCS];
 	bool killed_group;
 	bool hang;
@@ -63,12 +65,16 @@ typedef struct run {
 	ic_waitfor cycle;    /* chaos: the cycle of waits on ic_ locks that ended the run */
 	double cycle_ms;     /* from its closing to the supervisor seeing it */
 	bool interrupted;
+	int interrupt_sig; /* the signal that interrupted it */
 	double timeout;
 	char stacks[IC_MAX_PROCS][2048];
 	char reports[IC_MAX_PROCS][2048]; /* --under: each role's first error, from its log */
 	char waits[IC_MAX_PROCS][160];    /* a deadlock: what each process waited for */
 	char self[PATH_MAX];              /* --under: this binary, for the tool to start */
 	ic_facts facts;
+	pid_t observer;          /* the child running the scenario's observe, while it runs */
+	bool observer_hang;      /* it made no progress for the watchdog's T */
+	char observer_stack[2048];
 	unsigned nleftovers; /* untracked objects of this run the scan found (facts list the first) */
 } run;
 
@@ -95,11 +101,22 @@ static ic_plan_env plan_env(const run *r)
 		.points = r->cfg.sc->points,
 		.lock_sites = r->cfg.sc->lock_sites,
 		.ops = r->cfg.ops,
+		.proc_points = r->proc_points,
 	};
+}
+
+/* Which points each process passes, as its role says: where a pinned kill draws its victim. */
+static void find_proc_points(run *r)
+{
+	unsigned slot = 0;
+	for (unsigned role = 0; role < r->cfg.nroles; role++)
+		for (unsigned i = 0; i < r->cfg.counts[role] && slot < IC_MAX_PROCS; i++)
+			r->proc_points[slot++] = ic_role_points(r->cfg.sc, role);
 }
 
 static void draw_plans(run *r)
 {
+	find_proc_points(r);
 	ic_plan_env env = plan_env(r);
 	for (unsigned i = 0; i < r->cfg.ninj; i++) {
 		ic_rng rng;
@@ -413,6 +430,7 @@ static void supervise(run *r)
 		int sig = sigtimedwait(&set, NULL, &tick);
 		if (sig == SIGINT || sig == SIGTERM || sig == IC_CANCEL_SIG) {
 			r->interrupted = true;
+			r->interrupt_sig = sig;
 			kill_group(r);
 		}
 		reap_ready(r);
@@ -579,11 +597,22 @@ static void add_note(const ic_checker *c, const ic_facts *f, ic_run_result *res)
 		snprintf(res->notes + len, sizeof(res->notes) - len, "%s: %s\n", c->name, line);
 }
 
+/*
+ * What a full log cannot decide: increments past its end are not there to
+ * count, and a process that logs nothing more looks stuck to the watchdog.
+ */
+static bool uncertain_on_full_log(const char *checker)
+{
+	return strcmp(checker, "counter") == 0 || strcmp(checker, "hang") == 0;
+}
+
 static void judge(run *r, ic_run_result *res)
 {
 	for (unsigned i = 0; ic_checkers[i] && res->nfindings < IC_MAX_FINDINGS; i++) {
 		const ic_checker *c = ic_checkers[i];
 		if (!checker_applies(r->cfg.sc, c->name))
+			continue;
+		if (r->facts.log_full && uncertain_on_full_log(c->name))
 			continue;
 		ic_finding *out = &res->findings[res->nfindings];
 		out->checker = c->name;
@@ -716,6 +745,7 @@ static void describe_ends(run *r, ic_run_result *res)
 					continue;
 				ADD("%s %s at %s x%u", any ? "," : "    fired:", r->labels[s],
 				    slot->fires[k].point, slot->fires[k].count);
+				res->fired[i] += slot->fires[k].count;
 				any = true;
 			}
 		}
@@ -793,7 +823,7 @@ static bool log_overflowed(run *r, ic_run_result *res)
 	for (unsigned i = 0; i <= r->nprocs; i++)
 		if (atomic_load(&r->ah.arena->slots[i].overflow)) {
 			snprintf(res->broken, sizeof(res->broken),
-				 "the event log of %s filled up (%" PRIu64 " records); not judged",
+				 "the event log of %s filled up (%" PRIu64 " records)",
 				 i < r->nprocs ? r->labels[i] : "the supervisor",
 				 r->ah.arena->slots[i].cap);
 			return true;
@@ -852,14 +882,160 @@ static void close_logs(run *r)
 		}
 }
 
+/* ---- The final reads: observe in a child, watched as the roles are ---- */
+
+/*
+ * observe is user code after the roles: a drain spinning on a ring that
+ * killed roles left half-updated must not hang the campaign, nor make it
+ * deaf to SIGINT. So it runs in a child of its own: no committed record
+ * from it for T seconds is a hang (with its stack), a signal kills it, and
+ * cleanup goes on in the supervisor either way.
+ */
+/* Not inlined: its frame is where a stuck observe's stack stops (ic_bt_is_last_frame). */
+__attribute__((noinline)) static _Noreturn void observer_main(run *r, int report_fd)
+{
+	close(r->ah.fd); /* the flock on the arena is the supervisor's alone to hold */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != r->parent)
+		_exit(IC_EXIT_ORPHAN);
+	signal(SIGPIPE, SIG_IGN);
+	errno = 0;
+	if (r->cfg.sc->observe(&r->sup) == 0)
+		_exit(0);
+	const char *why = r->sup.error[0] ? r->sup.error : strerror(errno);
+	ssize_t n = write(report_fd, why, strlen(why));
+	(void)n; /* the exit code says it failed; the reason is a courtesy */
+	_exit(1);
+}
+
+/* SIGKILL the observer and reap it; its status into *status. */
+static void observer_kill(run *r, int *status)
+{
+	kill(r->observer, SIGKILL);
+	while (waitpid(r->observer, status, 0) < 0 && errno == EINTR)
+		continue;
+}
+
+/* Waits for the observer as supervise() waits for roles: signals, progress, the watchdog. */
+static int observer_wait(run *r)
+{
+	sigset_t set;
+	ic_run_signals(&set);
+	const ic_slot *slot = &r->ah.arena->slots[r->nprocs];
+	uint64_t limit_ns = r->timeout < 1e10 ? (uint64_t)(r->timeout * 1e9) : UINT64_MAX;
+	uint64_t last = UINT64_MAX, last_progress = ic_now_ns();
+	int status = 0;
+	for (;;) {
+		struct timespec tick = {0, 2 * 1000 * 1000};
+		int sig = sigtimedwait(&set, NULL, &tick);
+		if (sig == SIGINT || sig == SIGTERM || sig == IC_CANCEL_SIG) {
+			r->interrupted = true;
+			r->interrupt_sig = sig;
+			observer_kill(r, &status);
+			return status;
+		}
+		if (waitpid(r->observer, &status, WNOHANG) == r->observer)
+			return status;
+		uint64_t now = ic_now_ns(), sum = atomic_load(&slot->committed);
+		if (sum != last) {
+			last = sum;
+			last_progress = now;
+		} else if (now - last_progress > limit_ns) {
+			r->observer_hang = true;
+			if (ic_bt_ptrace(r->observer, r->observer_stack, sizeof(r->observer_stack), &status) == 1)
+				return status;
+			observer_kill(r, &status);
+			return status;
+		}
+	}
+}
+
+static void observe(run *r, ic_run_result *res)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		snprintf(res->broken, sizeof(res->broken), "pipe for the final read: %s", strerror(errno));
+		return;
+	}
+	fflush(NULL); /* a child that calls exit() must not write our buffers again */
+	r->observer = fork();
+	if (r->observer == 0)
+		observer_main(r, fds[1]);
+	close(fds[1]);
+	if (r->observer < 0) {
+		snprintf(res->broken, sizeof(res->broken), "fork for the final read: %s", strerror(errno));
+		close(fds[0]);
+		return;
+	}
+	int status = observer_wait(r);
+	char why[256] = "";
+	ssize_t n = read(fds[0], why, sizeof(why) - 1);
+	why[n > 0 ? n : 0] = '\0';
+	close(fds[0]);
+	r->observer = 0;
+	if (r->interrupted || r->observer_hang)
+		return;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 1)
+		snprintf(res->broken, sizeof(res->broken), "the scenario's final read failed: %s", why);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		snprintf(res->broken, sizeof(res->broken), "the scenario's final read exited %d",
+			 WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(res->broken, sizeof(res->broken), "the scenario's final read died of %s",
+			 ic_signal_name(WTERMSIG(status)));
+}
+
+/* A stuck observe: a hang finding where the scenario is judged for hangs, else the run is BROKEN. */
+static void observer_hung(run *r, ic_run_result *res)
+{
+	r->facts.hang = true;
+	r->facts.observer_stack = r->observer_stack[0] ? r->observer_stack : "    (no stack taken)\n";
+	if (!checker_applies(r->cfg.sc, "hang"))
+		snprintf(res->broken, sizeof(res->broken),
+			 "the scenario's final read made no progress for %.1f s (killed)", r->timeout);
+}
+
+/* A process that broke the loops' contract (role/msg.c wrote why): not judged. */
+static bool loop_misuse(run *r, ic_run_result *res)
+{
+	for (unsigned i = 0; i < r->nprocs; i++)
+		if (r->ah.arena->slots[i].misuse[0]) {
+			snprintf(res->broken, sizeof(res->broken), "%s: %s", r->labels[i],
+				 r->ah.arena->slots[i].misuse);
+			return true;
+		}
+	return false;
+}
+
+/*
+ * A full log is judged on what it holds: a duplicate seen is a duplicate.
+ * What a missing tail may hide (a loss, an increment) is not judged; when
+ * nothing certain is found, the run stays BROKEN, saying so.
+ */
+static void judge_full_log(run *r, ic_run_result *res)
+{
+	r->facts.log_full = true;
+	judge(r, res);
+	if (!res->nfindings) {
+		size_t n = strlen(res->broken);
+		snprintf(res->broken + n, sizeof(res->broken) - n, "; nothing certain in what it holds: not judged");
+		res->status = IC_RUN_BROKEN;
+		return;
+	}
+	size_t len = strlen(res->evidence);
+	if (len < sizeof(res->evidence))
+		snprintf(res->evidence + len, sizeof(res->evidence) - len,
+			 "  %s: judged on what it holds (no loss is claimed)\n", res->broken);
+	res->broken[0] = '\0';
+}
+
 /* ---- The run ---- */
 
 static void finish(run *r, ic_run_result *res)
 {
 	const ic_scenario *sc = r->cfg.sc;
-	if (!r->interrupted && sc->observe && sc->observe(&r->sup) != 0)
-		snprintf(res->broken, sizeof(res->broken), "the scenario's final read failed: %s",
-			 r->sup.error[0] ? r->sup.error : strerror(errno));
+	if (!r->interrupted && sc->observe)
+		observe(r, res);
 	if (r->cfg.keep) {
 		atomic_store(&r->ah.arena->kept, 1); /* a sweeper leaves kept runs alone */
 	} else {
@@ -872,14 +1048,21 @@ static void finish(run *r, ic_run_result *res)
 		describe_kept(r, res);
 	if (r->interrupted) {
 		res->status = IC_RUN_INTERRUPTED;
+		res->interrupt_sig = r->interrupt_sig;
 		return;
 	}
 	read_reports(r, res);
 	build_facts(r);
+	if (r->observer_hang)
+		observer_hung(r, res);
 	describe_ends(r, res);
 	describe_schedule(r, res);
-	if (res->broken[0] || log_overflowed(r, res)) {
+	if (res->broken[0] || loop_misuse(r, res)) {
 		res->status = IC_RUN_BROKEN;
+		return;
+	}
+	if (log_overflowed(r, res)) {
+		judge_full_log(r, res);
 		return;
 	}
 	judge(r, res);

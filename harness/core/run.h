@@ -47,6 +47,9 @@ typedef struct ic_run_result {
 	/* Records (rwcache): read and written while both went on, and for how long (bench). */
 	uint64_t rec_reads, rec_writes;
 	double rec_span_s;
+	/* Per injector of the run (cfg->inj order): how often it fired, over all processes. */
+	uint64_t fired[IC_MAX_INJ];
+	int interrupt_sig; /* IC_RUN_INTERRUPTED: SIGINT or SIGTERM (the exit code says which) */
 } ic_run_result;
 
 /* Runs it; SIGCHLD, SIGINT and SIGTERM must be blocked in the caller. */

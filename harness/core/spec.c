@@ -187,8 +187,52 @@ bad:
 	return -1;
 }
 
+/* Does the NULL-terminated list hold name? */
+static bool listed(const char *const *names, const char *name)
+{
+	for (unsigned i = 0; names && names[i]; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The producer/consumer loops' contract (ipchaos.h, ic_channel), checked
+ * before anything runs: found by trial and error otherwise, as a false hang
+ * or points that kill never draws.
+ */
+static int channel_contract(const ic_scenario *sc, char *err, size_t errsize)
+{
+	static const char *const loop_points[] = {IC_LOOP_POINTS, NULL};
+	for (unsigned r = 0; sc->roles && sc->roles[r].name; r++) {
+		const ic_role_desc *d = &sc->roles[r];
+		bool producer = d->body == ic_channel_producer, consumer = d->body == ic_channel_consumer;
+		if ((producer && r != 0) || (consumer && r != 1)) {
+			snprintf(err, errsize,
+				 "scenario %s: role %u (%s) runs ic_channel_%s, but the loops take role 0 as "
+				 "the producers and role 1 as the consumers (valid: ic_channel_producer in role 0, "
+				 "ic_channel_consumer in role 1)",
+				 sc->name, r, d->name, producer ? "producer" : "consumer");
+			return -1;
+		}
+	}
+	if (!sc->channel)
+		return 0;
+	for (unsigned i = 0; loop_points[i]; i++)
+		if (!listed(sc->points, loop_points[i])) {
+			snprintf(err, errsize,
+				 "scenario %s: its .points lack %s, which its channel's loops pass (valid: "
+				 ".points listing IC_LOOP_POINTS and the channel's own)",
+				 sc->name, loop_points[i]);
+			return -1;
+		}
+	return 0;
+}
+
 int ic_spec_validate(const ic_run_cfg *cfg, char *err, size_t errsize)
 {
+	if (channel_contract(cfg->sc, err, errsize) != 0)
+		return -1;
 	if (!cfg->sc->validate)
 		return 0;
 	ic_ctx ctx;

@@ -36,6 +36,12 @@ void ic_spec_replay_line(const ic_run_cfg *cfg, char *buf, size_t size);
  */
 int ic_spec_split(const char *spec, char *buf, size_t size, char **args, const char *what,
 		  char *err, size_t errsize);
+/*
+ * The points a role's processes pass: the scenario's role_points entry, else
+ * the loops' for a role whose body is ic_channel_producer/consumer, else NULL
+ * (not known).
+ */
+const char *const *ic_role_points(const ic_scenario *sc, unsigned role);
 /* "a, b, c" from a NULL-terminated run of strings `stride` bytes apart. */
 void ic_join_names(char *buf, size_t size, const void *first, size_t stride);
 

@@ -795,3 +795,13 @@ void ic_set_state(ic_ctx *ctx, void *state)
 {
 	ctx->state = state;
 }
+
+void *ic_local(const ic_ctx *ctx)
+{
+	return ctx->local;
+}
+
+void ic_set_local(ic_ctx *ctx, void *local)
+{
+	ctx->local = local;
+}

@@ -49,6 +49,7 @@ struct ic_ctx {
 	unsigned index;
 	ic_rng rng;
 	void *state;
+	void *local; /* ic_set_local(): this process's own (a channel's per-process state) */
 	uint32_t lock_skipped; /* bit per lock id: this process skipped its acquire */
 	/* Lockdep (arena->lockdep): the last point passed, the locks held in the order
 	 * taken, and where each order this process took is in its slot's edge table. */

@@ -101,11 +101,131 @@ static uint32_t draw_len(ic_ctx *ctx, uint64_t lo, uint64_t hi)
 	return (uint32_t)(lo + (hi > lo ? ic_rand(ctx) % (hi - lo + 1) : 0));
 }
 
+/* The "size" key when the scenario has one, else IC_MSG_DEFAULT: 0, or -1 (an invalid size). */
+static int message_sizes(const ic_ctx *ctx, uint64_t *lo, uint64_t *hi)
+{
+	if (!ic_variant(ctx, "size")) {
+		*lo = *hi = IC_MSG_DEFAULT;
+		return 0;
+	}
+	return ic_size_range(ctx, "size", lo, hi);
+}
+
+/* The loops take role 0 as producers, 1 as consumers: anywhere else the run is BROKEN, and says why. */
+static bool loop_in_role(ic_ctx *ctx, unsigned role, const char *loop)
+{
+	unsigned mine = ic_role(ctx);
+	if (mine == role)
+		return true;
+	ic_slot *s = &ctx->arena->slots[ctx->slot];
+	snprintf(s->misuse, sizeof(s->misuse),
+		 "%s runs in role %u (%s), but the loops take role 0 as the producers and role 1 as the "
+		 "consumers",
+		 loop, mine, mine < ctx->cfg->nroles ? ctx->cfg->sc->roles[mine].name : "?");
+	return false;
+}
+
+static int channel_open(ic_ctx *ctx, const ic_channel *ch)
+{
+	return ch->open ? ch->open(ctx) : 0;
+}
+
+static void channel_close(ic_ctx *ctx, const ic_channel *ch)
+{
+	if (ch->close)
+		ch->close(ctx);
+}
+
+/*
+ * What every process's log says so far, read incrementally by a consumer or
+ * the drain: how many messages were sent and received, so that an
+ * asynchronous channel is waited for and a flood of duplicates is stopped.
+ */
+typedef struct log_view {
+	uint64_t seen[IC_MAX_PROCS + 1];  /* records read, per slot */
+	bool open_recv[IC_MAX_PROCS + 1]; /* its last receive is invoked and not completed */
+	uint64_t invoked;    /* sends invoked, whatever became of them */
+	uint64_t sent;       /* sends logged ok */
+	uint64_t received;   /* receives logged ok, by every consumer and the drain */
+	uint64_t changed_ns; /* when `received` was last seen to grow */
+} log_view;
+
+static void view_scan(ic_ctx *ctx, log_view *v)
+{
+	ic_arena *a = ctx->arena;
+	uint64_t before = v->received;
+	for (unsigned s = 0; s < a->nslots && s <= IC_MAX_PROCS; s++) {
+		ic_slot *slot = &a->slots[s];
+		const ic_event *ev = ic_slot_events(a, slot);
+		uint64_t n = atomic_load_explicit(&slot->committed, memory_order_acquire);
+		for (uint64_t i = v->seen[s]; i < n; i++) {
+			if (ev[i].op == IC_OP_SEND) {
+				v->invoked += ev[i].kind == IC_EV_INVOKE;
+				v->sent += ev[i].kind == IC_EV_OK;
+			} else if (ev[i].op == IC_OP_RECV) {
+				v->received += ev[i].kind == IC_EV_OK;
+				v->open_recv[s] = ev[i].kind == IC_EV_INVOKE;
+			}
+		}
+		v->seen[s] = n;
+	}
+	if (v->received != before || v->changed_ns == 0)
+		v->changed_ns = ic_now_ns();
+}
+
+/*
+ * More received than was ever sent: duplicates (or messages never sent),
+ * for certain; receiving on cannot undo it. Every send of a message counted
+ * in the first scan was logged before that message could be received, so the
+ * second scan has seen it.
+ */
+static bool flooded(ic_ctx *ctx, log_view *v)
+{
+	view_scan(ctx, v);
+	uint64_t received = v->received;
+	view_scan(ctx, v);
+	return received > v->invoked;
+}
+
+/* Processes that died with a receive open: each may have taken one message with it. */
+static uint64_t dead_readers(const ic_ctx *ctx, const log_view *v)
+{
+	uint64_t n = 0;
+	for (unsigned s = 0; s + 1 < ctx->arena->nslots && s < IC_MAX_PROCS; s++)
+		n += v->open_recv[s] && s != ctx->slot &&
+		     atomic_load_explicit(&ctx->arena->slots[s].finished, memory_order_acquire);
+	return n;
+}
+
+/* Half the watchdog: a wait for late messages ends before it could be taken for a hang. */
+static uint64_t settle_ns(const ic_ctx *ctx)
+{
+	double t = ctx->cfg->timeout_s * ic_timeout_factor() * (ctx->cfg->under ? IC_VALGRIND_SLOWDOWN : 1);
+	return t < 1e9 ? (uint64_t)(t * 0.5e9) : UINT64_MAX;
+}
+
+/*
+ * An asynchronous channel, its producers finished, nothing now: are messages
+ * they logged as sent still on their way? Until all have arrived (less those
+ * dead readers may have taken), unless none arrived for half the watchdog.
+ */
+static bool still_arriving(ic_ctx *ctx, log_view *v)
+{
+	view_scan(ctx, v);
+	if (v->received + dead_readers(ctx, v) >= v->sent)
+		return false;
+	return ic_now_ns() - v->changed_ns < settle_ns(ctx);
+}
+
+#define SEND_AT_ONCE 16 /* consecutive EAGAINs retried at once (a poll may have said ready) */
+#define CHECK_EVERY 64  /* receives between two looks for a flood of duplicates */
+
 /* 0 sent; an errno for a send that failed for good (logged as such). */
 static int send_one(ic_ctx *ctx, const ic_channel *ch, const void *buf, uint32_t len,
 		    unsigned lane)
 {
-	for (unsigned interrupted = 0;;) {
+	ic_backoff wait = {.spins = 64, .yields = 100, .sleep_us = 50};
+	for (unsigned interrupted = 0, again = 0;;) {
 		int rc = ch->send(ctx, buf, len, lane);
 		if (rc == 0)
 			return 0;
@@ -116,17 +236,16 @@ static int send_one(ic_ctx *ctx, const ic_channel *ch, const void *buf, uint32_t
 			return rc;
 		if (rc != EINTR && rc != EAGAIN && rc != ETIMEDOUT)
 			return rc;
+		/* A peer still connecting answers EAGAIN for long: not millions of calls. */
+		if (rc == EAGAIN && ++again > SEND_AT_ONCE)
+			ic_backoff_wait(ctx, &wait, 0);
+		else if (rc != EAGAIN)
+			again = 0;
 	}
 }
 
-int ic_producer_loop(ic_ctx *ctx, const ic_channel *ch)
+static int produce(ic_ctx *ctx, const ic_channel *ch, unsigned char *buf, uint64_t lo, uint64_t hi)
 {
-	uint64_t lo, hi;
-	if (ic_size_range(ctx, "size", &lo, &hi) != 0)
-		return 2;
-	unsigned char *buf = malloc(hi);
-	if (!buf)
-		return 2;
 	unsigned me = ic_proc(ctx);
 	for (uint64_t seq = 0; seq < ic_ops(ctx); seq++) {
 		uint32_t len = draw_len(ctx, lo, hi);
@@ -147,8 +266,24 @@ int ic_producer_loop(ic_ctx *ctx, const ic_channel *ch)
 	}
 	if (ch->done)
 		ch->done(ctx);
-	free(buf);
 	return 0;
+}
+
+int ic_producer_loop(ic_ctx *ctx, const ic_channel *ch)
+{
+	uint64_t lo, hi;
+	if (!loop_in_role(ctx, IC_ROLE_PRODUCER, "ic_producer_loop") || message_sizes(ctx, &lo, &hi) != 0)
+		return 2;
+	unsigned char *buf = malloc(hi);
+	if (!buf)
+		return 2;
+	int rc = channel_open(ctx, ch) != 0 ? 1 : 0;
+	if (rc == 0) {
+		rc = produce(ctx, ch, buf, lo, hi);
+		channel_close(ctx, ch);
+	}
+	free(buf);
+	return rc;
 }
 
 static void log_received(ic_ctx *ctx, const unsigned char *buf, long n)
@@ -161,16 +296,23 @@ static void log_received(ic_ctx *ctx, const unsigned char *buf, long n)
 }
 
 /* Receive one: >0 a length, 0 nothing more will come, <0 -errno that is not transient. */
-static long receive_one(ic_ctx *ctx, const ic_channel *ch, unsigned char *buf, size_t cap)
+static long receive_one(ic_ctx *ctx, const ic_channel *ch, unsigned char *buf, size_t cap, log_view *v)
 {
+	bool arriving = false; /* an async channel's producers finished; late messages are awaited */
 	for (unsigned errors = 0;;) {
 		/* Read before receiving: anything sent before the producers finished is there. */
 		bool finished = ic_role_running(ctx, IC_ROLE_PRODUCER) == 0;
-		long n = ch->recv(ctx, buf, cap, false, finished ? 0 : WAIT_MS);
+		long n = ch->recv(ctx, buf, cap, false, finished && !arriving ? 0 : WAIT_MS);
 		if (n > 0)
 			return n;
-		if (n == 0 && finished)
-			return 0;
+		if (n == -ENODATA)
+			return 0; /* the channel knows it is drained: nothing is on its way */
+		if (n == 0 && finished) {
+			if (!(ch->flags & IC_CHANNEL_ASYNC) || !still_arriving(ctx, v))
+				return 0;
+			arriving = true;
+			continue;
+		}
 		if (n < 0 && n != -EINTR && n != -EAGAIN && n != -ETIMEDOUT && n != -ENOMSG)
 			return n;
 		if (n < 0 && ++errors >= MAX_CALL_ERRORS)
@@ -178,52 +320,99 @@ static long receive_one(ic_ctx *ctx, const ic_channel *ch, unsigned char *buf, s
 	}
 }
 
-int ic_consumer_loop(ic_ctx *ctx, const ic_channel *ch)
+static void consume(ic_ctx *ctx, const ic_channel *ch, unsigned char *buf, size_t cap, log_view *v)
 {
-	uint64_t lo, hi;
-	if (ic_size_range(ctx, "size", &lo, &hi) != 0)
-		return 2;
-	unsigned char *buf = malloc(hi + 1);
-	if (!buf)
-		return 2;
-	for (;;) {
+	for (uint64_t got = 0;; got++) {
 		ic_point(ctx, "consume/begin");
 		ic_invoke(ctx, IC_OP_RECV, 0, 0);
-		long n = receive_one(ctx, ch, buf, hi + 1);
+		long n = receive_one(ctx, ch, buf, cap, v);
 		if (n <= 0) {
 			/* Closes the open receive: this one got nothing, it is not indeterminate. */
 			ic_fail(ctx, IC_OP_RECV, (uint64_t)-n, 0);
-			break;
+			return;
 		}
 		log_received(ctx, buf, n);
 		ic_point(ctx, "consume/received");
+		if (got % CHECK_EVERY == CHECK_EVERY - 1 && flooded(ctx, v)) {
+			ic_info(ctx, IC_OP_FLOOD, v->received, v->invoked);
+			return; /* a finding already: the log holds the proof */
+		}
 	}
+}
+
+int ic_consumer_loop(ic_ctx *ctx, const ic_channel *ch)
+{
+	uint64_t lo, hi;
+	if (!loop_in_role(ctx, IC_ROLE_CONSUMER, "ic_consumer_loop") || message_sizes(ctx, &lo, &hi) != 0)
+		return 2;
+	unsigned char *buf = malloc(hi + 1);
+	log_view *v = calloc(1, sizeof(*v));
+	int rc = 2;
+	if (!buf || !v)
+		goto out;
+	rc = channel_open(ctx, ch) != 0 ? 1 : 0;
+	if (rc == 0) {
+		consume(ctx, ch, buf, hi + 1, v);
+		channel_close(ctx, ch);
+	}
+out:
+	free(v);
 	free(buf);
-	return 0;
+	return rc;
+}
+
+/* The drain's receive: as receive_one, everything being over (every endpoint, late messages awaited). */
+static long drain_one(ic_ctx *ctx, const ic_channel *ch, unsigned char *buf, size_t cap, log_view *v)
+{
+	bool arriving = false;
+	for (unsigned errors = 0;;) {
+		long n = ch->recv(ctx, buf, cap, true, arriving ? WAIT_MS : 0);
+		if (n > 0)
+			return n;
+		if (n == -ENODATA)
+			return 0; /* drained, by the channel's own account */
+		if (n == 0) {
+			if (!(ch->flags & IC_CHANNEL_ASYNC) || !still_arriving(ctx, v))
+				return 0;
+			arriving = true;
+			continue;
+		}
+		if ((n != -EINTR && n != -EAGAIN) || ++errors >= MAX_CALL_ERRORS)
+			return n;
+	}
 }
 
 int ic_drain(ic_ctx *ctx, const ic_channel *ch)
 {
 	uint64_t lo, hi;
-	if (ic_size_range(ctx, "size", &lo, &hi) != 0)
+	if (message_sizes(ctx, &lo, &hi) != 0)
 		return -1;
 	unsigned char *buf = malloc(hi + 1);
-	if (!buf)
-		return -1;
-	for (unsigned errors = 0; errors < MAX_CALL_ERRORS;) {
-		ic_invoke(ctx, IC_OP_RECV, 0, 0);
-		long n = ch->recv(ctx, buf, hi + 1, true, 0);
-		if (n > 0) {
-			log_received(ctx, buf, n);
-			continue;
-		}
-		ic_fail(ctx, IC_OP_RECV, (uint64_t)-n, 0);
-		if (n == 0 || (n != -EINTR && n != -EAGAIN))
-			break;
-		errors++;
+	log_view *v = calloc(1, sizeof(*v));
+	int rc = -1, err = ENOMEM;
+	if (!buf || !v || (err = channel_open(ctx, ch)) != 0) {
+		errno = err; /* what the report says the final read failed with */
+		goto out;
 	}
+	for (uint64_t got = 0;; got++) {
+		ic_invoke(ctx, IC_OP_RECV, 0, 0);
+		long n = drain_one(ctx, ch, buf, hi + 1, v);
+		if (n <= 0) {
+			ic_fail(ctx, IC_OP_RECV, (uint64_t)-n, 0);
+			break;
+		}
+		log_received(ctx, buf, n);
+		if (got % CHECK_EVERY == CHECK_EVERY - 1 && flooded(ctx, v)) {
+			ic_info(ctx, IC_OP_FLOOD, v->received, v->invoked);
+			break;
+		}
+	}
+	channel_close(ctx, ch);
+	rc = 0;
+out:
+	free(v);
 	free(buf);
-	return 0;
+	return rc;
 }
 
 int ic_channel_producer(ic_ctx *ctx)

@@ -607,10 +607,11 @@ case_json_write_error() {
 	ok "exit 3: $(head -n1 "$T/err")"
 }
 
-# Interrupt a long campaign with $1 after about a second.
+# Interrupt a long campaign with $1 after about a second: exit 130 (SIGINT) or 143 (SIGTERM).
 interrupt_with() {
-	local sig=$1
+	local sig=$1 want=130
 	shift
+	[ "$sig" = TERM ] && want=143
 	local -a launch=("$IC")
 	# A user's ipchaos starts with the default disposition; a background job
 	# of a non-interactive shell would start with SIGINT ignored.
@@ -625,20 +626,22 @@ interrupt_with() {
 	kill -s "$sig" "$pid"
 	wait "$pid"
 	RC=$?
-	[ "$RC" = 130 ] || { show_output "(SIG$sig)"; fail "SIG$sig: exit $RC, expected 130"; }
+	[ "$RC" = "$want" ] || { show_output "(SIG$sig)"; fail "SIG$sig: exit $RC, expected $want"; }
 	grep -q '^interrupted' "$T/out" || { show_output "(SIG$sig)"; fail "SIG$sig: no 'interrupted' on stdout"; }
 	grep -q '^summary: ' "$T/out" || { show_output "(SIG$sig)"; fail "SIG$sig: no summary line"; }
-	ok "SIG$sig: exit 130, '$(grep -m1 '^interrupted' "$T/out")'"
-	py "$T/i.json" <<'EOF' || exit 1
-if summary["exit"] != 130: bad("JSON summary exit %r, expected 130" % summary["exit"])
+	ok "SIG$sig: exit $want, '$(grep -m1 '^interrupted' "$T/out")'"
+	py "$T/i.json" "$want" <<'EOF' || exit 1
+want = int(argv[0])
+if summary["exit"] != want: bad("JSON summary exit %r, expected %d" % (summary["exit"], want))
 if any(r["verdict"] == "interrupted" for r in runs): bad("an interrupted run was recorded")
-print("  ok: JSON complete, %d runs recorded, summary exit 130" % len(runs))
+print("  ok: JSON complete, %d runs recorded, summary exit %d" % (len(runs), want))
 EOF
 }
 
 case_sigint() { interrupt_with INT; }
 case_sigterm() { interrupt_with TERM; }
 case_jobs_sigint() { interrupt_with INT --jobs 2; }
+case_jobs_sigterm() { interrupt_with TERM --jobs 2; }
 
 case_shm_full() {
 	[ "$(id -u)" = 0 ] || skip "needs root (mounts a small tmpfs on /dev/shm in a mount namespace)"
@@ -2915,6 +2918,149 @@ for k, n in enumerate(["1", "2", "4"]):
     if not re.match(r"^%s( +%s){6} +[0-9.]+x$" % (n, num), lines[i + 3 + k]): print("FAIL: row %r" % lines[i + 3 + k]); sys.exit(1)
 print("  ok: read-mostly table, 3 rows; at 4 readers: " + " ".join(lines[i + 5].split()))
 EOF
+}
+
+# ------------------------------------------- a user's own channel (issue 17) --
+
+# The test program of the loops' contract (async, dupe, spindrain, connect, ...), beside the binary.
+chprog() {
+	local p
+	p=$(dirname "$IC")/tests/channel/chprog
+	[ -x "$p" ] || fail "no test program at $p (built with the tests)"
+	printf '%s' "$p"
+}
+
+# A receiver whose I/O thread hands messages over late, declared IC_CHANNEL_ASYNC:
+# no seed may show a "lost" (README: the 1,000-seed run). Undeclared, the tail is lost.
+case_channel_async() {
+	local prog
+	prog=$(chprog) || exit 1
+	local IC=$prog
+	ic run async --inject delay --ops 100 --seeds 100 --json "$T/a.json"
+	expect_rc 0 chprog run async --inject delay --ops 100 --seeds 100
+	grep -q '^summary: 100 runs, 100 passed, 0 failed, 0 broken' "$T/out" || { show_output; fail "not 100 passed"; }
+	py "$T/a.json" <<'PY' || exit 1
+if len(runs) != 100 or any(r["verdict"] != "pass" for r in runs): bad("not 100 passing runs")
+n = sum(r["messages"] for r in runs)
+if n != 100 * 2 * 100: bad("messages received %d, expected 20000" % n)
+print("  ok: 100 seeds, 20000 messages, every one received, none lost")
+PY
+	ic run async:declare=no --inject delay --ops 100 --seeds 20
+	expect_rc 1 chprog run async:declare=no
+	grep -qE '^    lost [0-9]+ ' "$T/out" || { show_output; fail "undeclared: no loss shown (the trap the flag removes)"; }
+	ok "undeclared, the same library loses its tail: $(grep -m1 -E '^    lost ' "$T/out" | sed 's/^ *//')"
+}
+
+# A drain that spins for ever: a hang within the watchdog, its stack named;
+# SIGINT during it: 130, and nothing left (the case's snapshots).
+case_channel_drain_hang() {
+	local prog
+	prog=$(chprog) || exit 1
+	local IC=$prog
+	ic run spindrain --timeout 0.5 --json "$T/h.json"
+	expect_rc 1 chprog run spindrain --timeout 0.5
+	[ "$(printed_verdict)" = hang ] || { show_output; fail "verdict $(printed_verdict), expected hang"; }
+	grep -q '^    the final read (observe) was stuck in:' "$T/out" && grep -qE '#[01] spin_drain' "$T/out" ||
+		{ show_output; fail "the finding does not show the drain's stack"; }
+	ok "$(grep -m1 'FAIL hang' "$T/out" | sed 's/^ *//'), stuck in spin_drain"
+	local -a launch=("$IC")
+	if env --default-signal=INT true 2>/dev/null; then
+		launch=(env "--default-signal=INT,TERM" "$IC")
+	fi
+	"${launch[@]}" run spindrain --timeout 60 >"$T/out" 2>"$T/err" &
+	local pid=$!
+	sleep 1.5
+	kill -0 "$pid" 2>/dev/null || { wait "$pid"; RC=$?; show_output; fail "the run ended before SIGINT"; }
+	kill -s INT "$pid"
+	wait "$pid"
+	RC=$?
+	[ "$RC" = 130 ] || { show_output "(SIGINT in the drain)"; fail "SIGINT during the drain: exit $RC, expected 130"; }
+	ok "SIGINT during the drain: exit 130"
+}
+
+# A channel that delivers each message ten times: a messages finding
+# (duplicated) at once, never broken (a full log), losses not claimed.
+case_channel_dupe() {
+	local prog
+	prog=$(chprog) || exit 1
+	local IC=$prog
+	ic run dupe --seeds 5 --keep-going --json "$T/d.json"
+	expect_rc 1 chprog run dupe --seeds 5 --keep-going
+	py "$T/d.json" <<'PY' || exit 1
+for r in runs:
+    if r["verdict"] != "messages": bad("seed %s: verdict %r, expected messages" % (r["seed"], r["verdict"]))
+    t = r["findings"][0]["text"]
+    if "duplicated" not in t or "\n  lost " in t: bad("seed %s: %r" % (r["seed"], t))
+print("  ok: 5 seeds, each a messages finding (duplicated, no loss claimed), none broken")
+PY
+	# A consumer of its own that logs each message ten times fills its log: still judged.
+	ic run fulllog --json "$T/f.json"
+	expect_rc 1 chprog run fulllog
+	grep -qE '^  the event log of c0 filled up \([0-9]+ records\): judged on what it holds \(no loss is claimed\)$' "$T/out" ||
+		{ show_output; fail "no line saying the full log was judged on what it holds"; }
+	[ "$(printed_verdict)" = messages ] || { show_output; fail "verdict $(printed_verdict), expected messages"; }
+	ok "a full log: $(grep -m1 'FAIL' "$T/out" | sed 's/^ *//'); $(grep -m1 'filled up' "$T/out" | sed 's/^ *//')"
+}
+
+# Each contract of the loops is enforced before anything runs, or said at
+# once; the ones removed work: no "size" key, EAGAIN while connecting (backed
+# off: the role fails past 20000 sends), per-process state from open().
+case_channel_contracts() {
+	local prog J="$T/never.json"
+	prog=$(chprog) || exit 1
+	local IC=$prog
+	bad_one "role 0 (c) runs ic_channel_consumer" "$J" run --json "$J" swapped
+	bad_one "its .points lack consume/begin" "$J" run --json "$J" nopoints
+	ic run wrongrole
+	expect_rc 3 chprog run wrongrole
+	grep -q '^  BROKEN: p0: ic_producer_loop runs in role 1 (p), but the loops take role 0 as the producers' "$T/out" ||
+		{ show_output; fail "no BROKEN line naming the misplaced loop"; }
+	ok "$(grep -m1 BROKEN "$T/out" | sed 's/^ *//')"
+	ic run connect --inject delay --seeds 3
+	expect_rc 0 chprog run connect --inject delay --seeds 3
+	ok "connect (no size key, EAGAIN for 200 ms, per-process state): 3 seeds pass"
+}
+
+# A kill pinned to a point only one role passes fires in every seed; one that
+# can never fire says so under the sweep.
+case_pinned_kill_fires() {
+	ic run mq --procs 2:1 --inject kill:at=consume/received --seeds 20 --json "$T/k.json"
+	expect_rc 0 run mq --procs 2:1 --inject kill:at=consume/received --seeds 20
+	py "$T/k.json" <<'PY' || exit 1
+never = [r["seed"] for r in runs if r["fired"] != [{"injector": r["inject"][0], "count": 1}]]
+if len(runs) != 20 or never: bad("runs where the kill did not fire once: %r" % never)
+print("  ok: mq 2:1, kill:at=consume/received: fired in 20 of 20 seeds")
+PY
+	local prog
+	prog=$(chprog) || exit 1
+	local IC=$prog
+	ic run connect --inject kill:at=produce/sent --seeds 5 -v
+	expect_rc 0 chprog run connect --inject kill:at=produce/sent --seeds 5
+	[ "$(grep -c 'fired: kill x1$' "$T/out")" = 5 ] || { show_output; fail "not 5 verbose lines saying the kill fired"; }
+	ok "connect (role_points), kill:at=produce/sent: fired in 5 of 5 seeds, as --verbose says"
+	ic run connect --ops 10 --inject kill:at=produce/sent,hit=500 --seeds 2
+	expect_rc 0 chprog run connect --inject kill:at=produce/sent,hit=500
+	grep -q '^never fired: kill:at=produce/sent,p=0,hit=500 in 2 runs of connect' "$T/out" ||
+		{ show_output; fail "no 'never fired' line"; }
+	ok "$(grep -m1 '^never fired' "$T/out")"
+}
+
+# run --all NAME...: only the named scenarios' expectations.
+case_all_named() {
+	local prog J="$T/never.json"
+	prog=$(chprog) || exit 1
+	local IC=$prog
+	ic run --all dupe connect --json "$T/all.json"
+	expect_rc 0 chprog run --all dupe connect
+	grep -q '^expectations: 2 met, 0 missed' "$T/out" || { show_output; fail "not 2 expectations met"; }
+	py "$T/all.json" <<'PY' || exit 1
+names = sorted(set(r["scenario"] for r in runs))
+if names != ["connect", "dupe"]: bad("scenarios run: %r" % names)
+print("  ok: only dupe and connect ran (%d runs)" % len(runs))
+PY
+	bad_one "unknown scenario 'nosuch'" "$J" run --json "$J" --all nosuch
+	bad_one "--all dupe:x=1: --all takes scenario names" "$J" run --json "$J" --all dupe:x=1
+	bad_one "scenario swapped declares no expectations" "$J" run --json "$J" --all swapped
 }
 
 if [ $# -ne 2 ]; then

@@ -420,13 +420,19 @@ static void test_bad_option(void **state)
 static void test_all_or_scenario(void **state)
 {
 	fixture *x = *state;
-	expect_error(x, "--all shm_counter", "--all", NULL);
+	expect_error(x, "--all shm_counter:lock=none", "--all shm_counter:lock=none", "scenario names", NULL);
+	expect_error(x, "--all nosuch", "unknown scenario 'nosuch'", "shm_counter", NULL);
 	expect_error(x, "", "--all", NULL);
 	expect_error(x, "--seeds 3", "--all", NULL);
 	expect_error(x, "--all --procs 3", "--procs", NULL);
 	parse_ok(x, "--all");
 	assert_true(x->o->all);
 	assert_int_equal(x->o->nruns, 0);
+	assert_int_equal(x->o->nonly, 0);
+	parse_ok(x, "--all mq shm_counter"); /* only their expectations */
+	assert_int_equal(x->o->nonly, 2);
+	assert_string_equal(x->o->only[0]->name, "mq");
+	assert_string_equal(x->o->only[1]->name, "shm_counter");
 }
 
 /* ---- Scenarios of the user's (ic_main's extra) ---- */

@@ -171,6 +171,56 @@ static void test_counts_exact(void **state)
 	assert_true(inst.plan.words[1] == UINT64_MAX);
 }
 
+/*
+ * A kill pinned with at= strikes a process whose role passes that point: over
+ * many seeds, never one that does not (the seed would be wasted). Roles with
+ * no known points, or no role matching, leave every process eligible.
+ */
+static void test_pinned_victim_passes_the_point(void **state)
+{
+	(void)state;
+	char err[256];
+	ic_inj_inst inst;
+	static const char *const labels[] = {"p0", "p1", "c0", "c1"};
+	static const char *const points[] = {"produce/sent", "consume/received", "call/x", NULL};
+	static const char *const prod[] = {"produce/begin", "produce/sent", NULL};
+	static const char *const cons[] = {"consume/begin", "consume/received", NULL};
+	const char *const *per_proc[] = {prod, prod, cons, cons};
+	ic_plan_env env = {.nprocs = 4, .labels = labels, .points = points, .ops = 100, .proc_points = per_proc};
+	unsigned seen[4] = {0};
+	static const struct {
+		const char *spec;
+		unsigned lo, hi; /* the victims allowed */
+	} cases[] = {{"kill:at=consume/received", 2, 3}, {"kill:at=produce/*", 0, 1}, {"stall:at=produce/sent", 0, 1},
+		     {"kill:at=call/x", 0, 3}};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		memset(seen, 0, sizeof(seen));
+		assert_int_equal(ic_inj_parse(&inst, cases[c].spec, err, sizeof(err)), 0);
+		for (uint64_t seed = 1; seed <= 200; seed++) {
+			ic_rng rng;
+			ic_rng_seed(&rng, seed);
+			ic_plan_strike(&inst, &env, &rng);
+			unsigned v = (unsigned)inst.plan.words[0];
+			if (v < cases[c].lo || v > cases[c].hi)
+				fail_msg("%s: victim %s", cases[c].spec, labels[v]);
+			seen[v]++;
+		}
+		for (unsigned v = cases[c].lo; v <= cases[c].hi; v++)
+			if (!seen[v])
+				fail_msg("%s: %s never drawn in 200 seeds", cases[c].spec, labels[v]);
+	}
+	env.proc_points = NULL; /* nothing known: any process, as before */
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(ic_inj_parse(&inst, "kill:at=consume/received", err, sizeof(err)), 0);
+	for (uint64_t seed = 1; seed <= 200; seed++) {
+		ic_rng rng;
+		ic_rng_seed(&rng, seed);
+		ic_plan_strike(&inst, &env, &rng);
+		seen[inst.plan.words[0]]++;
+	}
+	assert_true(seen[0] && seen[1] && seen[2] && seen[3]);
+}
+
 /* Each key once, as for scenario keys: the last one no longer wins silently. */
 static void test_duplicate_keys(void **state)
 {
@@ -334,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_validate_points_and_sites),
 		cmocka_unit_test(test_counts_exact),
 		cmocka_unit_test(test_duplicate_keys),
+		cmocka_unit_test(test_pinned_victim_passes_the_point),
 		cmocka_unit_test(test_empty_items),
 		cmocka_unit_test(test_validate_never_acts),
 		cmocka_unit_test(test_warnings),

@@ -488,6 +488,44 @@ static void test_failed_send_not_received(void **state)
 	assert_silent(x);
 }
 
+/* ---- a full log, a flood: judged on what the logs hold ---- */
+
+/* The tail of c0's receives is missing (its log filled): no loss claimed, duplicates still found. */
+static void test_full_log_claims_no_loss(void **state)
+{
+	fixture *x = *state;
+	sends(x, N);
+	recv_range(x, C0, 0, 4);
+	x->facts.log_full = true;
+	assert_silent(x);
+	recv(x, C0, 3);
+	assert_finding(x, "duplicated 1");
+	assert_null(strstr(x->out.text, "\n  lost ")); /* no line of losses */
+}
+
+/* A consumer that stopped at a flood (IC_OP_FLOOD) left the rest unread, not lost. */
+static void test_flood_stops_and_claims_no_loss(void **state)
+{
+	fixture *x = *state;
+	sends(x, N);
+	for (int i = 0; i < 3; i++)
+		recv_range(x, C0, 0, 4);
+	add_event(x, C0, IC_EV_INFO, IC_OP_FLOOD, 12, N);
+	assert_finding(x, "duplicated 4");
+	assert_contains(x->out.text, "more messages arrived than were ever sent");
+	assert_null(strstr(x->out.text, "\n  lost ")); /* no line of losses */
+}
+
+/* The same reads without the flood record: the unread rest is lost. */
+static void test_without_flood_record_loss_is_judged(void **state)
+{
+	fixture *x = *state;
+	sends(x, N);
+	for (int i = 0; i < 3; i++)
+		recv_range(x, C0, 0, 4);
+	assert_finding(x, "lost 6");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -518,6 +556,9 @@ int main(void)
 		T(test_indeterminate_received_twice),
 		T(test_failed_send_arrives),
 		T(test_failed_send_not_received),
+		T(test_full_log_claims_no_loss),
+		T(test_flood_stops_and_claims_no_loss),
+		T(test_without_flood_record_loss_is_judged),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -236,7 +236,10 @@ static void shrink_finding(campaign *c, const ic_run_cfg *cfg, const ic_run_resu
 	fprintf(c->out, "shrinking the finding (%s; at most %g s)\n", res->findings[0].checker, so.budget_s);
 	fflush(c->out);
 	int code = ic_shrink(cfg, res->findings[0].checker, &so);
-	c->interrupted |= code == IC_EXIT_INTERRUPTED;
+	if (code == IC_EXIT_INTERRUPTED || code == IC_EXIT_TERMINATED) {
+		c->interrupted = true;
+		c->interrupt_sig = code == IC_EXIT_TERMINATED ? SIGTERM : SIGINT;
+	}
 	fflush(c->out);
 }
 

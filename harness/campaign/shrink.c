@@ -53,6 +53,7 @@ typedef struct shrinker {
 	const ic_shrink_opts *so;
 	uint64_t t0, runs;
 	bool interrupted, out_of_time, out_of_runs;
+	int interrupt_sig; /* SIGINT or SIGTERM: exit 130 or 143 */
 	uint64_t seed;      /* the original run's: PCT seeds are derived from it */
 	measure orig;
 	cand best;
@@ -63,6 +64,18 @@ typedef struct shrinker {
 	} tried[MAX_TRIED]; /* sizes already tried under PCT seeds */
 	unsigned ntried;
 } shrinker;
+
+/* A run was cut short by SIGINT or SIGTERM: the search stops, and says which. */
+static void interrupted(shrinker *k, const ic_run_result *res)
+{
+	k->interrupted = true;
+	k->interrupt_sig = res->interrupt_sig ? res->interrupt_sig : SIGINT;
+}
+
+static int interrupted_exit(const shrinker *k)
+{
+	return k->interrupt_sig == SIGTERM ? IC_EXIT_TERMINATED : IC_EXIT_INTERRUPTED;
+}
 
 static bool stopped(shrinker *k)
 {
@@ -135,7 +148,7 @@ static bool replay_list(shrinker *k, const ic_run_cfg *base, ic_sched_list *list
 	ic_run_one_logged(&out->cfg, &out->res, &log);
 	k->runs++;
 	if (out->res.status == IC_RUN_INTERRUPTED) {
-		k->interrupted = true;
+		interrupted(k, &out->res);
 	} else if (ic_run_has_finding(&out->res, k->checker) && !out->res.schedule.log_full &&
 		   ic_schedule_from_log(&log, &out->cfg, &seen) == 0) {
 		keep_effective(list, &seen);
@@ -200,7 +213,8 @@ static bool attempt_seeds(shrinker *k, const ic_run_cfg *base)
 		cfg.steps = ic_sched_default_steps(&cfg, cfg.nprocs);
 		ic_run_one_logged(&cfg, &k->scratch->res, &log);
 		k->runs++;
-		k->interrupted |= k->scratch->res.status == IC_RUN_INTERRUPTED;
+		if (k->scratch->res.status == IC_RUN_INTERRUPTED)
+			interrupted(k, &k->scratch->res);
 		bool listed = ic_run_has_finding(&k->scratch->res, k->checker) && !k->scratch->res.schedule.log_full &&
 			      ic_schedule_from_log(&log, &cfg, &list) == 0;
 		free(log.v);
@@ -420,7 +434,7 @@ static int begin(shrinker *k, const ic_run_cfg *orig)
 	const ic_run_result *res = &k->scratch->res;
 	int rc = -1;
 	if (res->status == IC_RUN_INTERRUPTED) {
-		k->interrupted = true;
+		interrupted(k, res);
 	} else if (!ic_run_has_finding(res, k->checker)) {
 		ic_line(stderr, "ipchaos shrink: the run does not fail %s again (verdict %s): nothing to shrink",
 			k->checker, ic_run_verdict(res));
@@ -459,7 +473,7 @@ int ic_shrink(const ic_run_cfg *orig, const char *checker, const ic_shrink_opts 
 		return IC_EXIT_BROKEN;
 	}
 	if (begin(&k, orig) != 0) {
-		code = k.interrupted ? IC_EXIT_INTERRUPTED : IC_EXIT_USAGE;
+		code = k.interrupted ? interrupted_exit(&k) : IC_EXIT_USAGE;
 		goto out;
 	}
 	/* Sizes first (each makes every later run cheaper), then what the list holds. */
@@ -471,7 +485,7 @@ int ic_shrink(const ic_run_cfg *orig, const char *checker, const ic_shrink_opts 
 	}
 	code = report(&k, (double)(ic_now_ns() - k.t0) / 1e9);
 	if (k.interrupted)
-		code = IC_EXIT_INTERRUPTED;
+		code = interrupted_exit(&k);
 out:
 	cand_free(&k.best);
 	free(k.scratch);

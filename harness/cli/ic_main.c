@@ -287,7 +287,7 @@ static const char shrink_help[] =
 	"The same input shrinks to the same result unless the time budget cuts it short.\n"
 	"\n"
 	"exit: 1 shrunk (the shrunk run fails), 2 bad usage or a run that cannot be shrunk\n"
-	"      exactly (chaos mode, passing, not failing again), 3 broken, 130 interrupted\n";
+	"      exactly (chaos mode, passing, not failing again), 3 broken, 130 SIGINT, 143 SIGTERM\n";
 
 static int cmd_shrink(const ic_opts *o, int argc, char **argv)
 {

@@ -210,6 +210,14 @@ int ic_sem_timedwait(ic_ctx *ctx, sem_t *sem, const struct timespec *abs_timeout
  */
 int ic_shm_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode);
 int ic_shm_unlink(ic_ctx *ctx, const char *object);
+/*
+ * ic_shared_region: with --detect races, check the accesses to [addr,
+ * addr+size): memory shared between the run's processes that was mapped
+ * another way than ic_shm_create (which calls it), named `object` so that
+ * every process mapping it, wherever, shares one history and a report can
+ * name it. Does nothing in runs that do not detect races. Always 0.
+ */
+int ic_shared_region(ic_ctx *ctx, const char *object, void *addr, size_t size);
 int ic_object_name(const ic_ctx *ctx, const char *object, char *buf, size_t size);
 
 /*
@@ -274,6 +282,8 @@ bool ic_backoff_wait(ic_ctx *ctx, ic_backoff *b, int ms);
 #include <unistd.h>
 
 static inline void ic_point(ic_ctx *ctx, const char *name) { (void)ctx; (void)name; }
+static inline int ic_shared_region(ic_ctx *ctx, const char *object, void *addr, size_t size)
+{ (void)ctx; (void)object; (void)addr; (void)size; return 0; }
 static inline void ic_invoke(ic_ctx *ctx, uint32_t op, uint64_t a, uint64_t b)
 { (void)ctx; (void)op; (void)a; (void)b; }
 static inline void ic_ok(ic_ctx *ctx, uint32_t op, uint64_t a, uint64_t b)
@@ -473,7 +483,10 @@ static inline void *ic_shm_create(ic_ctx *ctx, const char *object, size_t size, 
 	int saved = errno;
 	close(fd);
 	errno = saved;
-	return p == MAP_FAILED ? NULL : p;
+	if (p == MAP_FAILED)
+		return NULL;
+	ic_shared_region(ctx, object, p, size); /* --detect races checks it */
+	return p;
 }
 
 /* One spin-wait step: tells the CPU (and a hyperthread sibling) we are waiting. */

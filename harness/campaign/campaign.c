@@ -288,11 +288,15 @@ static int expectation_cfg(const campaign *c, const ic_scenario *sc, const ic_ex
 	snprintf(cfg->runid, sizeof(cfg->runid), "%s", c->o->runid);
 	if (e->ops)
 		cfg->ops = e->ops;
-	if (e->mode && strcmp(e->mode, "controlled") != 0) {
-		snprintf(err, errsize, "mode %s (valid: controlled, or none for chaos)", e->mode);
+	/* "races": chaos with --detect races; "controlled,races": both. */
+	cfg->detect_races = e->mode && strstr(e->mode, "races") != NULL;
+	if (e->mode && strcmp(e->mode, "controlled") != 0 && strcmp(e->mode, "races") != 0 &&
+	    strcmp(e->mode, "controlled,races") != 0) {
+		snprintf(err, errsize, "mode %s (valid: controlled, races, controlled,races, or none for chaos)",
+			 e->mode);
 		return -1;
 	}
-	if (e->mode) {
+	if (e->mode && strncmp(e->mode, "controlled", 10) == 0) {
 		cfg->mode = IC_MODE_CONTROLLED;
 		cfg->depth = IC_DEFAULT_DEPTH;
 	}

@@ -44,6 +44,7 @@ typedef struct ic_opts {
 	unsigned depth;    /* --depth: PCT's d (0: the default) */
 	uint64_t steps;    /* --steps: PCT's k (0: measured by a first run) */
 	bool check_determinism; /* --check-determinism: each seed twice, schedules compared */
+	bool detect_races; /* --detect races: the instrumented scenarios, the race checker */
 	char warnings[2048]; /* "ipchaos run: warning: ...\n" lines, printed before any run */
 	ic_outfile out[IC_OUT_FILES]; /* --json, --junit: opened before anything runs (ic_cli_open_outputs) */
 } ic_opts;

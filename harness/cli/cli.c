@@ -103,6 +103,7 @@ static int resolve_run(ic_opts *o, ic_run_cfg *cfg, const run_flags *fl, char *e
 	cfg->depth = o->mode == IC_MODE_CONTROLLED ? (o->depth ? o->depth : IC_DEFAULT_DEPTH) : 0;
 	cfg->steps = o->steps;
 	cfg->check_determinism = o->check_determinism;
+	cfg->detect_races = o->detect_races;
 	return ic_spec_validate(cfg, err, errsize);
 }
 
@@ -226,6 +227,13 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 			if (ic_parse_u64("--steps", v, 1, 1000000000, &o->steps, err, errsize) != 0)
 				return -1;
 			sched_opts = true;
+		} else if ((v = ic_arg_opt("--detect", argc, argv, &i, &missing))) {
+			if (strcmp(v, "races") != 0) {
+				char shown[64];
+				snprintf(err, errsize, "--detect %s: unknown (valid: races)", ic_shown(v, shown, sizeof(shown)));
+				return -1;
+			}
+			o->detect_races = true;
 		} else if (strcmp(a, "--check-determinism") == 0) {
 			o->check_determinism = true;
 			sched_opts = true;
@@ -250,7 +258,7 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 				 "unknown option '%s' (valid: --all, --inject, --seed, --seeds, --procs, --ops, "
 				 "--timeout, --replays, --json, --junit, --tap, --shard, --shards, --time-budget, "
 				 "--jobs, --quiet, --verbose, --keep-going, --keep, --under, --mode, --strategy, --depth, "
-				 "--steps, --check-determinism; see ipchaos run --help)", a);
+				 "--steps, --check-determinism, --detect; see ipchaos run --help)", a);
 			return -1;
 		} else if (nspecs == IC_MAX_SPECS) {
 			snprintf(err, errsize, "%s: at most %d scenarios in one run", a, IC_MAX_SPECS);
@@ -296,6 +304,17 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 	if (o->mode == IC_MODE_CONTROLLED && o->under) {
 		snprintf(err, errsize, "--under %s runs roles at valgrind's pace, outside the scheduler: "
 				       "use --mode chaos with it", o->under);
+		return -1;
+	}
+	/* Valgrind would run the instrumented roles, but its own shadow and ours disagree on nothing useful. */
+	if (o->detect_races && o->under) {
+		snprintf(err, errsize, "--detect races cannot run --under %s: the detector's runtime and "
+				       "valgrind's would both watch every access; run them separately", o->under);
+		return -1;
+	}
+	if (o->all && o->detect_races) {
+		snprintf(err, errsize, "--all runs each variant as declared: expectations that detect races say "
+				       "so themselves (mode races); --detect races does not apply");
 		return -1;
 	}
 	if (o->all && o->under) {

@@ -9,6 +9,7 @@
 #include "core/arena.h"
 #include "core/under.h"
 #include "role/sched.h"
+#include "role/race.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -158,6 +159,7 @@ __attribute__((noinline)) static _Noreturn void role_main(const ic_run_cfg *cfg,
 			cfg->sc->roles[role].name, index, cfg->sc->name, strerror(errno));
 		_exit(IC_EXIT_ROLE_START);
 	}
+	ic_race_role_begin(&ctx); /* setup's accesses are not recorded: they happen before all of this */
 	if (ctx.scheduled)
 		ic_sched_begin(&ctx);
 	else
@@ -499,12 +501,14 @@ static void build_facts(run *r)
 		f->nobjects++;
 	}
 	f->kept = r->cfg.keep;
+	/* The supervisor's own accesses are never recorded: the roles' ends happen before its drain. */
+	f->race = r->cfg.detect_races ? &a->race : NULL;
 }
 
 static bool checker_applies(const ic_scenario *sc, const char *name)
 {
-	if (!sc->checkers)
-		return true;
+	if (!sc->checkers || strcmp(name, "race") == 0)
+		return true; /* race: whenever the run detects races (its facts say) */
 	if (strcmp(name, "deadlock") == 0)
 		name = "hang"; /* the controlled form of a hang: scenarios predate it */
 	size_t n = strlen(name);
@@ -770,6 +774,7 @@ static int start(run *r, ic_run_result *res)
 		return -1;
 	draw_plans(r);
 	ic_sched_init(r->ah.arena, &r->cfg, r->nprocs);
+	ic_race_run_begin(r->ah.arena, r->cfg.detect_races, r->nprocs);
 	if (r->cfg.under && prepare_under(r, res) != 0)
 		return -1;
 	ic_ctx_init(&r->sup, &r->cfg, r->ah.arena, r->nprocs, IC_MAX_ROLES, 0);
@@ -779,7 +784,8 @@ static int start(run *r, ic_run_result *res)
 			 r->sup.error[0] ? r->sup.error : strerror(errno));
 		return -1;
 	}
-	return 0;
+	/* The regions setup mapped are known now: their shadow, before the roles fork. */
+	return ic_race_shadow_make(r->ah.arena, res->broken, sizeof(res->broken));
 }
 
 /* The decision log out of the arena, before it goes. */
@@ -803,6 +809,8 @@ static void run_one(const ic_run_cfg *cfg, ic_run_result *res, ic_decisions *log
 		return;
 	}
 	r->cfg = *cfg;
+	if (cfg->detect_races)
+		r->cfg.sc = ic_race_twin(cfg->sc); /* the same scenario, compiled to be checked */
 	r->parent = getpid();
 	r->timeout = cfg->timeout_s * ic_timeout_factor() * (cfg->under ? IC_VALGRIND_SLOWDOWN : 1);
 	for (unsigned i = 0; i < IC_MAX_PROCS; i++)
@@ -836,6 +844,8 @@ static void run_one(const ic_run_cfg *cfg, ic_run_result *res, ic_decisions *log
 	}
 	if (r->ah.arena && log)
 		copy_decisions(r->ah.arena, log);
+	if (r->ah.arena)
+		ic_race_shadow_free(r->ah.arena);
 	if (r->ah.arena)
 		ic_arena_destroy(&r->ah, cfg->keep);
 	close_logs(r);

@@ -4,6 +4,7 @@
  */
 #include "role/ctx.h"
 #include "role/sched.h"
+#include "role/race.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -82,6 +83,14 @@ static ssize_t io_once(int fd, void *buf, size_t len, bool writing)
 	return n;
 }
 
+/* --detect races: a receive that got something happens after every earlier send on the object. */
+static ssize_t received(ic_ctx *ctx, int fd_or_id, bool sysv, ssize_t n)
+{
+	if (n > 0)
+		ic_race_chan_recv(ctx, fd_or_id, sysv);
+	return n;
+}
+
 /* n, after telling the scheduler a call that succeeded may have changed what others wait for. */
 static ssize_t acted(ic_ctx *ctx, ssize_t n)
 {
@@ -104,6 +113,7 @@ static ssize_t io_controlled(ic_ctx *ctx, int fd, void *buf, size_t len, bool wr
 ssize_t ic_write(ic_ctx *ctx, int fd, const void *buf, size_t len)
 {
 	FAULT("write", io_errors, &len);
+	ic_race_chan_send(ctx, fd, false);
 	if (ctx->scheduled)
 		return io_controlled(ctx, fd, (void *)buf, len, true);
 	return write(fd, buf, len);
@@ -113,8 +123,8 @@ ssize_t ic_read(ic_ctx *ctx, int fd, void *buf, size_t len)
 {
 	FAULT("read", io_errors, &len);
 	if (ctx->scheduled)
-		return io_controlled(ctx, fd, buf, len, false);
-	return read(fd, buf, len);
+		return received(ctx, fd, false, io_controlled(ctx, fd, buf, len, false));
+	return received(ctx, fd, false, read(fd, buf, len));
 }
 
 static ssize_t sock_controlled(ic_ctx *ctx, int fd, void *buf, size_t len, int flags, bool sending)
@@ -132,6 +142,7 @@ static ssize_t sock_controlled(ic_ctx *ctx, int fd, void *buf, size_t len, int f
 ssize_t ic_send(ic_ctx *ctx, int fd, const void *buf, size_t len, int flags)
 {
 	FAULT("send", send_errors, NULL);
+	ic_race_chan_send(ctx, fd, false);
 	if (ctx->scheduled)
 		return sock_controlled(ctx, fd, (void *)buf, len, flags, true);
 	return send(fd, buf, len, flags);
@@ -141,8 +152,8 @@ ssize_t ic_recv(ic_ctx *ctx, int fd, void *buf, size_t len, int flags)
 {
 	FAULT("recv", io_errors, NULL);
 	if (ctx->scheduled)
-		return sock_controlled(ctx, fd, buf, len, flags, false);
-	return recv(fd, buf, len, flags);
+		return received(ctx, fd, false, sock_controlled(ctx, fd, buf, len, flags, false));
+	return received(ctx, fd, false, recv(fd, buf, len, flags));
 }
 
 /* A deadline already past: mq_timed* return at once instead of blocking. */
@@ -173,6 +184,7 @@ int ic_mq_timedsend(ic_ctx *ctx, int mq, const char *msg, size_t len, unsigned p
 		    const struct timespec *abs_timeout)
 {
 	FAULT("mq_send", mq_errors, NULL);
+	ic_race_chan_send(ctx, mq, false);
 	if (ctx->scheduled)
 		return (int)mq_controlled(ctx, mq, (char *)msg, len, prio, NULL, abs_timeout, true);
 	return mq_timedsend((mqd_t)mq, msg, len, prio, abs_timeout);
@@ -183,13 +195,14 @@ ssize_t ic_mq_timedreceive(ic_ctx *ctx, int mq, char *msg, size_t len, unsigned 
 {
 	FAULT("mq_receive", mq_errors, NULL);
 	if (ctx->scheduled)
-		return mq_controlled(ctx, mq, msg, len, 0, prio, abs_timeout, false);
-	return mq_timedreceive((mqd_t)mq, msg, len, prio, abs_timeout);
+		return received(ctx, mq, false, mq_controlled(ctx, mq, msg, len, 0, prio, abs_timeout, false));
+	return received(ctx, mq, false, mq_timedreceive((mqd_t)mq, msg, len, prio, abs_timeout));
 }
 
 int ic_msgsnd(ic_ctx *ctx, int id, const void *msg, size_t len, int flags)
 {
 	FAULT("msgsnd", msgsnd_errors, NULL);
+	ic_race_chan_send(ctx, id, true);
 	if (!ctx->scheduled)
 		return msgsnd(id, msg, len, flags);
 	int rc;
@@ -203,12 +216,12 @@ ssize_t ic_msgrcv(ic_ctx *ctx, int id, void *msg, size_t len, long type, int fla
 {
 	FAULT("msgrcv", msgrcv_errors, NULL);
 	if (!ctx->scheduled)
-		return msgrcv(id, msg, len, type, flags);
+		return received(ctx, id, true, msgrcv(id, msg, len, type, flags) + 1) - 1; /* 0 bytes is a message */
 	ssize_t n;
 	while ((n = msgrcv(id, msg, len, type, flags | IPC_NOWAIT)) < 0 && errno == ENOMSG &&
 	       !(flags & IPC_NOWAIT))
 		ic_sched_wait(ctx, IC_WAIT_IO, (uint64_t)id, false);
-	return acted(ctx, n);
+	return received(ctx, id, true, acted(ctx, n) + 1) - 1;
 }
 
 int ic_poll(ic_ctx *ctx, struct pollfd *fds, nfds_t nfds, int timeout_ms)

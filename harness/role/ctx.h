@@ -27,6 +27,7 @@ typedef struct ic_run_cfg {
 	unsigned depth;   /* PCT's d: bugs of up to d ordering constraints */
 	uint64_t steps;   /* PCT's k, the steps a run takes; 0: not known yet */
 	bool check_determinism; /* run twice, compare the decision logs */
+	bool detect_races; /* --detect races: the instrumented scenarios, checked by the race runtime */
 } ic_run_cfg;
 
 struct ic_ctx {

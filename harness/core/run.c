@@ -606,6 +606,30 @@ static void describe_ends(run *r, ic_run_result *res)
 #undef ADD
 }
 
+/* --detect races: what was checked, so that a silent detector can be told from a blind one. */
+static void describe_races(run *r, ic_run_result *res)
+{
+	const ic_race_arena *ra = &r->ah.arena->race;
+	size_t len = strlen(res->evidence), cap = sizeof(res->evidence);
+	if (!r->cfg.detect_races || len >= cap)
+		return;
+	len += (size_t)snprintf(res->evidence + len, cap - len, "  races: %" PRIu64 " accesses checked in",
+				atomic_load(&ra->accesses));
+	for (unsigned i = 0; i < ra->nregions && len < cap; i++)
+		len += (size_t)snprintf(res->evidence + len, cap - len, "%s %s", i ? "," : "", ra->regions[i].name);
+	if (!ra->nregions && len < cap)
+		len += (size_t)snprintf(res->evidence + len, cap - len, " no segment (none made by ic_shm_create "
+									"or named by ic_shared_region)");
+	if (atomic_load(&ra->unchecked) && len < cap)
+		len += (size_t)snprintf(res->evidence + len, cap - len, "; %" PRIu64 " not checked (no room)",
+					atomic_load(&ra->unchecked));
+	if (atomic_load(&ra->nosync) && len < cap)
+		len += (size_t)snprintf(res->evidence + len, cap - len,
+					"; sync clocks ran out: races not judged");
+	if (len < cap)
+		snprintf(res->evidence + len, cap - len, "\n");
+}
+
 static void describe_schedule(run *r, ic_run_result *res)
 {
 	const ic_sched *s = &r->ah.arena->sched;
@@ -754,6 +778,7 @@ static void finish(run *r, ic_run_result *res)
 	read_reports(r, res);
 	build_facts(r);
 	describe_ends(r, res);
+	describe_races(r, res);
 	describe_schedule(r, res);
 	if (res->broken[0] || log_overflowed(r, res)) {
 		res->status = IC_RUN_BROKEN;

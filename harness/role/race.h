@@ -81,8 +81,9 @@ void ic_race_lock_release(ic_ctx *ctx, int lock_id);
 void ic_race_cond_signal(ic_ctx *ctx, const void *cond);
 void ic_race_cond_woken(ic_ctx *ctx, const void *cond);
 /* Any other channel object, conservatively: every send before every later receive. */
-void ic_race_chan_send(ic_ctx *ctx, int fd_or_id, bool sysv);
-void ic_race_chan_recv(ic_ctx *ctx, int fd_or_id, bool sysv);
+/* framed: the channel keeps message boundaries, so msg (what was sent, what was received) narrows the edge. */
+void ic_race_chan_send(ic_ctx *ctx, int fd_or_id, bool sysv, const void *msg, size_t len, bool framed);
+void ic_race_chan_recv(ic_ctx *ctx, int fd_or_id, bool sysv, const void *msg, size_t len, bool framed);
 void ic_race_sem_post(const void *sem);
 void ic_race_sem_acquired(const void *sem);
 void ic_race_msg_sent(ic_ctx *ctx, uint64_t seq);

@@ -205,25 +205,47 @@ void ic_race_cond_woken(ic_ctx *ctx, const void *cond)
 static uint64_t chan_key(int fd_or_id, bool sysv)
 {
 	if (sysv)
-		return (uint64_t)KEY_SYSV << 56 | (uint32_t)fd_or_id;
+		return (uint64_t)KEY_SYSV << 56 | (uint64_t)(uint32_t)fd_or_id << 8;
 	struct stat st;
 	if (fstat(fd_or_id, &st) != 0)
-		return (uint64_t)KEY_CHAN << 56 | 1ull << 55 | (uint32_t)fd_or_id;
-	return (uint64_t)KEY_CHAN << 56 | (((uint64_t)st.st_dev << 32 ^ (uint64_t)st.st_ino) & 0x7fffffffffffffull);
+		return (uint64_t)KEY_CHAN << 56 | 1ull << 55 | (uint64_t)(uint32_t)fd_or_id << 8;
+	return (uint64_t)KEY_CHAN << 56 | ((((uint64_t)st.st_dev << 32 ^ (uint64_t)st.st_ino) << 8) & 0x7fffffffffffffull);
 }
 
-void ic_race_chan_send(ic_ctx *ctx, int fd_or_id, bool sysv)
+/*
+ * A channel that keeps message boundaries (mqueue, SysV queue, datagrams) is
+ * keyed by what a message says too: its first bytes and length, hashed into
+ * one of 256 buckets. A receive then takes the sends of the same bucket only
+ * (the one it got among them): a slot index sent back twice orders the two
+ * takers with nobody. A byte stream's reads cut writes anywhere: one key.
+ */
+#define CHAN_BUCKETS 256
+
+static uint64_t chan_bucket(uint64_t key, const void *msg, size_t len)
 {
-	(void)ctx;
-	if (me.on)
-		ic_race_release(&me, ic_race_sync(&me, chan_key(fd_or_id, sysv)), true);
+	const unsigned char *b = msg;
+	uint64_t h = 1469598103934665603ull ^ len;
+	for (size_t i = 0; i < len && i < 64; i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return (key & ~0xffull) ^ (h % CHAN_BUCKETS);
 }
 
-void ic_race_chan_recv(ic_ctx *ctx, int fd_or_id, bool sysv)
+void ic_race_chan_send(ic_ctx *ctx, int fd_or_id, bool sysv, const void *msg, size_t len, bool framed)
 {
 	(void)ctx;
-	if (me.on)
-		ic_race_acquire(&me, ic_race_sync(&me, chan_key(fd_or_id, sysv)));
+	if (!me.on)
+		return;
+	uint64_t key = chan_key(fd_or_id, sysv);
+	ic_race_release(&me, ic_race_sync(&me, framed ? chan_bucket(key, msg, len) : key), true);
+}
+
+void ic_race_chan_recv(ic_ctx *ctx, int fd_or_id, bool sysv, const void *msg, size_t len, bool framed)
+{
+	(void)ctx;
+	if (!me.on)
+		return;
+	uint64_t key = chan_key(fd_or_id, sysv);
+	ic_race_acquire(&me, ic_race_sync(&me, framed ? chan_bucket(key, msg, len) : key));
 }
 
 void ic_race_sem_post(const void *sem)

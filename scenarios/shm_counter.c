@@ -218,6 +218,16 @@ static const ic_expect counter_expect[] = {
 	{"lock=mutex,bug=forget_unlock", "", "deadlock", 1, NULL, "controlled", 20},
 	{"lock=mutex,bug=wild_write", "", "crash", 1, NULL, "controlled", 20},
 	{"lock=robust,bug=leak", "", "leaks", 1, NULL, "controlled", 20},
+	/* --detect races: the missing lock is a race on the first run, found or not by the counter. */
+	{"lock=none", "", "race", 1, NULL, "races", 1},
+	{"lock=mutex", "nolock:p=1", "race", 1, NULL, "races", 2},
+	{"lock=mutex", "delay", "pass", 30, NULL, "races", 50},
+	{"lock=robust", "delay;kill", "pass", 30, NULL, "races", 50},
+	{"lock=sem", "delay", "pass", 30, NULL, "races", 50},
+	{"lock=spin", "delay", "pass", 30, NULL, "races", 50},
+	{"lock=atomic", "delay;kill", "pass", 30, NULL, "races", 50},
+	{"lock=none", "", "race", 1, NULL, "controlled,races", 2},
+	{"lock=robust", "kill;stall", "pass", 30, NULL, "controlled,races", 20},
 	{0},
 };
 

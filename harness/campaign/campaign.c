@@ -362,6 +362,8 @@ static bool check_expectation(campaign *c, const ic_scenario *sc, const ic_expec
 	ic_spec_text(&cfg, spec, sizeof(spec));
 	if (cfg.mode == IC_MODE_CONTROLLED) /* the same variant is often expected in both modes */
 		snprintf(spec + strlen(spec), sizeof(spec) - strlen(spec), " (controlled)");
+	if (cfg.detect_races) /* and with the race detector: a case of its own */
+		snprintf(spec + strlen(spec), sizeof(spec) - strlen(spec), " (races)");
 	ic_case *k = ic_case_begin(&c->cases, &cfg, e->verdict);
 	bool met = decide_expectation(c, e, &cfg, spec, want_pass, k);
 	if (k)

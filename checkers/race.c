@@ -68,8 +68,9 @@ static bool race_check(const ic_facts *f, ic_finding *out)
 	for (unsigned i = 0; i < ra->nreports; i++) {
 		r = &ra->reports[i];
 		uint64_t folded = atomic_load(&r->folded);
-		ic_finding_addf(out, "  race %u: segment %s, offset %" PRIu64 " (0x%" PRIx64 ")", i + 1,
-				region_name(ra, r->region), r->offset, r->offset);
+		ic_finding_addf(out, "  race %u: segment %s, offset %" PRIu64 " (0x%" PRIx64 ")%s%s", i + 1,
+				region_name(ra, r->region), r->offset, r->offset, r->field[0] ? ", field " : "",
+				r->field);
 		ic_finding_addf(out, folded ? ", %" PRIu64 " more on the same pair of code locations folded in\n"
 					    : "\n",
 				folded);

@@ -138,6 +138,7 @@ typedef struct ic_race_report {
 	uint64_t offset;       /* from the region's start, of the word's first byte accessed */
 	ic_race_side now, before;
 	_Atomic uint64_t folded; /* further races on the same pair of code locations */
+	char field[IC_NAME];     /* the scenario's name for those bytes, or "" (filled before judging) */
 } ic_race_report;
 
 /* In the arena: zero and unused unless the run detects races. */

@@ -716,6 +716,13 @@ typedef struct ic_expect {
 	uint64_t ops;      /* 0: the scenario's default */
 } ic_expect;
 
+/* ic_scenario.fields: a named field of a shared segment, so that a race report can name it. */
+typedef struct ic_field {
+	const char *object; /* the segment, as named to ic_shm_create or ic_shared_region */
+	const char *name;   /* "value" */
+	size_t offset, size; /* offsetof() and sizeof() it */
+} ic_field;
+
 /*
  * A scenario. Per run: setup in the supervisor before the fork (create the
  * shared objects, ic_set_state), the roles forked (--procs per role), observe
@@ -756,6 +763,8 @@ typedef struct ic_scenario {
 	 * would lack what fork gives them: mappings, descriptors, setup's memory).
 	 */
 	int (*attach)(ic_ctx *ctx);
+	/* Optional, {0}-terminated: the layout of its segments, for --detect races reports. */
+	const ic_field *fields;
 } ic_scenario;
 
 /* It may make POSIX mqueues behind the tracker's back: the leak scan lists queues too. */

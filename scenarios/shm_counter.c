@@ -231,6 +231,16 @@ static const ic_expect counter_expect[] = {
 	{0},
 };
 
+/* --detect races names the bytes of a race by these. */
+static const ic_field counter_fields[] = {
+	{"counter", "kind", offsetof(counter_shared, kind), sizeof(int)},
+	{"counter", "bug", offsetof(counter_shared, bug), sizeof(int)},
+	{"counter", "lock", offsetof(counter_shared, lock), sizeof(ic_lock_t)},
+	{"counter", "atomic_value", offsetof(counter_shared, atomic_value), sizeof(atomic_uint_fast64_t)},
+	{"counter", "value", offsetof(counter_shared, value), sizeof(uint64_t)},
+	{0},
+};
+
 const ic_scenario ic_scenario_shm_counter = {
 	.name = "shm_counter",
 	.summary = "processes increment a counter in shared memory",
@@ -246,4 +256,5 @@ const ic_scenario ic_scenario_shm_counter = {
 	.observe = counter_observe,
 	.teardown = counter_teardown,
 	.expect = counter_expect,
+	.fields = counter_fields,
 };

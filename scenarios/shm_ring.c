@@ -475,6 +475,17 @@ static const ic_expect ring_expect[] = {
 	{0},
 };
 
+/* --detect races names the bytes of a race by these (slots: the first's offset and on). */
+static const ic_field ring_fields[] = {
+	{"ring", "head", offsetof(ring, head), sizeof(uint64_t)},
+	{"ring", "tail_seen", offsetof(ring, tail_seen), sizeof(uint64_t)},
+	{"ring", "fill", offsetof(ring, fill), sizeof(uint64_t)},
+	{"ring", "tail", offsetof(ring, tail), sizeof(uint64_t)},
+	{"ring", "head_seen", offsetof(ring, head_seen), sizeof(uint64_t)},
+	{"ring", "slots[]", offsetof(ring, slots), SIZE_MAX / 2},
+	{0},
+};
+
 const ic_scenario ic_scenario_shm_ring = {
 	.name = "shm_ring",
 	.summary = "a bounded ring buffer of messages in shared memory",
@@ -492,4 +503,5 @@ const ic_scenario ic_scenario_shm_ring = {
 	.teardown = ring_teardown,
 	.expect = ring_expect,
 	.validate = ring_validate,
+	.fields = ring_fields,
 };

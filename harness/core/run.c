@@ -606,6 +606,20 @@ static void describe_ends(run *r, ic_run_result *res)
 #undef ADD
 }
 
+/* --detect races: each report's bytes by the scenario's name for them, where it gives one. */
+static void name_fields(run *r)
+{
+	ic_race_arena *ra = &r->ah.arena->race;
+	const ic_field *fl = r->cfg.sc->fields;
+	for (unsigned i = 0; fl && i < ra->nreports && i < IC_RACE_REPORTS; i++) {
+		ic_race_report *rep = &ra->reports[i];
+		const char *seg = rep->region < ra->nregions ? ra->regions[rep->region].name : "";
+		for (const ic_field *f = fl; f->object; f++)
+			if (strcmp(f->object, seg) == 0 && rep->offset >= f->offset && rep->offset < f->offset + f->size)
+				snprintf(rep->field, sizeof(rep->field), "%s", f->name);
+	}
+}
+
 /* --detect races: what was checked, so that a silent detector can be told from a blind one. */
 static void describe_races(run *r, ic_run_result *res)
 {
@@ -778,6 +792,7 @@ static void finish(run *r, ic_run_result *res)
 	read_reports(r, res);
 	build_facts(r);
 	describe_ends(r, res);
+	name_fields(r);
 	describe_races(r, res);
 	describe_schedule(r, res);
 	if (res->broken[0] || log_overflowed(r, res)) {

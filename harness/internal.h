@@ -154,7 +154,10 @@ typedef struct ic_race_arena {
 	ic_vclock clock[IC_MAX_PROCS]; /* each role's, written by it alone; final once it died */
 	ic_vclock lockclock[IC_MAX_LOCKS];
 	_Atomic uint64_t races;      /* every race found, folded ones included */
-	_Atomic uint64_t accesses;   /* checked accesses: 0 says nothing was instrumented */
+	struct {
+		uint64_t n;
+		char pad[56]; /* a cache line each: a shared counter would cost every access a transfer */
+	} checked[IC_MAX_PROCS];     /* each role's checked accesses: 0 says nothing was instrumented */
 	_Atomic uint64_t unchecked;  /* regions past the table or the shadow's room */
 	_Atomic uint64_t lost;       /* read sets that found no room: races may be missed */
 	_Atomic uint64_t nosync;     /* sync clocks that found no room: edges lost, races not judged */

@@ -627,8 +627,10 @@ static void describe_races(run *r, ic_run_result *res)
 	size_t len = strlen(res->evidence), cap = sizeof(res->evidence);
 	if (!r->cfg.detect_races || len >= cap)
 		return;
-	len += (size_t)snprintf(res->evidence + len, cap - len, "  races: %" PRIu64 " accesses checked in",
-				atomic_load(&ra->accesses));
+	uint64_t checked = 0;
+	for (unsigned i = 0; i < r->nprocs; i++)
+		checked += ra->checked[i].n;
+	len += (size_t)snprintf(res->evidence + len, cap - len, "  races: %" PRIu64 " accesses checked in", checked);
 	for (unsigned i = 0; i < ra->nregions && len < cap; i++)
 		len += (size_t)snprintf(res->evidence + len, cap - len, "%s %s", i ? "," : "", ra->regions[i].name);
 	if (!ra->nregions && len < cap)

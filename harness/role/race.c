@@ -445,7 +445,7 @@ void ic_race_access(ic_race_proc *p, unsigned region, uint64_t off, unsigned siz
 	const ic_race_region *rg = &p->ra->regions[region];
 	if (!rg->words)
 		return;
-	atomic_fetch_add_explicit(&p->ra->accesses, 1, memory_order_relaxed);
+	p->ra->checked[p->slot].n++;
 	uint64_t end = off + size;
 	if (end > rg->words * 8)
 		end = rg->words * 8;
@@ -508,7 +508,7 @@ void ic_race_atomic_done(ic_race_proc *p, atomic_int *lock, unsigned region, uin
 	word_ctx w = {.p = p, .region = region, .off = off & ~7ull, .bytes = atomic_bytes(off, size)};
 	w.now.pc[0] = pc;
 	if (p->ra->regions[region].words)
-		atomic_fetch_add_explicit(&p->ra->accesses, 1, memory_order_relaxed);
+		p->ra->checked[p->slot].n++;
 	if (loaded && p->ra->regions[region].words) {
 		w.flags = IC_RACE_ATOMIC;
 		word_locked(&w, sw);

@@ -2192,7 +2192,7 @@ EOF
 case_race_bad_input() {
 	local J="$T/never.json"
 	bad_one "--detect foo: unknown (valid: races)" "$J" run --json "$J" shm_counter --detect foo
-	bad_one "--detect races cannot run --under memcheck" "$J" run --json "$J" shm_counter --detect races --under memcheck
+	bad_one "--under memcheck" "$J" run --json "$J" shm_counter --detect races --under memcheck
 	bad_one "--detect races does not apply" "$J" run --json "$J" --all --detect races
 }
 

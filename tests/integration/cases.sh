@@ -1907,8 +1907,15 @@ case_install_example() {
 		{ cat "$T/ex.log"; fail "examples/ does not build with find_package(ipchaos)"; }
 	ctest --test-dir "$T/ex" --output-on-failure -j2 >"$T/ctest.log" 2>&1 ||
 		{ cat "$T/ctest.log"; fail "the example's tests failed"; }
-	grep -q '^100% tests passed, 0 tests failed out of 6$' "$T/ctest.log" ||
-		{ cat "$T/ctest.log"; fail "the example should have run 6 tests"; }
+	grep -q '^100% tests passed, 0 tests failed out of 8$' "$T/ctest.log" ||
+		{ cat "$T/ctest.log"; fail "the example should have run 8 tests"; }
+	# The user's program built with ipchaos_race_instrument(): its race is found, its correct code is silent.
+	grep -qE 'Test +#[0-9]+: workq_race_found [.]+ +Passed' "$T/ctest.log" &&
+		grep -qE 'Test +#[0-9]+: workq_no_race [.]+ +Passed' "$T/ctest.log" ||
+		{ cat "$T/ctest.log"; fail "no passing workq_race_found and workq_no_race tests"; }
+	! nm "$T/ex/jobsvc-chaos-races" | grep -q ' U .*tsan' || fail "jobsvc-chaos-races links libtsan's symbols from outside"
+	ok "ipchaos_race_instrument(): the user's race found with --detect races, none in the correct queue"
+
 	grep -qE 'Test +#[0-9]+: workq_bug_found [.]+ +Passed' "$T/ctest.log" ||
 		{ cat "$T/ctest.log"; fail "no passing workq_bug_found test"; }
 	ok "find_package build: 5 tests pass, workq_bug_found (EXPECT messages) among them"

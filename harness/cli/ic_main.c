@@ -116,8 +116,11 @@ static void list_scenario(FILE *out, const ic_scenario *sc)
 	for (const ic_expect *e = sc->expect; e && e->verdict; e++) {
 		fprintf(out, "      %-30s [%s]%s%s", e->variant, e->inject[0] ? e->inject : "no injection",
 			e->procs ? " --procs " : "", e->procs ? e->procs : "");
-		if (e->mode)
-			fprintf(out, " --mode %s", e->mode);
+		/* As run's options say it: "races" is --detect races, "controlled,races" both. */
+		if (e->mode && strncmp(e->mode, "controlled", 10) == 0)
+			fprintf(out, " --mode controlled");
+		if (e->mode && strstr(e->mode, "races"))
+			fprintf(out, " --detect races");
 		if (e->ops)
 			fprintf(out, " --ops %llu", (unsigned long long)e->ops);
 		fprintf(out, " -> %s within %u seed%s\n", e->verdict, e->seeds, e->seeds == 1 ? "" : "s");

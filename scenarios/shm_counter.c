@@ -219,7 +219,7 @@ static const ic_expect counter_expect[] = {
 	{"lock=mutex,bug=wild_write", "", "crash", 1, NULL, "controlled", 20},
 	{"lock=robust,bug=leak", "", "leaks", 1, NULL, "controlled", 20},
 	/* --detect races: the missing lock is a race on the first run, found or not by the counter. */
-	{"lock=none", "", "race", 1, NULL, "races", 1},
+	{"lock=none", "", "race", 2, NULL, "races", 1},
 	{"lock=mutex", "nolock:p=1", "race", 1, NULL, "races", 2},
 	{"lock=mutex", "delay", "pass", 30, NULL, "races", 50},
 	{"lock=robust", "delay;kill", "pass", 30, NULL, "races", 50},

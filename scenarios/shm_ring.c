@@ -467,8 +467,8 @@ static const ic_expect ring_expect[] = {
 	{"bug=lost_wakeup", "", "deadlock", 100, NULL, "controlled", 4},
 	{"sync=spsc_atomic,bug=spsc_misuse", "", "messages", 100, "2:1", "controlled", 20},
 	/* --detect races: the planted races at their smallest ops, the correct rings silent. */
-	{"bug=none_sync", "", "race", 1, "2:2", "races", 2},
-	{"sync=spsc_atomic,bug=spsc_misuse", "", "race", 3, "2:1", "races", 20},
+	{"bug=none_sync", "", "race", 3, "2:2", "races", 2},
+	{"sync=spsc_atomic,bug=spsc_misuse", "", "race", 10, "2:1", "races", 100},
 	{"sync=mutex_cond", "delay;stall;kill:at=*e/*", "pass", 30, "2:2", "races", 50},
 	{"sync=sem", "delay;stall;kill:at=*e/*", "pass", 30, "2:2", "races", 50},
 	{"sync=spsc_atomic", "delay;kill;stall", "pass", 30, NULL, "races", 50},

@@ -2158,7 +2158,7 @@ case_race_planted() {
 		ok "$spec: a race in ${n%% *} of ${n##* } runs"
 	done <<'LIST'
 18 shm_ring:bug=none_sync --procs 2:2 --ops 2
-14 shm_ring:sync=spsc_atomic,bug=spsc_misuse --procs 2:1 --ops 20
+8 shm_ring:sync=spsc_atomic,bug=spsc_misuse --procs 2:1 --ops 100
 18 hybrid:bug=early_release --ops 40
 LIST
 }

@@ -20,13 +20,14 @@ _ipchaos() {
 		--under) mapfile -t COMPREPLY < <(compgen -W "memcheck" -- "$cur"); return ;;
 		--mode) mapfile -t COMPREPLY < <(compgen -W "chaos controlled" -- "$cur"); return ;;
 		--strategy) mapfile -t COMPREPLY < <(compgen -W "pct random" -- "$cur"); return ;;
+		--detect) mapfile -t COMPREPLY < <(compgen -W "races" -- "$cur"); return ;;
 		--seed|--seeds|--procs|--ops|--timeout|--replays|--shard|--shards|--time-budget|--jobs|--made-by|--depth|--steps) return ;;
 		esac
 		if [[ $cur == -* ]]; then
 			mapfile -t COMPREPLY < <(compgen -W "--all --inject --seed --seeds --procs --ops --timeout
 				--replays --json --junit --tap --shard --shards --time-budget --jobs --quiet --verbose
 				--keep-going --keep --under --mode --strategy --depth --steps --check-determinism
-				--schedule --shrink --story --story=full --trace --trace-all --help" -- "$cur")
+				--schedule --shrink --story --story=full --trace --trace-all --detect --help" -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -W "$(_ipchaos_names scenarios)" -- "$cur")
 		fi

@@ -134,6 +134,77 @@ typedef struct ic_tracked {
 	bool excl;        /* created with O_EXCL / IPC_EXCL */
 } ic_tracked;
 
+/* ---- Race detection (--detect races; role/race.c) ------------------------
+ *
+ * Happens-before across processes: a vector clock per role in the arena,
+ * shadow state per 8-byte word of the checked segments in a shadow segment
+ * the supervisor maps before fork (indexed by region and offset, never by
+ * address). Setup's accesses are never recorded: they happen before all.
+ */
+#define IC_RACE_REGIONS 16
+#define IC_RACE_PCS 4     /* an access's pc and its callers, kept per shadow word */
+#define IC_RACE_STACK 12  /* the reporting access's stack, from libunwind */
+#define IC_RACE_REPORTS 8 /* distinct pairs of code locations; more are counted */
+
+typedef uint32_t ic_vclock[IC_MAX_PROCS];
+
+typedef struct ic_race_region {
+	char name[IC_NAME]; /* the object, as the scenario named it */
+	uint64_t size;
+	uint64_t first;     /* its first shadow word */
+	uint64_t words;     /* 0: not checked (no room left in the shadow) */
+} ic_race_region;
+
+enum { IC_RACE_WRITE = 1, IC_RACE_ATOMIC = 2 };
+
+/* One side of a race, as reported. */
+typedef struct ic_race_side {
+	uint32_t slot;  /* the process */
+	uint32_t flags; /* IC_RACE_WRITE, IC_RACE_ATOMIC */
+	uint32_t size;  /* bytes */
+	uint32_t npc;
+	uint64_t clock; /* its clock then */
+	char point[IC_NAME]; /* the point it had last passed ("" if none) */
+	uint64_t pc[IC_RACE_STACK]; /* innermost first */
+} ic_race_side;
+
+typedef struct ic_race_report {
+	uint32_t region;
+	uint64_t offset;       /* from the region's start, of the word's first byte accessed */
+	ic_race_side now, before;
+	_Atomic uint64_t folded; /* further races on the same pair of code locations */
+	char field[IC_NAME];     /* the scenario's name for those bytes, or "" (filled before judging) */
+} ic_race_report;
+
+/* In the arena: zero and unused unless the run detects races. */
+typedef struct ic_race_arena {
+	int on;
+	atomic_int lock;        /* regions and reports */
+	uint64_t shadow;        /* its address: mapped before fork, the same in every role */
+	uint64_t shadow_size;
+	uint64_t words, used;   /* shadow words, and those given to regions */
+	unsigned nprocs;
+	unsigned nregions;
+	ic_race_region regions[IC_RACE_REGIONS];
+	ic_vclock clock[IC_MAX_PROCS]; /* each role's, written by it alone; final once it died */
+	ic_vclock lockclock[IC_MAX_LOCKS];
+	_Atomic uint64_t races;      /* every race found, folded ones included */
+	struct {
+		uint64_t n;
+		char pad[56]; /* a cache line each: a shared counter would cost every access a transfer */
+	} checked[IC_MAX_PROCS];     /* each role's checked accesses: 0 says nothing was instrumented */
+	_Atomic uint64_t unchecked;  /* regions past the table or the shadow's room */
+	_Atomic uint64_t lost;       /* read sets that found no room: races may be missed */
+	_Atomic uint64_t nosync;     /* sync clocks that found no room: edges lost, races not judged */
+	unsigned nreports;
+	ic_race_report reports[IC_RACE_REPORTS];
+} ic_race_arena;
+
+/* The current stack's program counters, innermost first, below the caller's `skip` frames. */
+unsigned ic_bt_pcs(uint64_t *pc, unsigned max, unsigned skip);
+/* A program counter of this binary as "function+0xoff" (or the hex address). */
+void ic_bt_symbol(uint64_t pc, char *buf, size_t size);
+
 /* ---- Controlled mode: one process runs at a time (role/sched.c) ---- */
 
 enum ic_mode { IC_MODE_CHAOS, IC_MODE_CONTROLLED };
@@ -243,6 +314,7 @@ typedef struct ic_arena {
 	atomic_uint go;    /* the start barrier's release (a futex word) */
 	char role_args[2048]; /* --under: the run as `run` arguments, for roles started by exec */
 	ic_sched sched;       /* controlled mode */
+	ic_race_arena race;   /* --detect races */
 	atomic_uint nlocks;
 	ic_lockrec locks[IC_MAX_LOCKS];
 	int lockdep; /* set before fork: roles record lock orders (the lockorder checker judges the run) */
@@ -443,6 +515,7 @@ typedef struct ic_facts {
 	} objects[IC_MAX_TRACKED];
 	unsigned allowed_mode; /* the widest mode the scenario declares (0600 unless it says) */
 	bool kept;            /* --keep: tracked objects stay on purpose; untracked ones are leaks still */
+	const ic_race_arena *race; /* --detect races: what the detector found; NULL when off */
 	unsigned nleaks;      /* this run's untracked objects, by name and owner (another user's are not) */
 	char leaks[16][272];  /* "/dev/shm/ipchaos.<runid>.untracked.<tag>" */
 	bool log_full;        /* a process's log filled up: judge what it holds, claim no loss */
@@ -489,6 +562,8 @@ const char *ic_signal_name(int sig);
 /* ---- Registries ------------------------------------------------------ */
 
 extern const ic_scenario *const ic_builtin_scenarios[];
+/* --detect races: a built-in scenario's copy compiled with -fsanitize=thread; any other as it is. */
+const ic_scenario *ic_race_twin(const ic_scenario *sc);
 extern const ic_injector *const ic_injectors[];
 extern const ic_checker *const ic_checkers[];
 const ic_injector *ic_injector_find(const char *name);

@@ -263,6 +263,14 @@ int ic_sem_timedwait(ic_ctx *ctx, sem_t *sem, const struct timespec *abs_timeout
  */
 int ic_shm_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode);
 int ic_shm_unlink(ic_ctx *ctx, const char *object);
+/*
+ * ic_shared_region: with --detect races, check the accesses to [addr,
+ * addr+size): memory shared between the run's processes that was mapped
+ * another way than ic_shm_create (which calls it), named `object` so that
+ * every process mapping it, wherever, shares one history and a report can
+ * name it. Does nothing in runs that do not detect races. Always 0.
+ */
+int ic_shared_region(ic_ctx *ctx, const char *object, void *addr, size_t size);
 int ic_object_name(const ic_ctx *ctx, const char *object, char *buf, size_t size);
 
 /*
@@ -327,6 +335,8 @@ bool ic_backoff_wait(ic_ctx *ctx, ic_backoff *b, int ms);
 #include <unistd.h>
 
 static inline void ic_point(ic_ctx *ctx, const char *name) { (void)ctx; (void)name; }
+static inline int ic_shared_region(ic_ctx *ctx, const char *object, void *addr, size_t size)
+{ (void)ctx; (void)object; (void)addr; (void)size; return 0; }
 static inline void ic_invoke(ic_ctx *ctx, uint32_t op, uint64_t a, uint64_t b)
 { (void)ctx; (void)op; (void)a; (void)b; }
 static inline void ic_ok(ic_ctx *ctx, uint32_t op, uint64_t a, uint64_t b)
@@ -593,7 +603,10 @@ static inline void *ic_shm_create(ic_ctx *ctx, const char *object, size_t size, 
 	int saved = errno;
 	close(fd);
 	errno = saved;
-	return p == MAP_FAILED ? NULL : p;
+	if (p == MAP_FAILED)
+		return NULL;
+	ic_shared_region(ctx, object, p, size); /* --detect races checks it */
+	return p;
 }
 
 /* One spin-wait step: tells the CPU (and a hyperthread sibling) we are waiting. */
@@ -882,6 +895,13 @@ typedef struct ic_expect {
 	uint64_t ops;      /* 0: the scenario's default */
 } ic_expect;
 
+/* ic_scenario.fields: a named field of a shared segment, so that a race report can name it. */
+typedef struct ic_field {
+	const char *object; /* the segment, as named to ic_shm_create or ic_shared_region */
+	const char *name;   /* "value" */
+	size_t offset, size; /* offsetof() and sizeof() it */
+} ic_field;
+
 /*
  * A scenario. Per run: setup in the supervisor before the fork (create the
  * shared objects, ic_set_state), the roles forked (--procs per role), observe
@@ -938,6 +958,8 @@ typedef struct ic_scenario {
 	 * would lack what fork gives them: mappings, descriptors, setup's memory).
 	 */
 	int (*attach)(ic_ctx *ctx);
+	/* Optional, {0}-terminated: the layout of its segments, for --detect races reports. */
+	const ic_field *fields;
 } ic_scenario;
 
 /* It may make POSIX mqueues behind the tracker's back: the leak scan lists queues too. */

@@ -227,6 +227,9 @@ static const ic_expect hybrid_expect[] = {
 	{"", "kill;stall;fail", "pass", 200, NULL, "controlled", 20},
 	{"bug=early_release", "", "messages", 100, NULL, "controlled", 20},
 	{"bug=double_free", "", "messages", 100, "2:1", "controlled", 20},
+	/* --detect races: a slot rewritten while its reader may still read it. */
+	{"bug=early_release", "", "race", 5, NULL, "races", 40},
+	{"", "delay;kill;stall;fail", "pass", 30, "2:2", "races", 50},
 	{0},
 };
 

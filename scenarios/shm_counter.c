@@ -220,6 +220,26 @@ static const ic_expect counter_expect[] = {
 	{"lock=mutex,bug=forget_unlock", "", "deadlock", 1, NULL, "controlled", 20},
 	{"lock=mutex,bug=wild_write", "", "crash", 1, NULL, "controlled", 20},
 	{"lock=robust,bug=leak", "", "leaks", 1, NULL, "controlled", 20},
+	/* --detect races: the missing lock is a race on the first run, found or not by the counter. */
+	{"lock=none", "", "race", 2, NULL, "races", 1},
+	{"lock=mutex", "nolock:p=1", "race", 1, NULL, "races", 2},
+	{"lock=mutex", "delay", "pass", 30, NULL, "races", 50},
+	{"lock=robust", "delay;kill", "pass", 30, NULL, "races", 50},
+	{"lock=sem", "delay", "pass", 30, NULL, "races", 50},
+	{"lock=spin", "delay", "pass", 30, NULL, "races", 50},
+	{"lock=atomic", "delay;kill", "pass", 30, NULL, "races", 50},
+	{"lock=none", "", "race", 1, NULL, "controlled,races", 2},
+	{"lock=robust", "kill;stall", "pass", 30, NULL, "controlled,races", 20},
+	{0},
+};
+
+/* --detect races names the bytes of a race by these. */
+static const ic_field counter_fields[] = {
+	{"counter", "kind", offsetof(counter_shared, kind), sizeof(int)},
+	{"counter", "bug", offsetof(counter_shared, bug), sizeof(int)},
+	{"counter", "lock", offsetof(counter_shared, lock), sizeof(ic_lock_t)},
+	{"counter", "atomic_value", offsetof(counter_shared, atomic_value), sizeof(atomic_uint_fast64_t)},
+	{"counter", "value", offsetof(counter_shared, value), sizeof(uint64_t)},
 	{0},
 };
 
@@ -238,4 +258,5 @@ const ic_scenario ic_scenario_shm_counter = {
 	.observe = counter_observe,
 	.teardown = counter_teardown,
 	.expect = counter_expect,
+	.fields = counter_fields,
 };

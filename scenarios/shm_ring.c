@@ -466,6 +466,23 @@ static const ic_expect ring_expect[] = {
 	/* A few messages: the producer ends and the consumer waits for a signal that was lost. */
 	{"bug=lost_wakeup", "", "deadlock", 100, NULL, "controlled", 4},
 	{"sync=spsc_atomic,bug=spsc_misuse", "", "messages", 100, "2:1", "controlled", 20},
+	/* --detect races: the planted races at their smallest ops, the correct rings silent. */
+	{"bug=none_sync", "", "race", 3, "2:2", "races", 2},
+	{"sync=spsc_atomic,bug=spsc_misuse", "", "race", 10, "2:1", "races", 100},
+	{"sync=mutex_cond", "delay;stall;kill:at=*e/*", "pass", 30, "2:2", "races", 50},
+	{"sync=sem", "delay;stall;kill:at=*e/*", "pass", 30, "2:2", "races", 50},
+	{"sync=spsc_atomic", "delay;kill;stall", "pass", 30, NULL, "races", 50},
+	{0},
+};
+
+/* --detect races names the bytes of a race by these (slots: the first's offset and on). */
+static const ic_field ring_fields[] = {
+	{"ring", "head", offsetof(ring, head), sizeof(uint64_t)},
+	{"ring", "tail_seen", offsetof(ring, tail_seen), sizeof(uint64_t)},
+	{"ring", "fill", offsetof(ring, fill), sizeof(uint64_t)},
+	{"ring", "tail", offsetof(ring, tail), sizeof(uint64_t)},
+	{"ring", "head_seen", offsetof(ring, head_seen), sizeof(uint64_t)},
+	{"ring", "slots[]", offsetof(ring, slots), SIZE_MAX / 2},
 	{0},
 };
 
@@ -486,4 +503,5 @@ const ic_scenario ic_scenario_shm_ring = {
 	.teardown = ring_teardown,
 	.expect = ring_expect,
 	.validate = ring_validate,
+	.fields = ring_fields,
 };

@@ -367,11 +367,15 @@ static int expectation_cfg(const campaign *c, const ic_scenario *sc, const ic_ex
 	snprintf(cfg->runid, sizeof(cfg->runid), "%s", c->o->runid);
 	if (e->ops)
 		cfg->ops = e->ops;
-	if (e->mode && strcmp(e->mode, "controlled") != 0) {
-		snprintf(err, errsize, "mode %s (valid: controlled, or none for chaos)", e->mode);
+	/* "races": chaos with --detect races; "controlled,races": both. */
+	cfg->detect_races = e->mode && strstr(e->mode, "races") != NULL;
+	if (e->mode && strcmp(e->mode, "controlled") != 0 && strcmp(e->mode, "races") != 0 &&
+	    strcmp(e->mode, "controlled,races") != 0) {
+		snprintf(err, errsize, "mode %s (valid: controlled, races, controlled,races, or none for chaos)",
+			 e->mode);
 		return -1;
 	}
-	if (e->mode) {
+	if (e->mode && strncmp(e->mode, "controlled", 10) == 0) {
 		cfg->mode = IC_MODE_CONTROLLED;
 		cfg->depth = IC_DEFAULT_DEPTH;
 	}
@@ -443,6 +447,8 @@ static bool check_expectation(campaign *c, const ic_scenario *sc, const ic_expec
 	ic_spec_text(&cfg, spec, sizeof(spec));
 	if (cfg.mode == IC_MODE_CONTROLLED) /* the same variant is often expected in both modes */
 		snprintf(spec + strlen(spec), sizeof(spec) - strlen(spec), " (controlled)");
+	if (cfg.detect_races) /* and with the race detector: a case of its own */
+		snprintf(spec + strlen(spec), sizeof(spec) - strlen(spec), " (races)");
 	ic_case *k = ic_case_begin(&c->cases, &cfg, e->verdict);
 	bool met = decide_expectation(c, e, &cfg, spec, want_pass, k);
 	if (k)

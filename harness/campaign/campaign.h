@@ -49,6 +49,7 @@ typedef struct ic_opts {
 	const char *schedule;   /* --schedule FILE: the listed schedule every run replays */
 	struct ic_sched_list *listed; /* its entries, loaded while parsing (the command frees them) */
 	bool shrink;            /* --shrink: the first finding is shrunk (campaign/shrink.h) */
+	bool detect_races; /* --detect races: the instrumented scenarios, the race checker */
 	char warnings[2048]; /* "ipchaos run: warning: ...\n" lines, printed before any run */
 	ic_outfile out[IC_OUT_FILES]; /* --json, --junit: opened before anything runs (ic_cli_open_outputs) */
 	/* ---- Story and trace (issue 13) ---- */

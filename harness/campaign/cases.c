@@ -36,6 +36,8 @@ ic_case *ic_case_begin(ic_cases *cs, const ic_run_cfg *cfg, const char *expected
 	ic_spec_text(cfg, spec, sizeof(spec));
 	if (cfg->mode == IC_MODE_CONTROLLED) /* a case of its own beside the same spec in chaos */
 		snprintf(spec + strlen(spec), sizeof(spec) - strlen(spec), " (controlled)");
+	if (cfg->detect_races) /* --detect races: its own case too */
+		snprintf(spec + strlen(spec), sizeof(spec) - strlen(spec), " (races)");
 	for (unsigned i = 0; i < cfg->ninj; i++) {
 		ic_inj_format(&cfg->inj[i], one, sizeof(one));
 		size_t len = strlen(inj);

@@ -42,6 +42,7 @@ typedef struct mrun {
 	const char *scenario, *spec, *procs, *expected, *verdict, *replay, *broken, *evidence, *runid;
 	char *inject; /* the injectors joined by spaces, "" for none (malloc'd) */
 	bool controlled; /* "mode": "controlled": a case of its own beside the same spec in chaos */
+	bool races;      /* "detect": "races": a case of its own too */
 	uint64_t ops, seed, messages, bytes;
 	double seconds;
 	enum ic_run_status status;
@@ -226,6 +227,12 @@ static int run_fields(mrun *r, const ic_jval *v, bool all, char *err, size_t err
 	if (mode && strcmp(mode, "chaos") != 0 && strcmp(mode, "controlled") != 0)
 		return bad_field("mode", ic_jget(v, "mode"), "\"chaos\" or \"controlled\"", err, errsize);
 	r->controlled = mode && strcmp(mode, "controlled") == 0;
+	const char *detect;
+	if (get_str(v, "detect", false, &detect, err, errsize))
+		return -1;
+	if (detect && strcmp(detect, "races") != 0)
+		return bad_field("detect", ic_jget(v, "detect"), "\"races\"", err, errsize);
+	r->races = detect != NULL;
 	r->status = strcmp(r->verdict, "pass") == 0 ? IC_RUN_PASS
 		  : strcmp(r->verdict, "broken") == 0 ? IC_RUN_BROKEN : IC_RUN_FAIL;
 	/* What the reports quote: a failure's first finding, a broken run's reason. */
@@ -362,6 +369,8 @@ static int cmp_case(const mrun *a, const mrun *b)
 		return a->ops < b->ops ? -1 : 1;
 	if (a->controlled != b->controlled)
 		return a->controlled ? 1 : -1;
+	if (a->races != b->races)
+		return a->races ? 1 : -1;
 	return cmp_str(a->expected, b->expected);
 }
 
@@ -549,7 +558,8 @@ static bool judge_expectation(ic_case *k, const mrun *g, size_t n)
 static int judge_case(merge *m, const mrun *g, size_t n)
 {
 	char spec[320]; /* named as run names it: a controlled case stands beside the chaos one */
-	snprintf(spec, sizeof(spec), "%s%s", g->spec, g->controlled ? " (controlled)" : "");
+	snprintf(spec, sizeof(spec), "%s%s%s", g->spec, g->controlled ? " (controlled)" : "",
+		 g->races ? " (races)" : "");
 	ic_case *k = ic_case_begin_named(&m->cases, g->scenario, spec, g->inject, g->expected);
 	if (!k)
 		return -1;

@@ -352,6 +352,8 @@ void ic_json_run(ic_json *j, const ic_run_cfg *cfg, const ic_run_result *res, co
 		json_str(f, expected);
 	}
 	json_schedule(f, &res->schedule, cfg->schedule);
+	if (cfg->detect_races) /* a case of its own in merge, as in run */
+		fprintf(f, ",\"detect\":\"races\"");
 	fprintf(f, ",\"seconds\":%.6f,\"recoveries\":%" PRIu64 ",\"messages\":%" PRIu64
 		   ",\"bytes\":%" PRIu64 ",\"findings\":[",
 		res->seconds, res->recoveries, res->messages, res->bytes);

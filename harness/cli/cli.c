@@ -108,6 +108,7 @@ static int resolve_run(ic_opts *o, ic_run_cfg *cfg, const run_flags *fl, char *e
 	cfg->story = o->story;
 	cfg->trace = o->trace;
 	cfg->trace_all = o->trace_all;
+	cfg->detect_races = o->detect_races;
 	if (ic_spec_validate(cfg, err, errsize) != 0)
 		return -1;
 	if (o->listed && ic_schedule_check(o->listed, cfg, err, errsize) != 0)
@@ -295,6 +296,13 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 			o->schedule = v;
 		} else if (strcmp(a, "--shrink") == 0) {
 			o->shrink = true;
+		} else if ((v = ic_arg_opt("--detect", argc, argv, &i, &missing))) {
+			if (strcmp(v, "races") != 0) {
+				char shown[64];
+				snprintf(err, errsize, "--detect %s: unknown (valid: races)", ic_shown(v, shown, sizeof(shown)));
+				return -1;
+			}
+			o->detect_races = true;
 		} else if (strcmp(a, "--check-determinism") == 0) {
 			o->check_determinism = true;
 			sched_opts = true;
@@ -329,7 +337,7 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 				 "unknown option '%s' (valid: --all, --inject, --seed, --seeds, --procs, --ops, "
 				 "--timeout, --replays, --json, --junit, --tap, --shard, --shards, --time-budget, "
 				 "--jobs, --quiet, --verbose, --keep-going, --keep, --under, --mode, --strategy, --depth, "
-				 "--steps, --check-determinism, --schedule, --shrink, --story, --trace, --trace-all; see ipchaos run --help)", a);
+				 "--steps, --check-determinism, --schedule, --shrink, --story, --trace, --trace-all, --detect; see ipchaos run --help)", a);
 			return -1;
 		} else if (nspecs == IC_MAX_SPECS) {
 			snprintf(err, errsize, "%s: at most %d scenarios in one run", a, IC_MAX_SPECS);
@@ -385,6 +393,17 @@ int ic_cli_parse_run(ic_opts *o, int argc, char **argv, char *err, size_t errsiz
 	if (o->mode == IC_MODE_CONTROLLED && o->under) {
 		snprintf(err, errsize, "--under %s runs roles at valgrind's pace, outside the scheduler: "
 				       "use --mode chaos with it", o->under);
+		return -1;
+	}
+	/* Valgrind would run the instrumented roles, but its own shadow and ours disagree on nothing useful. */
+	if (o->detect_races && o->under) {
+		snprintf(err, errsize, "--detect races cannot run --under %s: the detector's runtime and "
+				       "valgrind's would both watch every access; run them separately", o->under);
+		return -1;
+	}
+	if (o->all && o->detect_races) {
+		snprintf(err, errsize, "--all runs each variant as declared: expectations that detect races say "
+				       "so themselves (mode races); --detect races does not apply");
 		return -1;
 	}
 	if (o->trace_all && !o->trace) {

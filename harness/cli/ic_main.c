@@ -85,6 +85,10 @@ static const char run_help[] =
 	"  --trace FILE            a failing run's timeline, Chrome Trace Event JSON (open in\n"
 	"                          ui.perfetto.dev); several runs: FILE.SEED.EXT, one a run\n"
 	"  --trace-all             with --trace: every run's timeline, passing ones too\n"
+	"  --detect races          report data races between the processes on their shared\n"
+	"                          segments (happens-before, on every run where two unordered\n"
+	"                          conflicting accesses occur); the built-in scenarios run\n"
+	"                          their instrumented copy. Not with --under, nor --all\n"
 	"\n"
 	"A progress bar is drawn on stderr when it is a terminal and CI is unset; otherwise\n"
 	"a plain progress line every 10 s.\n"
@@ -126,8 +130,11 @@ static void list_scenario(FILE *out, const ic_scenario *sc)
 	for (const ic_expect *e = sc->expect; e && e->verdict; e++) {
 		fprintf(out, "      %-30s [%s]%s%s", e->variant, e->inject[0] ? e->inject : "no injection",
 			e->procs ? " --procs " : "", e->procs ? e->procs : "");
-		if (e->mode)
-			fprintf(out, " --mode %s", e->mode);
+		/* As run's options say it: "races" is --detect races, "controlled,races" both. */
+		if (e->mode && strncmp(e->mode, "controlled", 10) == 0)
+			fprintf(out, " --mode controlled");
+		if (e->mode && strstr(e->mode, "races"))
+			fprintf(out, " --detect races");
 		if (e->ops)
 			fprintf(out, " --ops %llu", (unsigned long long)e->ops);
 		fprintf(out, " -> %s within %u seed%s\n", e->verdict, e->seeds, e->seeds == 1 ? "" : "s");

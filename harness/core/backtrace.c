@@ -77,3 +77,39 @@ bool ic_bt_is_last_frame(const char *frame)
 	return (strncmp(frame, "role_main", 9) == 0 && (frame[9] == '+' || frame[9] == '\0')) ||
 	       (strncmp(frame, "observer_main", 13) == 0 && (frame[13] == '+' || frame[13] == '\0'));
 }
+
+/* ---- Race reports: a stack now, and program counters recorded earlier ---- */
+
+unsigned ic_bt_pcs(uint64_t *pc, unsigned max, unsigned skip)
+{
+	unw_context_t uc;
+	unw_cursor_t cur;
+	unsigned n = 0;
+	if (unw_getcontext(&uc) != 0 || unw_init_local(&cur, &uc) != 0)
+		return 0;
+	while (n < max && unw_step(&cur) > 0) { /* the first step leaves this frame */
+		unw_word_t ip = 0;
+		unw_get_reg(&cur, UNW_REG_IP, &ip);
+		if (skip) {
+			skip--;
+			continue;
+		}
+		pc[n++] = ip;
+	}
+	return n;
+}
+
+void ic_bt_symbol(uint64_t pc, char *buf, size_t size)
+{
+	unw_context_t uc;
+	unw_cursor_t cur;
+	char name[IC_NAME];
+	unw_word_t off = 0;
+	/* A cursor moved to the pc: libunwind names the function there, static ones too. */
+	if (unw_getcontext(&uc) == 0 && unw_init_local(&cur, &uc) == 0 &&
+	    unw_set_reg(&cur, UNW_REG_IP, (unw_word_t)pc) == 0 &&
+	    unw_get_proc_name(&cur, name, sizeof(name), &off) == 0)
+		snprintf(buf, size, "%s+0x%lx", name, (unsigned long)off);
+	else
+		snprintf(buf, size, "0x%lx", (unsigned long)pc);
+}

@@ -9,6 +9,9 @@
 #define X(n) extern const ic_scenario ic_scenario_##n;
 #include "../../scenarios/list.h"
 #undef X
+#define X(n) extern const ic_scenario ic_race_scenario_##n;
+#include "../../scenarios/list.h"
+#undef X
 #define X(n) extern const ic_injector ic_injector_##n;
 #include "../../injectors/list.h"
 #undef X
@@ -22,6 +25,22 @@ const ic_scenario *const ic_builtin_scenarios[] = {
 #undef X
 	NULL,
 };
+
+/* The same files compiled for --detect races (CMake renames each descriptor): in the same order. */
+static const ic_scenario *const race_scenarios[] = {
+#define X(n) &ic_race_scenario_##n,
+#include "../../scenarios/list.h"
+#undef X
+	NULL,
+};
+
+const ic_scenario *ic_race_twin(const ic_scenario *sc)
+{
+	for (unsigned i = 0; ic_builtin_scenarios[i]; i++)
+		if (ic_builtin_scenarios[i] == sc)
+			return race_scenarios[i];
+	return sc;
+}
 
 const ic_injector *const ic_injectors[] = {
 #define X(n) &ic_injector_##n,

@@ -14,6 +14,7 @@
 #include "role/sched.h"
 #include "core/story.h"
 #include "core/spec.h"
+#include "role/race.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -184,6 +185,7 @@ __attribute__((noinline)) static _Noreturn void role_main(const ic_run_cfg *cfg,
 			cfg->sc->roles[role].name, index, cfg->sc->name, strerror(errno));
 		_exit(IC_EXIT_ROLE_START);
 	}
+	ic_race_role_begin(&ctx); /* setup's accesses are not recorded: they happen before all of this */
 	if (ctx.scheduled)
 		ic_sched_begin(&ctx);
 	else
@@ -572,12 +574,14 @@ static void build_facts(run *r)
 		f->nobjects++;
 	}
 	f->kept = r->cfg.keep;
+	/* The supervisor's own accesses are never recorded: the roles' ends happen before its drain. */
+	f->race = r->cfg.detect_races ? &a->race : NULL;
 }
 
 static bool checker_applies(const ic_scenario *sc, const char *name)
 {
-	if (!sc->checkers)
-		return true;
+	if (!sc->checkers || strcmp(name, "race") == 0)
+		return true; /* race: whenever the run detects races (its facts say) */
 	if (strcmp(name, "deadlock") == 0)
 		name = "hang"; /* the controlled form of a hang: scenarios predate it */
 	size_t n = strlen(name);
@@ -752,6 +756,46 @@ static void describe_ends(run *r, ic_run_result *res)
 		ADD(any ? "\n" : "    fired: never\n");
 	}
 #undef ADD
+}
+
+/* --detect races: each report's bytes by the scenario's name for them, where it gives one. */
+static void name_fields(run *r)
+{
+	ic_race_arena *ra = &r->ah.arena->race;
+	const ic_field *fl = r->cfg.sc->fields;
+	for (unsigned i = 0; fl && i < ra->nreports && i < IC_RACE_REPORTS; i++) {
+		ic_race_report *rep = &ra->reports[i];
+		const char *seg = rep->region < ra->nregions ? ra->regions[rep->region].name : "";
+		for (const ic_field *f = fl; f->object; f++)
+			if (strcmp(f->object, seg) == 0 && rep->offset >= f->offset && rep->offset < f->offset + f->size)
+				snprintf(rep->field, sizeof(rep->field), "%s", f->name);
+	}
+}
+
+/* --detect races: what was checked, so that a silent detector can be told from a blind one. */
+static void describe_races(run *r, ic_run_result *res)
+{
+	const ic_race_arena *ra = &r->ah.arena->race;
+	size_t len = strlen(res->evidence), cap = sizeof(res->evidence);
+	if (!r->cfg.detect_races || len >= cap)
+		return;
+	uint64_t checked = 0;
+	for (unsigned i = 0; i < r->nprocs; i++)
+		checked += ra->checked[i].n;
+	len += (size_t)snprintf(res->evidence + len, cap - len, "  races: %" PRIu64 " accesses checked in", checked);
+	for (unsigned i = 0; i < ra->nregions && len < cap; i++)
+		len += (size_t)snprintf(res->evidence + len, cap - len, "%s %s", i ? "," : "", ra->regions[i].name);
+	if (!ra->nregions && len < cap)
+		len += (size_t)snprintf(res->evidence + len, cap - len, " no segment (none made by ic_shm_create "
+									"or named by ic_shared_region)");
+	if (atomic_load(&ra->unchecked) && len < cap)
+		len += (size_t)snprintf(res->evidence + len, cap - len, "; %" PRIu64 " not checked (no room)",
+					atomic_load(&ra->unchecked));
+	if (atomic_load(&ra->nosync) && len < cap)
+		len += (size_t)snprintf(res->evidence + len, cap - len,
+					"; sync clocks ran out: races not judged");
+	if (len < cap)
+		snprintf(res->evidence + len, cap - len, "\n");
 }
 
 static void describe_schedule(run *r, ic_run_result *res)
@@ -1056,6 +1100,8 @@ static void finish(run *r, ic_run_result *res)
 	if (r->observer_hang)
 		observer_hung(r, res);
 	describe_ends(r, res);
+	name_fields(r);
+	describe_races(r, res);
 	describe_schedule(r, res);
 	if (res->broken[0] || loop_misuse(r, res)) {
 		res->status = IC_RUN_BROKEN;
@@ -1083,6 +1129,7 @@ static int start(run *r, ic_run_result *res)
 		return -1;
 	draw_plans(r);
 	ic_sched_init(r->ah.arena, &r->cfg, r->nprocs);
+	ic_race_run_begin(r->ah.arena, r->cfg.detect_races, r->nprocs);
 	if (r->cfg.under && prepare_under(r, res) != 0)
 		return -1;
 	ic_ctx_init(&r->sup, &r->cfg, r->ah.arena, r->nprocs, IC_MAX_ROLES, 0);
@@ -1094,7 +1141,8 @@ static int start(run *r, ic_run_result *res)
 	}
 	/* Lock orders need two locks, and someone to judge them: else roles record nothing. */
 	r->ah.arena->lockdep = atomic_load(&r->ah.arena->nlocks) >= 2 && checker_applies(r->cfg.sc, "lockorder");
-	return 0;
+	/* The regions setup mapped are known now: their shadow, before the roles fork. */
+	return ic_race_shadow_make(r->ah.arena, res->broken, sizeof(res->broken));
 }
 
 /* The decision log out of the arena, before it goes. */
@@ -1212,6 +1260,8 @@ static void run_one(const ic_run_cfg *cfg, ic_run_result *res, ic_decisions *log
 		return;
 	}
 	r->cfg = *cfg;
+	if (cfg->detect_races)
+		r->cfg.sc = ic_race_twin(cfg->sc); /* the same scenario, compiled to be checked */
 	r->parent = getpid();
 	r->timeout = cfg->timeout_s * ic_timeout_factor() * (cfg->under ? IC_VALGRIND_SLOWDOWN : 1);
 	for (unsigned i = 0; i < IC_MAX_PROCS; i++)
@@ -1258,6 +1308,8 @@ static void run_one(const ic_run_cfg *cfg, ic_run_result *res, ic_decisions *log
 			free(rec);
 		}
 	}
+	if (r->ah.arena)
+		ic_race_shadow_free(r->ah.arena);
 	if (r->ah.arena)
 		ic_arena_destroy(&r->ah, cfg->keep);
 	close_logs(r);

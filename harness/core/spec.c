@@ -305,6 +305,8 @@ void ic_spec_replay_line(const ic_run_cfg *cfg, char *buf, size_t size)
 					cfg->depth ? cfg->depth : IC_DEFAULT_DEPTH, cfg->steps);
 	if (cfg->check_determinism && len < size)
 		len += (size_t)snprintf(buf + len, size - len, " --check-determinism");
+	if (cfg->detect_races && len < size)
+		len += (size_t)snprintf(buf + len, size - len, " --detect races");
 	/* Another version may schedule the same seed differently: the replay says which made it. */
 	if (len < size)
 		snprintf(buf + len, size - len, " --made-by %s", IC_VERSION);

@@ -4,6 +4,7 @@
  */
 #include "role/ctx.h"
 #include "role/sched.h"
+#include "role/race.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -82,6 +83,22 @@ static ssize_t io_once(int fd, void *buf, size_t len, bool writing)
 	return n;
 }
 
+/* --detect races: a receive that got something happens after every earlier send on the object. */
+static ssize_t received(ic_ctx *ctx, int fd_or_id, bool sysv, const void *buf, ssize_t n, bool framed)
+{
+	if (n >= 0)
+		ic_race_chan_recv(ctx, fd_or_id, sysv, buf, (size_t)n, framed);
+	return n;
+}
+
+/* Does this socket keep message boundaries (datagrams, seqpacket)? */
+static bool sock_framed(int fd)
+{
+	int type = 0;
+	socklen_t len = sizeof(type);
+	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type != SOCK_STREAM;
+}
+
 /* n, after telling the scheduler a call that succeeded may have changed what others wait for. */
 static ssize_t acted(ic_ctx *ctx, ssize_t n)
 {
@@ -104,6 +121,7 @@ static ssize_t io_controlled(ic_ctx *ctx, int fd, void *buf, size_t len, bool wr
 ssize_t ic_write(ic_ctx *ctx, int fd, const void *buf, size_t len)
 {
 	FAULT("write", io_errors, &len);
+	ic_race_chan_send(ctx, fd, false, buf, len, false);
 	if (ctx->scheduled)
 		return io_controlled(ctx, fd, (void *)buf, len, true);
 	return write(fd, buf, len);
@@ -113,8 +131,8 @@ ssize_t ic_read(ic_ctx *ctx, int fd, void *buf, size_t len)
 {
 	FAULT("read", io_errors, &len);
 	if (ctx->scheduled)
-		return io_controlled(ctx, fd, buf, len, false);
-	return read(fd, buf, len);
+		return received(ctx, fd, false, buf, io_controlled(ctx, fd, buf, len, false), false);
+	return received(ctx, fd, false, buf, read(fd, buf, len), false);
 }
 
 static ssize_t sock_controlled(ic_ctx *ctx, int fd, void *buf, size_t len, int flags, bool sending)
@@ -132,6 +150,7 @@ static ssize_t sock_controlled(ic_ctx *ctx, int fd, void *buf, size_t len, int f
 ssize_t ic_send(ic_ctx *ctx, int fd, const void *buf, size_t len, int flags)
 {
 	FAULT("send", send_errors, NULL);
+	ic_race_chan_send(ctx, fd, false, buf, len, sock_framed(fd));
 	if (ctx->scheduled)
 		return sock_controlled(ctx, fd, (void *)buf, len, flags, true);
 	return send(fd, buf, len, flags);
@@ -141,8 +160,8 @@ ssize_t ic_recv(ic_ctx *ctx, int fd, void *buf, size_t len, int flags)
 {
 	FAULT("recv", io_errors, NULL);
 	if (ctx->scheduled)
-		return sock_controlled(ctx, fd, buf, len, flags, false);
-	return recv(fd, buf, len, flags);
+		return received(ctx, fd, false, buf, sock_controlled(ctx, fd, buf, len, flags, false), sock_framed(fd));
+	return received(ctx, fd, false, buf, recv(fd, buf, len, flags), sock_framed(fd));
 }
 
 /* A deadline already past: mq_timed* return at once instead of blocking. */
@@ -173,6 +192,7 @@ int ic_mq_timedsend(ic_ctx *ctx, int mq, const char *msg, size_t len, unsigned p
 		    const struct timespec *abs_timeout)
 {
 	FAULT("mq_send", mq_errors, NULL);
+	ic_race_chan_send(ctx, mq, false, msg, len, true);
 	if (ctx->scheduled)
 		return (int)mq_controlled(ctx, mq, (char *)msg, len, prio, NULL, abs_timeout, true);
 	return mq_timedsend((mqd_t)mq, msg, len, prio, abs_timeout);
@@ -183,13 +203,14 @@ ssize_t ic_mq_timedreceive(ic_ctx *ctx, int mq, char *msg, size_t len, unsigned 
 {
 	FAULT("mq_receive", mq_errors, NULL);
 	if (ctx->scheduled)
-		return mq_controlled(ctx, mq, msg, len, 0, prio, abs_timeout, false);
-	return mq_timedreceive((mqd_t)mq, msg, len, prio, abs_timeout);
+		return received(ctx, mq, false, msg, mq_controlled(ctx, mq, msg, len, 0, prio, abs_timeout, false), true);
+	return received(ctx, mq, false, msg, mq_timedreceive((mqd_t)mq, msg, len, prio, abs_timeout), true);
 }
 
 int ic_msgsnd(ic_ctx *ctx, int id, const void *msg, size_t len, int flags)
 {
 	FAULT("msgsnd", msgsnd_errors, NULL);
+	ic_race_chan_send(ctx, id, true, msg, len + sizeof(long), true); /* the type, then the text */
 	if (!ctx->scheduled)
 		return msgsnd(id, msg, len, flags);
 	int rc;
@@ -199,16 +220,24 @@ int ic_msgsnd(ic_ctx *ctx, int id, const void *msg, size_t len, int flags)
 	return (int)acted(ctx, rc);
 }
 
+/* A SysV message: its type, then n bytes of text. */
+static ssize_t msg_received(ic_ctx *ctx, int id, const void *msg, ssize_t n)
+{
+	if (n >= 0)
+		ic_race_chan_recv(ctx, id, true, msg, (size_t)n + sizeof(long), true);
+	return n;
+}
+
 ssize_t ic_msgrcv(ic_ctx *ctx, int id, void *msg, size_t len, long type, int flags)
 {
 	FAULT("msgrcv", msgrcv_errors, NULL);
 	if (!ctx->scheduled)
-		return msgrcv(id, msg, len, type, flags);
+		return msg_received(ctx, id, msg, msgrcv(id, msg, len, type, flags));
 	ssize_t n;
 	while ((n = msgrcv(id, msg, len, type, flags | IPC_NOWAIT)) < 0 && errno == ENOMSG &&
 	       !(flags & IPC_NOWAIT))
 		ic_sched_wait(ctx, IC_WAIT_IO, (uint64_t)id, false);
-	return acted(ctx, n);
+	return msg_received(ctx, id, msg, acted(ctx, n));
 }
 
 int ic_poll(ic_ctx *ctx, struct pollfd *fds, nfds_t nfds, int timeout_ms)

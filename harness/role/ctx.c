@@ -4,6 +4,7 @@
  */
 #include "role/ctx.h"
 #include "role/sched.h"
+#include "role/race.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,7 @@ void ic_ctx_init(ic_ctx *ctx, const ic_run_cfg *cfg, ic_arena *arena, unsigned s
 	ctx->lockdep = arena->lockdep != 0;
 	ctx->point = "";
 	ctx->head.armed = cfg->ninj > 0 || cfg->mode == IC_MODE_CONTROLLED || ctx->lockdep;
+	ctx->head.armed |= cfg->detect_races; /* a race report names the point each process had passed */
 	ic_rng_stream(&ctx->rng, cfg->seed, role == IC_MAX_ROLES ? IC_STREAM_SUPERVISOR : role + 1,
 		      index);
 }
@@ -98,6 +100,7 @@ static bool injectors_at(ic_ctx *ctx, const char *name, enum ic_site site)
 void ic_point_hit(ic_ctx *ctx, const char *name)
 {
 	ctx->point = name;
+	ic_race_point(name);
 	injectors_at(ctx, name, IC_SITE_POINT);
 	ic_sched_step(ctx, name);
 }
@@ -468,6 +471,7 @@ static int lock_as(ic_ctx *ctx, ic_lock_t *lock, bool shared)
 	int rc = ctx->scheduled ? acquire_controlled(ctx, lock, shared) : acquire_watched(ctx, lock, shared);
 	if (rc < 0)
 		return -1;
+	ic_race_lock_acquired(ctx, lock->id, rc == IC_LOCK_RECOVERED); /* before the holder is ours: it names the dead one */
 	/* Recorded after the acquire: an injected kill (always at a point) sees it set. */
 	if (shared && ctx->slot < 64)
 		atomic_fetch_or_explicit(&rec->readers, 1ull << ctx->slot, memory_order_release);
@@ -531,6 +535,7 @@ int ic_cond_timedwait(ic_ctx *ctx, pthread_cond_t *cond, ic_lock_t *lock,
 		      const struct timespec *abs_timeout)
 {
 	ic_lockrec *rec = &ctx->arena->locks[lock->id];
+	ic_race_lock_release(ctx, lock->id); /* the wait releases the mutex */
 	atomic_store_explicit(&rec->holder, 0, memory_order_release);
 	int rc;
 	if (ctx->scheduled) {
@@ -543,12 +548,15 @@ int ic_cond_timedwait(ic_ctx *ctx, pthread_cond_t *cond, ic_lock_t *lock,
 			ic_info(ctx, IC_OP_RECOVER, (uint64_t)lock->id, 0);
 		}
 	}
+	ic_race_cond_woken(ctx, cond);
+	ic_race_lock_acquired(ctx, lock->id, rc == EOWNERDEAD);
 	atomic_store_explicit(&rec->holder, (int)ctx->slot + 1, memory_order_release);
 	return rc;
 }
 
 int ic_cond_signal(ic_ctx *ctx, pthread_cond_t *cond)
 {
+	ic_race_cond_signal(ctx, cond);
 	ic_sched_wake(ctx, IC_WAIT_COND, (uint64_t)(uintptr_t)cond, false);
 	ic_sched_acted(ctx);
 	return pthread_cond_signal(cond);
@@ -556,6 +564,7 @@ int ic_cond_signal(ic_ctx *ctx, pthread_cond_t *cond)
 
 int ic_cond_broadcast(ic_ctx *ctx, pthread_cond_t *cond)
 {
+	ic_race_cond_signal(ctx, cond);
 	ic_sched_wake(ctx, IC_WAIT_COND, (uint64_t)(uintptr_t)cond, true);
 	ic_sched_acted(ctx);
 	return pthread_cond_broadcast(cond);
@@ -563,8 +572,12 @@ int ic_cond_broadcast(ic_ctx *ctx, pthread_cond_t *cond)
 
 int ic_sem_timedwait(ic_ctx *ctx, sem_t *sem, const struct timespec *abs_timeout)
 {
-	if (!ctx->scheduled)
-		return abs_timeout ? sem_timedwait(sem, abs_timeout) : sem_wait(sem);
+	if (!ctx->scheduled) {
+		int rc = abs_timeout ? sem_timedwait(sem, abs_timeout) : sem_wait(sem);
+		if (rc == 0)
+			ic_race_sem_acquired(sem);
+		return rc;
+	}
 	while (sem_trywait(sem) != 0) {
 		if (errno != EAGAIN && errno != EINTR)
 			return -1;
@@ -574,6 +587,7 @@ int ic_sem_timedwait(ic_ctx *ctx, sem_t *sem, const struct timespec *abs_timeout
 		}
 	}
 	ic_sched_acted(ctx);
+	ic_race_sem_acquired(sem);
 	return 0;
 }
 
@@ -621,6 +635,7 @@ void ic_unlock(ic_ctx *ctx, ic_lock_t *lock)
 	}
 	if (lock->kind == IC_LOCK_NONE)
 		return;
+	ic_race_lock_release(ctx, lock->id);
 	ic_lockrec *rec = &ctx->arena->locks[lock->id];
 	uint64_t mine = ctx->slot < 64 ? 1ull << ctx->slot : 0;
 	if (atomic_load(&rec->readers) & mine)
@@ -712,7 +727,10 @@ void *ic_shm_attach(ic_ctx *ctx, const char *object)
 	int saved = errno;
 	close(fd);
 	errno = saved;
-	return p == MAP_FAILED ? NULL : p;
+	if (p == MAP_FAILED)
+		return NULL;
+	ic_shared_region(ctx, object, p, (size_t)st.st_size);
+	return p;
 }
 
 int ic_shm_unlink(ic_ctx *ctx, const char *object)

@@ -38,6 +38,7 @@ typedef struct ic_run_cfg {
 	bool trace_all;     /* --trace-all: every run's trace, not only failing runs' */
 	bool trace_per_seed; /* a campaign: FILE named by seed (core/story.h's ic_trace_path) */
 	unsigned trace_spec; /* with several specs: 1 + its index, named in the file; 0: one spec */
+	bool detect_races; /* --detect races: the instrumented scenarios, checked by the race runtime */
 } ic_run_cfg;
 
 struct ic_ctx {

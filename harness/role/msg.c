@@ -4,6 +4,7 @@
  * each channel only says how to send and receive one message.
  */
 #include "role/ctx.h"
+#include "role/race.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -254,6 +255,7 @@ static int produce(ic_ctx *ctx, const ic_channel *ch, unsigned char *buf, uint64
 		ic_msg_fill(buf, len, me, seq, lane, (uint32_t)ic_rand(ctx));
 		ic_point(ctx, "produce/begin");
 		ic_invoke(ctx, IC_OP_SEND, id, (uint64_t)len << 16 | lane << 8);
+		ic_race_msg_sent(ctx, seq); /* --detect races: all before it happens before its receive */
 		int rc = send_one(ctx, ch, buf, len, lane);
 		if (rc != 0) {
 			ic_fail(ctx, IC_OP_SEND, (uint64_t)rc, id);
@@ -303,8 +305,10 @@ static long receive_one(ic_ctx *ctx, const ic_channel *ch, unsigned char *buf, s
 		/* Read before receiving: anything sent before the producers finished is there. */
 		bool finished = ic_role_running(ctx, IC_ROLE_PRODUCER) == 0;
 		long n = ch->recv(ctx, buf, cap, false, finished && !arriving ? 0 : WAIT_MS);
-		if (n > 0)
+		if (n > 0) {
+			ic_race_msg_received(ctx, buf, n);
 			return n;
+		}
 		if (n == -ENODATA)
 			return 0; /* the channel knows it is drained: nothing is on its way */
 		if (n == 0 && finished) {

@@ -2141,8 +2141,15 @@ case_install_example() {
 		{ cat "$T/ex.log"; fail "examples/ does not build with find_package(ipchaos)"; }
 	ctest --test-dir "$T/ex" --output-on-failure -j2 >"$T/ctest.log" 2>&1 ||
 		{ cat "$T/ctest.log"; fail "the example's tests failed"; }
-	grep -q '^100% tests passed, 0 tests failed out of 6$' "$T/ctest.log" ||
-		{ cat "$T/ctest.log"; fail "the example should have run 6 tests"; }
+	grep -q '^100% tests passed, 0 tests failed out of 8$' "$T/ctest.log" ||
+		{ cat "$T/ctest.log"; fail "the example should have run 8 tests"; }
+	# The user's program built with ipchaos_race_instrument(): its race is found, its correct code is silent.
+	grep -qE 'Test +#[0-9]+: workq_race_found [.]+ +Passed' "$T/ctest.log" &&
+		grep -qE 'Test +#[0-9]+: workq_no_race [.]+ +Passed' "$T/ctest.log" ||
+		{ cat "$T/ctest.log"; fail "no passing workq_race_found and workq_no_race tests"; }
+	! nm "$T/ex/jobsvc-chaos-races" | grep -q ' U .*tsan' || fail "jobsvc-chaos-races links libtsan's symbols from outside"
+	ok "ipchaos_race_instrument(): the user's race found with --detect races, none in the correct queue"
+
 	grep -qE 'Test +#[0-9]+: workq_bug_found [.]+ +Passed' "$T/ctest.log" ||
 		{ cat "$T/ctest.log"; fail "no passing workq_bug_found test"; }
 	ok "find_package build: 5 tests pass, workq_bug_found (EXPECT messages) among them"
@@ -2410,6 +2417,129 @@ case_bench_bad_input() {
 }
 
 # ------------------------------------------------------------------- main --
+
+# ------------------------------------------------------- --detect races --
+
+# Runs of $T/r.json with a race finding, and how many runs there were: "found total".
+race_count() {
+	py "$T/r.json" <<'EOF'
+found = sum(1 for r in runs if any(f["checker"] == "race" for f in r["findings"]))
+for r in runs:
+    if r.get("detect") != "races": bad("run %s has no \"detect\": \"races\"" % r["seed"])
+    if "--detect races" not in r["replay"]: bad("replay %r lacks --detect races" % r["replay"])
+print(found, len(runs))
+EOF
+}
+
+# Goal: shm_counter:lock=none at --ops 1, no injector: a race on >= 99 % of runs
+# (CI: 20 seeds, all of them; README: the 1,000-seed run). The report names
+# the segment, the offset, both accesses with their points and stacks.
+case_race_counter_ops1() {
+	ic run shm_counter:lock=none --ops 1 --seeds 20 --keep-going --detect races --json "$T/r.json"
+	expect_rc 1 run shm_counter:lock=none --ops 1 --seeds 20 --detect races
+	local n want
+	n=$(race_count) || { say "$n"; fail "JSON"; }
+	[ "$n" = "20 20" ] || { show_output; fail "a race in $n (found total) runs, expected all 20"; }
+	ok "a race in every one of 20 runs at --ops 1 without injection"
+	for want in '^  FAIL race: p[01] (wrote|read) counter\+0x[0-9a-f]+ while p[01] had (written|read) it, unordered' \
+		'^ +race 1: segment counter, offset [0-9]+' \
+		'^ +now: p[01] (write|read) of 8 bytes, after point counter/' \
+		'^ +before: p[01] (write|read) of 8 bytes, after point counter/' \
+		'^ +locked_increment\+0x' '^ +counter_role\+0x' \
+		'^  races: [0-9]+ accesses checked in counter' \
+		'^  replay: ipchaos run shm_counter:lock=none,bug=none --seed 0x[0-9a-f]+ --procs 2 --ops 1 --detect races'; do
+		grep -qE "$want" "$T/out" || { show_output; fail "no line matching $want"; }
+	done
+	ok "the report: segment and offset, both accesses with point and stack, the replay line"
+}
+
+# Goal: every correct variant silent under delay and kill (CI: 20 seeds each; README: 1,000).
+case_race_correct_silent() {
+	local spec n
+	for spec in "shm_counter:lock=robust --inject delay --inject kill" \
+		"shm_counter:lock=atomic --inject delay --inject kill" \
+		"shm_counter:lock=sem --inject delay" "shm_counter:lock=spin --inject delay" \
+		"shm_ring:sync=mutex_cond --procs 2:2 --inject delay --inject kill:at=*e/*" \
+		"shm_ring:sync=sem --procs 2:2 --inject delay --inject stall" \
+		"shm_ring:sync=spsc_atomic --inject delay --inject kill --inject stall" \
+		"hybrid --procs 2:2 --inject delay --inject kill --inject fail"; do
+		# shellcheck disable=SC2086
+		ic run $spec --ops 50 --seeds 20 --keep-going --detect races --json "$T/r.json"
+		n=$(race_count) || { say "$n"; fail "JSON"; }
+		[ "${n%% *}" = 0 ] || { show_output run $spec; fail "$spec: a race reported in ${n%% *} runs"; }
+		ok "$spec: no race in ${n##* } runs"
+	done
+}
+
+# Goal: the planted message-ring and pool races without injection, on >= 90 %
+# of runs (CI: 20 seeds). none_sync races at its smallest --ops; the others
+# race only when their processes overlap, so at the --ops where they do
+# (README has the rates at each --ops, and why check_then_act never races).
+case_race_planted() {
+	local spec min n
+	while read -r min spec; do
+		# shellcheck disable=SC2086
+		ic run $spec --seeds 20 --keep-going --detect races --json "$T/r.json"
+		n=$(race_count) || { say "$n"; fail "JSON"; }
+		[ "${n%% *}" -ge "$min" ] || { show_output run $spec; fail "$spec: a race in $n (found total) runs, expected >= $min"; }
+		ok "$spec: a race in ${n%% *} of ${n##* } runs"
+	done <<'LIST'
+18 shm_ring:bug=none_sync --procs 2:2 --ops 2
+8 shm_ring:sync=spsc_atomic,bug=spsc_misuse --procs 2:1 --ops 100
+18 hybrid:bug=early_release --ops 40
+LIST
+}
+
+# nolock on a locked kind: a race in every run where the lock was skipped.
+case_race_nolock() {
+	local n
+	ic run shm_counter:lock=mutex --inject nolock:p=1 --ops 2 --seeds 20 --keep-going --detect races --json "$T/r.json"
+	n=$(race_count) || { say "$n"; fail "JSON"; }
+	[ "$n" = "20 20" ] || { show_output; fail "nolock:p=1: a race in $n (found total) runs, expected all 20"; }
+	ok "nolock:p=1 on lock=mutex: a race in every run"
+}
+
+# The detector off: the default build's scenario code is not instrumented at all.
+case_race_default_untouched() {
+	local build objs
+	build=$(dirname "$IC")
+	command -v nm >/dev/null || skip "nm is not installed"
+	objs=$(find "$build/CMakeFiles/ipchaos_core.dir/scenarios" -name '*.o' 2>/dev/null)
+	[ -n "$objs" ] || skip "no scenario objects under $build (not a build tree)"
+	# shellcheck disable=SC2086
+	! nm $objs | grep -q '__tsan_' || fail "a default scenario object calls __tsan_*"
+	ok "default scenario objects: no __tsan_ call"
+	objs=$(find "$build/CMakeFiles/ipchaos_race_scenarios.dir" -name '*.o')
+	# shellcheck disable=SC2086
+	nm $objs | grep -q 'U __tsan_write8' || fail "the instrumented copy does not call __tsan_write8"
+	! ldd "$IC" | grep -q libtsan || fail "linked against libtsan"
+	ok "instrumented copy calls __tsan_*, served by ipchaos's own runtime (no libtsan)"
+	ic run shm_counter:lock=none --ops 1 --seeds 3 --json "$T/r.json"
+	py "$T/r.json" <<'EOF' || exit 1
+for r in runs:
+    if "detect" in r: bad("a run without --detect has %r" % r["detect"])
+    if any(f["checker"] == "race" for f in r["findings"]): bad("a race finding without --detect races")
+print("  ok: without --detect races: no race checker, no detect field")
+EOF
+}
+
+case_race_bad_input() {
+	local J="$T/never.json"
+	bad_one "--detect foo: unknown (valid: races)" "$J" run --json "$J" shm_counter --detect foo
+	bad_one "--under memcheck" "$J" run --json "$J" shm_counter --detect races --under memcheck
+	bad_one "--detect races does not apply" "$J" run --json "$J" --all --detect races
+}
+
+# JSON shards of race runs merge into a case of their own, named as run names it.
+case_race_merge() {
+	ic run shm_counter:lock=none --ops 1 --seeds 4 --shard 0/2 --keep-going --detect races --json "$T/a.json"
+	ic run shm_counter:lock=none --ops 1 --seeds 4 --shard 1/2 --keep-going --detect races --json "$T/b.json"
+	ic merge "$T/a.json" "$T/b.json" --junit "$T/m.xml"
+	expect_rc 1 merge
+	grep -q 'name="shm_counter:lock=none,bug=none (races) \[no injection\]' "$T/m.xml" ||
+		{ cat "$T/m.xml"; fail "no (races) case in the merged JUnit"; }
+	ok "merged: one (races) case"
+}
 
 # ------------------------------------------------------- controlled mode --
 

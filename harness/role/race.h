@@ -1,0 +1,98 @@
+/*
+ * race.h: the data-race detector's runtime (--detect races). Scenario code
+ * compiled with -fsanitize=thread calls the __tsan_* entry points (race.c
+ * defines them, not libtsan); accesses to the run's checked segments go
+ * through FastTrack (Flanagan and Freund, PLDI 2009) over vector clocks kept
+ * in the arena, and the harness's own calls (locks, condition variables,
+ * messages, channels) add the happens-before edges.
+ */
+#ifndef IC_RACE_H
+#define IC_RACE_H
+
+#include "role/ctx.h"
+
+typedef struct ic_race_shadow ic_race_shadow;
+
+/* One process's view: which of its addresses are which region, its clock, its stack. */
+typedef struct ic_race_proc {
+	bool on;             /* a role of a run that detects races */
+	ic_race_arena *ra;
+	ic_race_shadow *sh;
+	unsigned slot;
+	uint32_t *clock;     /* ra->clock[slot] */
+	const char *point;   /* the last point it passed */
+	unsigned nmaps;
+	struct {
+		uintptr_t base;
+		size_t size;
+		unsigned region;
+	} maps[IC_RACE_REGIONS];
+	unsigned depth;                /* function entries (may exceed the kept ones) */
+	uint64_t calls[64];            /* their call sites, outermost first */
+	bool fenced;                   /* a release fence since: relaxed stores release */
+	ic_vclock fence_clock;         /* the clock at that fence */
+	ic_vclock pending;             /* what relaxed loads read: an acquire fence takes it */
+} ic_race_proc;
+
+/* ---- The engine: explicit state, for the runtime and the unit tests ---- */
+
+/* Bytes of a shadow segment for `words` shadow words and n processes. */
+size_t ic_race_shadow_bytes(uint64_t words, unsigned nprocs);
+/* Lays out a zeroed segment of that size. */
+ic_race_shadow *ic_race_shadow_init(void *mem, uint64_t words, unsigned nprocs);
+/* Binds p to process `slot` of ra (whose shadow is sh): its clock starts at 1. */
+void ic_race_proc_init(ic_race_proc *p, ic_race_arena *ra, ic_race_shadow *sh, unsigned slot);
+/* Region `region`'s bytes [off, off+size) read or written (IC_RACE_WRITE, IC_RACE_ATOMIC) at pc. */
+void ic_race_access(ic_race_proc *p, unsigned region, uint64_t off, unsigned size, unsigned flags,
+		    uint64_t pc);
+/* A release into a sync clock (copy, or join for a read-modify-write), then a new epoch. */
+void ic_race_release(ic_race_proc *p, uint32_t *sync, bool join);
+void ic_race_acquire(ic_race_proc *p, const uint32_t *sync);
+/* The sync clock of a key (an atomic word, a condition variable, a channel); NULL: no room. */
+uint32_t *ic_race_sync(ic_race_proc *p, uint64_t key);
+/* Messages: the clock a producer had when it sent its seq-th message, and its receive. */
+void ic_race_msg_send(ic_race_proc *p, uint64_t seq);
+void ic_race_msg_recv(ic_race_proc *p, unsigned producer, uint64_t seq);
+/* An atomic access of `size` bytes at a checked address with memory order mo (C11's numbering). */
+enum { IC_MO_RELAXED, IC_MO_CONSUME, IC_MO_ACQUIRE, IC_MO_RELEASE, IC_MO_ACQ_REL, IC_MO_SEQ_CST };
+void ic_race_atomic(ic_race_proc *p, unsigned region, uint64_t off, unsigned size, bool load, bool store,
+		    int mo, uint64_t pc);
+void ic_race_fence(ic_race_proc *p, int mo);
+/* The same in two halves around the operation itself, done with the word's stripe held. */
+atomic_int *ic_race_atomic_lock(ic_race_proc *p, unsigned region, uint64_t off);
+void ic_race_atomic_done(ic_race_proc *p, atomic_int *lock, unsigned region, uint64_t off, unsigned size,
+			 bool loaded, bool stored, int mo, uint64_t pc);
+
+/* ---- The runtime: this process's state, bound by the harness ---- */
+
+/* The supervisor, before setup: forget the previous run's regions; detect in this one or not. */
+void ic_race_run_begin(ic_arena *arena, bool on, unsigned nprocs);
+/* After setup, before fork: the shadow segment for the regions setup made. 0, or -1 and why. */
+int ic_race_shadow_make(ic_arena *arena, char *err, size_t errsize);
+/* After the run: unmaps it. */
+void ic_race_shadow_free(ic_arena *arena);
+/* In a role, before the start barrier. */
+void ic_race_role_begin(ic_ctx *ctx);
+
+/* The harness's hooks: one call each, nothing when the run does not detect races. */
+void ic_race_point(const char *name);
+void ic_race_lock_acquired(ic_ctx *ctx, int lock_id, bool recovered_from);
+void ic_race_lock_release(ic_ctx *ctx, int lock_id);
+void ic_race_cond_signal(ic_ctx *ctx, const void *cond);
+void ic_race_cond_woken(ic_ctx *ctx, const void *cond);
+/* Any other channel object, conservatively: every send before every later receive. */
+/* framed: the channel keeps message boundaries, so msg (what was sent, what was received) narrows the edge. */
+void ic_race_chan_send(ic_ctx *ctx, int fd_or_id, bool sysv, const void *msg, size_t len, bool framed);
+void ic_race_chan_recv(ic_ctx *ctx, int fd_or_id, bool sysv, const void *msg, size_t len, bool framed);
+void ic_race_sem_post(const void *sem);
+void ic_race_sem_acquired(const void *sem);
+void ic_race_msg_sent(ic_ctx *ctx, uint64_t seq);
+void ic_race_msg_received(ic_ctx *ctx, const void *buf, long len);
+
+/* What include/ipchaos_race.h routes the semaphore calls of instrumented code to. */
+int ic_race_shim_sem_post(sem_t *sem);
+int ic_race_shim_sem_wait(sem_t *sem);
+int ic_race_shim_sem_trywait(sem_t *sem);
+int ic_race_shim_sem_timedwait(sem_t *sem, const struct timespec *abs_timeout);
+
+#endif

@@ -247,20 +247,6 @@ void audit_print_seed(FILE *f, const ic_audit_opts *o, const audit_seed *s, bool
 
 /* ---- JSON ---- */
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
 static const char *end_name(int end)
 {
 	static const char *const names[] = {"exit", "planned-signal", "timeout", "interrupted"};
@@ -280,12 +266,12 @@ static void json_object(FILE *f, const audit_obj *x)
 	if (audit_kind_sysv(x->kind))
 		fprintf(f, "\"key\": \"0x%08" PRIx32 "\", \"id\": %d, ", x->key, x->id);
 	else
-		fprintf(f, "\"name\": "), json_str(f, x->name), fprintf(f, ", \"name_cut\": %s, ", x->cut ? "true" : "false");
+		fprintf(f, "\"name\": "), ic_json_str(f, x->name), fprintf(f, ", \"name_cut\": %s, ", x->cut ? "true" : "false");
 	fprintf(f, "\"owner\": %u, \"mode\": \"%04o\", \"size\": %lld, \"creator\": ", (unsigned)x->owner, x->mode,
 		x->size);
 	if (x->creator) {
 		fprintf(f, "{\"pid\": %d, \"command\": ", (int)x->creator);
-		json_str(f, x->creator_cmd);
+		ic_json_str(f, x->creator_cmd);
 		fprintf(f, "}");
 	} else {
 		fprintf(f, "null");
@@ -293,7 +279,7 @@ static void json_object(FILE *f, const audit_obj *x)
 	fprintf(f, ", \"by_program\": %s, \"counted\": %s, \"fate\": \"%s\", \"remove_with\": ",
 		x->by_program ? "true" : "false", counts(x) ? "true" : "false", fate_name(x->fate));
 	if (x->fate == AUDIT_LEFT || x->fate == AUDIT_KEPT)
-		json_str(f, audit_remove_hint(x, hint, sizeof(hint)));
+		ic_json_str(f, audit_remove_hint(x, hint, sizeof(hint)));
 	else
 		fprintf(f, "null");
 	fprintf(f, "}");
@@ -307,7 +293,7 @@ static void json_run(FILE *f, const ic_audit_opts *o, const audit_seed *s)
 		fprintf(f, "\"verdict\": \"broken\", \"error\": ");
 		char msg[160];
 		snprintf(msg, sizeof(msg), "could not %s: %s", r->failed_step, strerror(r->failure));
-		json_str(f, msg);
+		ic_json_str(f, msg);
 		fprintf(f, "}");
 		return;
 	}
@@ -323,7 +309,7 @@ static void json_run(FILE *f, const ic_audit_opts *o, const audit_seed *s)
 	for (unsigned i = 0; i < r->nprocs; i++) {
 		fprintf(f, "%s{\"pid\": %d, \"state\": \"%c\", \"age\": %.3f, \"command\": ", i ? ", " : "",
 			(int)r->procs[i].pid, r->procs[i].state, r->procs[i].age);
-		json_str(f, r->procs[i].cmd);
+		ic_json_str(f, r->procs[i].cmd);
 		fprintf(f, "}");
 	}
 	fprintf(f, "], \"killed_after_grace\": %s, \"objects\": [", r->killed_tree ? "true" : "false");
@@ -338,7 +324,7 @@ static void json_run(FILE *f, const ic_audit_opts *o, const audit_seed *s)
 	if (m) {
 		audit_replay_line(m, o, s->seed);
 		fclose(m);
-		json_str(f, line ? line : "");
+		ic_json_str(f, line ? line : "");
 		free(line);
 	} else {
 		fprintf(f, "null");
@@ -352,10 +338,10 @@ void audit_write_json(FILE *f, const ic_audit_opts *o, const audit_seed *seeds, 
 	fprintf(f, "{\n  \"format\": \"ipchaos-audit\",\n  \"format_version\": 1,\n  \"command\": [");
 	for (char **a = o->cmd; *a; a++) {
 		fprintf(f, "%s", a == o->cmd ? "" : ", ");
-		json_str(f, *a);
+		ic_json_str(f, *a);
 	}
 	fprintf(f, "],\n  \"isolated\": %s,\n  \"creators\": ", isolated ? "true" : "false");
-	json_str(f, n ? seeds[0].res.watch : "");
+	ic_json_str(f, n ? seeds[0].res.watch : "");
 	fprintf(f, ",\n  \"runs\": [\n");
 	for (unsigned i = 0; i < n; i++) {
 		json_run(f, o, &seeds[i]);

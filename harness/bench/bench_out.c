@@ -4,6 +4,7 @@
  * environment). All three come from the one ic_bench in memory.
  */
 #include "bench/bench.h"
+#include "core/escape.h"
 
 #include <errno.h>
 #include <string.h>
@@ -408,20 +409,6 @@ int ic_bench_write_csv(const ic_bench *b, FILE *f)
 
 /* ---- JSON ---- */
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
 /* ,"key":value, only when measured (a positive number). */
 static void json_num(FILE *f, const char *key, double v)
 {
@@ -437,9 +424,9 @@ static void json_environment(FILE *f)
 	ic_read_first_line("/proc/sys/fs/mqueue/msgsize_max", mq, sizeof(mq));
 	ic_read_first_line("/proc/sys/kernel/msgmax", msgmax, sizeof(msgmax));
 	fprintf(f, "\"environment\":{\"version\":\"%s\",\"kernel\":", IC_VERSION);
-	json_str(f, u.release);
+	ic_json_str(f, u.release);
 	fprintf(f, ",\"machine\":");
-	json_str(f, u.machine);
+	ic_json_str(f, u.machine);
 	fprintf(f, ",\"cores\":%ld,\"optimized\":%s,\"sysctl\":{\"fs.mqueue.msgsize_max\":",
 		sysconf(_SC_NPROCESSORS_ONLN),
 #ifdef __OPTIMIZE__
@@ -448,13 +435,13 @@ static void json_environment(FILE *f)
 		"false"
 #endif
 	);
-	json_str(f, mq);
+	ic_json_str(f, mq);
 	fprintf(f, ",\"kernel.msgmax\":");
-	json_str(f, msgmax);
+	ic_json_str(f, msgmax);
 	char load[64];
 	ic_read_first_line("/proc/loadavg", load, sizeof(load));
 	fprintf(f, "},\"loadavg\":");
-	json_str(f, load);
+	ic_json_str(f, load);
 	fprintf(f, "}");
 }
 
@@ -470,7 +457,7 @@ static void json_limits(FILE *f, const ic_bench *b)
 		fprintf(f, ",\"instructions\":%.6g", b->point_instructions);
 	else {
 		fprintf(f, ",\"instructions_na\":");
-		json_str(f, b->point_na);
+		ic_json_str(f, b->point_na);
 	}
 	fprintf(f, "}}");
 }
@@ -481,12 +468,12 @@ static void json_cell(FILE *f, const ic_bench *b, unsigned c, unsigned s)
 	bool ok = !r->na[0] && !r->error[0] && r->msgs_s > 0;
 	double best = ic_bench_best(b, s, IC_STYLE_MP, NULL);
 	fprintf(f, "{\"channel\":");
-	json_str(f, b->ch[c].spec);
+	ic_json_str(f, b->ch[c].spec);
 	fprintf(f, ",\"style\":\"%s\",\"size\":%u,\"procs\":\"%s\",\"status\":\"%s\"",
 		ic_bench_style_name(b->ch[c].style), (unsigned)b->sizes[s], b->procs, status_of(r));
 	if (r->na[0] || r->error[0]) {
 		fprintf(f, ",\"reason\":");
-		json_str(f, r->na[0] ? r->na : r->error);
+		ic_json_str(f, r->na[0] ? r->na : r->error);
 	}
 	if (ok) {
 		json_num(f, "msgs_per_s", r->msgs_s);
@@ -505,7 +492,7 @@ static void json_cell(FILE *f, const ic_bench *b, unsigned c, unsigned s)
 		fprintf(f, ",\"rtt\":{\"status\":\"%s\"", !r->pingpong ? "n/a" : r->rtt_median_ns > 0 ? "ok" : "fail");
 		if (!r->pingpong) {
 			fprintf(f, ",\"reason\":");
-			json_str(f, r->pp_na);
+			ic_json_str(f, r->pp_na);
 		}
 		json_num(f, "median_ns", r->rtt_median_ns);
 		json_num(f, "p99_ns", r->rtt_p99_ns);
@@ -525,9 +512,9 @@ static void json_styles(FILE *f, const ic_bench *b)
 		if (a <= 0 || m <= 0)
 			continue;
 		fprintf(f, "%s{\"size\":%u,\"ratio\":%.6g,\"shm\":", first ? "" : ",", (unsigned)b->sizes[s], a / m);
-		json_str(f, b->ch[shm].spec);
+		ic_json_str(f, b->ch[shm].spec);
 		fprintf(f, ",\"shm_msgs_per_s\":%.6g,\"mp\":", a);
-		json_str(f, b->ch[mp].spec);
+		ic_json_str(f, b->ch[mp].spec);
 		fprintf(f, ",\"mp_msgs_per_s\":%.6g}", m);
 		first = false;
 	}
@@ -546,7 +533,7 @@ static void json_batching(FILE *f, const ic_bench *b)
 			    (mq < 0 && pipe < 0))
 				continue;
 			fprintf(f, "%s{\"channel\":", first ? "" : ",");
-			json_str(f, b->ch[c].spec);
+			ic_json_str(f, b->ch[c].spec);
 			fprintf(f, ",\"size\":%u,\"msgs_per_s\":%.6g", (unsigned)b->sizes[s], b->res[c][s].msgs_s);
 			json_num(f, "vs_mq", mq >= 0 ? b->res[c][s].msgs_s / b->res[mq][s].msgs_s : 0);
 			json_num(f, "vs_pipe", pipe >= 0 ? b->res[c][s].msgs_s / b->res[pipe][s].msgs_s : 0);
@@ -567,7 +554,7 @@ int ic_bench_write_json(const ic_bench *b, FILE *f)
 	fprintf(f, "],\"channels\":[");
 	for (unsigned c = 0; c < b->nchannels; c++) {
 		fprintf(f, "%s{\"channel\":", c ? "," : "");
-		json_str(f, b->ch[c].spec);
+		ic_json_str(f, b->ch[c].spec);
 		fprintf(f, ",\"style\":\"%s\"}", ic_bench_style_name(b->ch[c].style));
 	}
 	fprintf(f, "]}");

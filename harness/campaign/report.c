@@ -115,28 +115,6 @@ void ic_report_summary(FILE *out, const ic_tally *t)
 
 /* ---- JSON ---- */
 
-/* JSON text is UTF-8 (RFC 8259): a byte that is not (a spec typed in another
- * encoding, a kernel string) becomes U+FFFD, so the file stays readable. */
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		size_t n = *p < 0x80 ? 1 : ic_utf8_len(p, strnlen((const char *)p, 4));
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", f);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else if (n == 0)
-			fputs("\\ufffd", f);
-		else
-			fwrite(p, 1, n, f);
-		p += n ? n : 1;
-	}
-	fputc('"', f);
-}
-
 /* JSON has no inf or nan: those are written as null. */
 static void json_num(FILE *f, double v)
 {
@@ -180,9 +158,9 @@ static void json_environment(FILE *f)
 	char value[128];
 	uname(&u);
 	fprintf(f, "\"environment\":{\"version\":\"%s\",\"kernel\":", IC_VERSION);
-	json_str(f, u.release);
+	ic_json_str(f, u.release);
 	fprintf(f, ",\"machine\":");
-	json_str(f, u.machine);
+	ic_json_str(f, u.machine);
 	fprintf(f, ",\"cores\":%ld,\"sanitizer\":\"%s\",\"timeout_factor\":", sysconf(_SC_NPROCESSORS_ONLN),
 		sanitizer());
 	json_num(f, ic_timeout_factor());
@@ -190,7 +168,7 @@ static void json_environment(FILE *f)
 	for (size_t i = 0; i < sizeof(sysctls) / sizeof(sysctls[0]); i++) {
 		ic_read_first_line(sysctls[i][1], value, sizeof(value)); /* "" when this kernel has none */
 		fprintf(f, "%s\"%s\":", i ? "," : "", sysctls[i][0]);
-		json_str(f, value);
+		ic_json_str(f, value);
 	}
 	fprintf(f, "},\"rlimit\":{");
 	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
@@ -221,7 +199,7 @@ void ic_json_value(FILE *f, const ic_jval *v)
 		fputs(v->str, f); /* as it was written: 64-bit integers stay exact */
 		break;
 	case IC_JSTRING:
-		json_str(f, v->str);
+		ic_json_str(f, v->str);
 		break;
 	case IC_JARRAY:
 	case IC_JOBJECT:
@@ -230,7 +208,7 @@ void ic_json_value(FILE *f, const ic_jval *v)
 			if (i)
 				fputc(',', f);
 			if (v->type == IC_JOBJECT) {
-				json_str(f, v->keys[i]);
+				ic_json_str(f, v->keys[i]);
 				fputc(':', f);
 			}
 			ic_json_value(f, &v->items[i]);
@@ -290,7 +268,7 @@ static void json_schedule(FILE *f, const ic_schedule *s, const char *file)
 		s->decisions, s->hash);
 	if (s->strategy == IC_STRATEGY_LIST && file) {
 		fprintf(f, ",\"file\":");
-		json_str(f, file);
+		ic_json_str(f, file);
 	}
 	fputc('}', f);
 }
@@ -303,7 +281,7 @@ static void json_fired(FILE *f, const ic_run_cfg *cfg, const ic_run_result *res)
 	for (unsigned i = 0; i < cfg->ninj && i < IC_MAX_INJ; i++) {
 		ic_inj_format(&cfg->inj[i], inj, sizeof(inj));
 		fprintf(f, "%s{\"injector\":", i ? "," : "");
-		json_str(f, inj);
+		ic_json_str(f, inj);
 		fprintf(f, ",\"count\":%" PRIu64 "}", res->fired[i]);
 	}
 	fputc(']', f);
@@ -332,24 +310,24 @@ void ic_json_run(ic_json *j, const ic_run_cfg *cfg, const ic_run_result *res, co
 	ic_spec_replay_line(cfg, replay, sizeof(replay));
 	fprintf(f, "%s\n{\"scenario\":", j->first ? "" : ",");
 	j->first = false;
-	json_str(f, cfg->sc->name);
+	ic_json_str(f, cfg->sc->name);
 	fprintf(f, ",\"spec\":");
-	json_str(f, spec);
+	ic_json_str(f, spec);
 	fprintf(f, ",\"inject\":[");
 	for (unsigned i = 0; i < cfg->ninj; i++) {
 		ic_inj_format(&cfg->inj[i], inj, sizeof(inj));
 		fprintf(f, "%s", i ? "," : "");
-		json_str(f, inj);
+		ic_json_str(f, inj);
 	}
 	fprintf(f, "],\"procs\":\"");
 	for (unsigned r = 0; r < cfg->nroles; r++)
 		fprintf(f, "%s%u", r ? ":" : "", cfg->counts[r]);
 	fprintf(f, "\",\"ops\":%" PRIu64 ",\"timeout\":%g", cfg->ops, cfg->timeout_s);
 	fprintf(f, ",\"seed\":\"0x%" PRIx64 "\",\"run_id\":\"%s\",\"verdict\":", cfg->seed, res->runid);
-	json_str(f, ic_run_verdict(res));
+	ic_json_str(f, ic_run_verdict(res));
 	if (expected) {
 		fprintf(f, ",\"expected\":");
-		json_str(f, expected);
+		ic_json_str(f, expected);
 	}
 	json_schedule(f, &res->schedule, cfg->schedule);
 	if (cfg->detect_races) /* a case of its own in merge, as in run */
@@ -359,9 +337,9 @@ void ic_json_run(ic_json *j, const ic_run_cfg *cfg, const ic_run_result *res, co
 		res->seconds, res->recoveries, res->messages, res->bytes);
 	for (unsigned i = 0; i < res->nfindings; i++) {
 		fprintf(f, "%s{\"checker\":", i ? "," : "");
-		json_str(f, res->findings[i].checker);
+		ic_json_str(f, res->findings[i].checker);
 		fprintf(f, ",\"text\":");
-		json_str(f, res->findings[i].text);
+		ic_json_str(f, res->findings[i].text);
 		fputc('}', f);
 	}
 	fprintf(f, "]");
@@ -370,7 +348,7 @@ void ic_json_run(ic_json *j, const ic_run_cfg *cfg, const ic_run_result *res, co
 		fprintf(f, ",\"interference\":[");
 		for (unsigned i = 0; i < res->ninterference && i < IC_MAX_INTERFERENCE; i++) {
 			fprintf(f, "%s{\"object\":", i ? "," : "");
-			json_str(f, res->interference[i].what);
+			ic_json_str(f, res->interference[i].what);
 			fprintf(f, ",\"uid\":");
 			if (res->interference[i].uid >= 0)
 				fprintf(f, "%ld}", res->interference[i].uid);
@@ -381,22 +359,22 @@ void ic_json_run(ic_json *j, const ic_run_cfg *cfg, const ic_run_result *res, co
 	}
 	if (res->status == IC_RUN_BROKEN) {
 		fprintf(f, ",\"broken\":");
-		json_str(f, res->broken);
+		ic_json_str(f, res->broken);
 	}
 	if (res->status != IC_RUN_PASS) {
 		fprintf(f, ",\"evidence\":");
-		json_str(f, res->evidence);
+		ic_json_str(f, res->evidence);
 	}
 	if (res->story[0]) { /* --story: the table as printed */
 		fprintf(f, ",\"story\":");
-		json_str(f, res->story);
+		ic_json_str(f, res->story);
 	}
 	if (res->trace[0]) { /* --trace: the file written, or why it could not be */
 		fprintf(f, ",\"trace\":");
-		json_str(f, res->trace);
+		ic_json_str(f, res->trace);
 	}
 	fprintf(f, ",\"replay\":");
-	json_str(f, replay);
+	ic_json_str(f, replay);
 	fputc('}', f);
 }
 

@@ -191,3 +191,24 @@ const char *ic_shell_quote(const char *s, char *buf, size_t size)
 	fclose(f); /* fmemopen ends the text with '\0', cut to fit */
 	return buf;
 }
+
+void ic_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		uint32_t cp;
+		size_t n = utf8_decode(p, strnlen((const char *)p, 4), &cp);
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else if (n == 0)
+			fputs("\\ufffd", f);
+		else
+			fwrite(p, 1, n, f);
+		p += n ? n : 1;
+	}
+	fputc('"', f);
+}

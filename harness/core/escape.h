@@ -41,6 +41,12 @@ void ic_line(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 void ic_vline(FILE *f, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* An argument as a POSIX shell reads it back: as is, in '...', or in $'...' when it holds bytes to escape. */
 void ic_shell_word(FILE *f, const char *s);
+/*
+ * s as a JSON string (RFC 8259), quotes included: '"', '\\' and control bytes
+ * escaped, and bytes that are not UTF-8 (a name typed in another encoding, a
+ * kernel string) written as U+FFFD, so a results file stays valid JSON.
+ */
+void ic_json_str(FILE *f, const char *s);
 /* The same into buf (cut to fit size); returns buf. */
 const char *ic_shell_quote(const char *s, char *buf, size_t size);
 

@@ -24,7 +24,7 @@ const char *ic_story_point(const ic_run_record *rec, uint32_t id, char *buf, siz
 	return buf;
 }
 
-static const char *op_name(uint32_t op, char *buf, size_t size)
+const char *ic_story_op(uint32_t op, char *buf, size_t size)
 {
 	static const char *const names[] = {[IC_OP_INC] = "inc",         [IC_OP_READ] = "read",
 					    [IC_OP_SEND] = "send",       [IC_OP_RECV] = "recv",
@@ -314,9 +314,9 @@ static void print_row(FILE *out, const ic_run_record *rec, const ic_story_row *r
 		}
 	} else if (row->kind == IC_ROW_EVENT) {
 		if (row->e->kind == IC_EV_INFO) /* a fact, not an operation: its name is enough */
-			snprintf(what, sizeof(what), "%s", op_name(row->e->op, buf, sizeof(buf)));
+			snprintf(what, sizeof(what), "%s", ic_story_op(row->e->op, buf, sizeof(buf)));
 		else
-			snprintf(what, sizeof(what), "%s %s", kind_name(row->e->kind), op_name(row->e->op, buf, sizeof(buf)));
+			snprintf(what, sizeof(what), "%s %s", kind_name(row->e->kind), ic_story_op(row->e->op, buf, sizeof(buf)));
 		event_value(rec, row->e, value, sizeof(value));
 	} else {
 		const ic_record_proc *p = &rec->procs[row->proc];

@@ -82,6 +82,8 @@ ic_story_row *ic_story_rows(const ic_run_record *rec, const ic_run_result *res, 
 size_t ic_story_window(const ic_story_row *rows, size_t n, int mode, bool *show);
 /* The table, with "... N rows omitted ..." lines where the window skips; mode: enum ic_story_mode. */
 void ic_story_print(FILE *out, const ic_run_record *rec, const ic_run_result *res, int mode);
+/* An operation's name ("inc", "send", ...), or "op N". */
+const char *ic_story_op(uint32_t op, char *buf, size_t size);
 /* A point's name from its FNV-1a id (declared points, lock sites, wrapped calls); "#<hex>" if unknown. */
 const char *ic_story_point(const ic_run_record *rec, uint32_t id, char *buf, size_t size);
 

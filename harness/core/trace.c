@@ -11,6 +11,7 @@
  * controlled, the step number, rows within one step a tenth apart.
  */
 #include "core/story.h"
+#include "core/escape.h"
 #include "role/sched.h"
 
 #include <errno.h>
@@ -22,39 +23,6 @@
 /* Above any real pid (PID_MAX_LIMIT is 2^22): the locks' pseudo-process and its tracks. */
 #define LOCKS_PID 4194305
 #define LOCK_TID(id) (LOCKS_PID + 1 + (int)(id))
-
-/* The length of the UTF-8 sequence at p (2 to 4), or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *p)
-{
-	size_t n = *p >= 0xf0 && *p <= 0xf4 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc2 && *p < 0xe0 ? 2 : 0;
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	/* No overlong forms, no surrogates, nothing above U+10FFFF. */
-	if ((*p == 0xe0 && p[1] < 0xa0) || (*p == 0xed && p[1] >= 0xa0) || (*p == 0xf0 && p[1] < 0x90) ||
-	    (*p == 0xf4 && p[1] >= 0x90))
-		return 0;
-	return n;
-}
-
-/* A JSON string: point names and labels are a scenario's, so bytes that are not UTF-8 become U+FFFD. */
-static void jstr(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		size_t n = *p < 0x80 ? 1 : utf8_len(p);
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else if (n == 0)
-			fputs("\\ufffd", f);
-		else
-			fwrite(p, 1, n, f);
-		p += n ? n : 1;
-	}
-	fputc('"', f);
-}
 
 typedef struct writer {
 	FILE *f;
@@ -75,7 +43,7 @@ static void begin(writer *w, const char *ph, int pid, int tid, double ts, const 
 	fprintf(w->f, "%s\n{\"ph\":\"%s\",\"pid\":%d,\"tid\":%d,\"ts\":%.3f,\"name\":", w->first ? "" : ",", ph, pid,
 		tid, ts);
 	w->first = false;
-	jstr(w->f, name);
+	ic_json_str(w->f, name);
 	fprintf(w->f, ",\"cat\":\"%s\"", cat);
 }
 
@@ -84,7 +52,7 @@ static void meta(writer *w, int pid, int tid, const char *what, const char *name
 	fprintf(w->f, "%s\n{\"ph\":\"M\",\"pid\":%d,\"tid\":%d,\"ts\":0,\"name\":\"%s\",\"args\":{\"name\":",
 		w->first ? "" : ",", pid, tid, what);
 	w->first = false;
-	jstr(w->f, name);
+	ic_json_str(w->f, name);
 	fputs("}}", w->f);
 }
 
@@ -94,7 +62,7 @@ static void arg(FILE *f, bool *first, const char *key, const char *value)
 		return;
 	fprintf(f, "%s\"%s\":", *first ? "" : ",", key);
 	*first = false;
-	jstr(f, value);
+	ic_json_str(f, value);
 }
 
 /* An instant on a process's track, with up to three args. */
@@ -117,18 +85,6 @@ typedef struct open_op {
 	const char *mark;
 } open_op;
 
-static const char *op_label(uint32_t op, char *buf, size_t size)
-{
-	static const char *const names[] = {[IC_OP_INC] = "inc",         [IC_OP_READ] = "read",
-					    [IC_OP_SEND] = "send",       [IC_OP_RECV] = "recv",
-					    [IC_OP_RECOVER] = "recover", [IC_OP_LOAD] = "load",
-					    [IC_OP_STORE] = "store"};
-	if (op < sizeof(names) / sizeof(names[0]) && names[op])
-		return names[op];
-	snprintf(buf, size, "op %" PRIu32, op);
-	return buf;
-}
-
 static void value_of(const ic_run_record *rec, const ic_event *e, char *buf, size_t size)
 {
 	uint64_t p = e->a >> 48, seq = e->a & 0xffffffffffffull;
@@ -146,7 +102,7 @@ static void close_op(writer *w, int pid, open_op *o, double end, const ic_event 
 		     const char *mark)
 {
 	char name[32], value[64], vdone[64];
-	begin(w, "X", pid, pid, o->ts, op_label(o->e->op, name, sizeof(name)), "op");
+	begin(w, "X", pid, pid, o->ts, ic_story_op(o->e->op, name, sizeof(name)), "op");
 	fprintf(w->f, ",\"dur\":%.3f,\"args\":{", end > o->ts ? end - o->ts : 0);
 	bool first = true;
 	value_of(w->rec, o->e, value, sizeof(value));
@@ -272,7 +228,7 @@ static void event_row(writer *w, state *s, const ic_story_row *row, double ts)
 		return;
 	}
 	value_of(w->rec, e, value, sizeof(value));
-	instant(w, pid, ts, op_label(e->op, name, sizeof(name)), "info", "value", value, "evidence", row->mark);
+	instant(w, pid, ts, ic_story_op(e->op, name, sizeof(name)), "info", "value", value, "evidence", row->mark);
 }
 
 /* Each row's time: chaos, us from t0; controlled, the step and a tenth per row before it in that step. */
@@ -363,10 +319,10 @@ int ic_trace_write(FILE *out, const ic_run_record *rec, const ic_run_result *res
 			if (s->holds[l][p].state == 2)
 				close_hold(&w, l, p, &s->holds[l][p], ts, "the run ended first");
 	fprintf(out, "\n],\"displayTimeUnit\":\"ns\",\"otherData\":{\"spec\":");
-	jstr(out, rec->spec);
+	ic_json_str(out, rec->spec);
 	fprintf(out, ",\"seed\":\"0x%" PRIx64 "\",\"mode\":\"%s\",\"time\":\"%s\",\"verdict\":", rec->seed,
 		controlled ? "controlled" : "chaos", controlled ? "step" : "us");
-	jstr(out, res ? ic_run_verdict(res) : "?");
+	ic_json_str(out, res ? ic_run_verdict(res) : "?");
 	fputs("}}\n", out);
 	free(s);
 	free(v);

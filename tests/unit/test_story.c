@@ -267,7 +267,7 @@ static void test_trace_valid(void **state)
 	snprintf(x->rec.procs[1].label, sizeof(x->rec.procs[1].label), "p\xff\xe0\x80\"\n");
 	text = write_trace(x);
 	check_trace(text, &evidence);
-	assert_contains(text, "p\\ufffd\\ufffd\\ufffd\\\"\\u000a");
+	assert_contains(text, "p\\ufffd\\ufffd\\ufffd\\\"\\n");
 	free(text);
 	free(x);
 }

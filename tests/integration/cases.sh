@@ -434,10 +434,10 @@ for l in open(listing):
     if m:
         procs[sc] = ":".join(x[1:] for x in m.group(1).split() if x.startswith("x"))
         continue
-    m = re.match(r"^      (\S*)\s*\[(.*?)\](?: --procs (\S+))?(?: --mode (\S+))?(?: --ops (\d+))? -> (\S+) within (\d+) seeds?$", l)
+    m = re.match(r"^      (\S*)\s*\[(.*?)\](?: --procs (\S+))?(?: --mode (\S+))?(?: --detect (\S+))?(?: --ops (\d+))? -> (\S+) within (\d+) seeds?$", l)
     if m:
-        expects.append((sc, m.group(1), m.group(2), m.group(6), int(m.group(7)), m.group(3) or procs[sc],
-                        m.group(4) or "chaos", int(m.group(5)) if m.group(5) else None))
+        expects.append((sc, m.group(1), m.group(2), m.group(7), int(m.group(8)), m.group(3) or procs[sc],
+                        m.group(4) or "chaos", int(m.group(6)) if m.group(6) else None, m.group(5)))
 if len(expects) < 13: bad("ipchaos list shows %d expectations, expected at least 13" % len(expects))
 if len(expects) != met: bad("ipchaos list shows %d expectations, --all met %d" % (len(expects), met))
 if d.get("mode") != "all": bad("mode %r" % d.get("mode"))
@@ -450,7 +450,7 @@ def spec_kv(spec):
     name, _, rest = spec.partition(":")
     return name, dict(p.split("=") for p in rest.split(",") if p)
 i = 0
-for (sc, variant, inject, verdict, seeds, nprocs, mode, ops) in expects:
+for (sc, variant, inject, verdict, seeds, nprocs, mode, ops, detect) in expects:
     want_inj = [] if inject == "no injection" else [x.split(":")[0] for x in inject.split(";")]
     want_kv = full_spec(sc, variant)
     group = []
@@ -459,14 +459,15 @@ for (sc, variant, inject, verdict, seeds, nprocs, mode, ops) in expects:
         name, kv = spec_kv(r["spec"])
         if (r["scenario"], name, kv, [x.split(":")[0] for x in r["inject"]], r.get("expected"), r["procs"], r.get("mode")) != (sc, sc, want_kv, want_inj, verdict, nprocs, mode):
             break
-        if ops is not None and r["ops"] != ops:
+        if (ops is not None and r["ops"] != ops) or r.get("detect") != detect:
             break
         group.append(r); i += 1
         # A planted bug is decided by its first failing run: the next runs are another
         # expectation's, which may look the same here (the same injector, other parameters).
         if verdict != "pass" and r["verdict"] != "pass":
             break
-    label = "%s:%s [%s]%s -> %s" % (sc, variant, inject, " controlled" if mode == "controlled" else "", verdict)
+    label = "%s:%s [%s]%s%s -> %s" % (sc, variant, inject, " controlled" if mode == "controlled" else "",
+                                       " races" if detect else "", verdict)
     if not group: bad("no JSON run for the expectation %s (next run: %r)" % (label, runs[i]["spec"] if i < len(runs) else None))
     if len(group) > seeds: bad("%s: %d runs for %d seeds" % (label, len(group), seeds))
     if verdict == "pass":

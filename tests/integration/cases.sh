@@ -2558,7 +2558,7 @@ ctlprog() {
 case_controlled_replay() {
 	local spec line hash again
 	for spec in "shm_counter:lock=none --ops 3" "shm_ring:bug=check_then_act --procs 1:2 --ops 20" \
-		"hybrid:bug=early_release --ops 20" "shm_counter:lock=robust,bug=leak --inject kill --ops 20"; do
+		"hybrid:bug=double_free --procs 2:1 --ops 10" "shm_counter:lock=robust,bug=leak --inject kill --ops 20"; do
 		# shellcheck disable=SC2086 # the spec is words
 		ic run $spec --mode controlled --seeds 100 --replays 100 --json "$T/f.json"
 		expect_rc 1 run $spec --mode controlled

@@ -462,9 +462,10 @@ for (sc, variant, inject, verdict, seeds, nprocs, mode, ops, detect) in expects:
         if (ops is not None and r["ops"] != ops) or r.get("detect") != detect:
             break
         group.append(r); i += 1
-        # A planted bug is decided by its first failing run: the next runs are another
-        # expectation's, which may look the same here (the same injector, other parameters).
-        if verdict != "pass" and r["verdict"] != "pass":
+        # A planted bug is decided by its first failing run, a pass by its seeds: the next
+        # runs are another expectation's, which may look the same here (the same injector,
+        # other parameters).
+        if (verdict != "pass" and r["verdict"] != "pass") or (verdict == "pass" and len(group) == seeds):
             break
     label = "%s:%s [%s]%s%s -> %s" % (sc, variant, inject, " controlled" if mode == "controlled" else "",
                                        " races" if detect else "", verdict)

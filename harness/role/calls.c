@@ -167,14 +167,25 @@ ssize_t ic_recv(ic_ctx *ctx, int fd, void *buf, size_t len, int flags)
 /* A deadline already past: mq_timed* return at once instead of blocking. */
 static const struct timespec mq_now_or_never = {0, 0};
 
+/* One try at an mqueue send or receive: --detect races counts a send around the call that makes it. */
+static ssize_t mq_once(ic_ctx *ctx, int mq, char *msg, size_t len, unsigned prio, unsigned *prio_out,
+		       const struct timespec *abs_timeout, bool sending)
+{
+	if (!sending)
+		return mq_timedreceive((mqd_t)mq, msg, len, prio_out, abs_timeout);
+	ic_race_qsend_begin(ctx, mq, false, msg, len, prio);
+	int rc = mq_timedsend((mqd_t)mq, msg, len, prio, abs_timeout);
+	ic_race_qsend_end(ctx, rc == 0);
+	return rc;
+}
+
 static ssize_t mq_controlled(ic_ctx *ctx, int mq, char *msg, size_t len, unsigned prio,
 			     unsigned *prio_out, const struct timespec *abs_timeout, bool sending)
 {
 	struct mq_attr attr;
 	bool blocks = mq_getattr((mqd_t)mq, &attr) == 0 && !(attr.mq_flags & O_NONBLOCK);
 	for (;;) {
-		ssize_t n = acted(ctx, sending ? mq_timedsend((mqd_t)mq, msg, len, prio, &mq_now_or_never)
-					       : mq_timedreceive((mqd_t)mq, msg, len, prio_out, &mq_now_or_never));
+		ssize_t n = acted(ctx, mq_once(ctx, mq, msg, len, prio, prio_out, &mq_now_or_never, sending));
 		if (n >= 0 || (errno != ETIMEDOUT && errno != EAGAIN))
 			return n;
 		if (!blocks) {
@@ -192,52 +203,63 @@ int ic_mq_timedsend(ic_ctx *ctx, int mq, const char *msg, size_t len, unsigned p
 		    const struct timespec *abs_timeout)
 {
 	FAULT("mq_send", mq_errors, NULL);
-	ic_race_chan_send(ctx, mq, false, msg, len, true);
 	if (ctx->scheduled)
 		return (int)mq_controlled(ctx, mq, (char *)msg, len, prio, NULL, abs_timeout, true);
-	return mq_timedsend((mqd_t)mq, msg, len, prio, abs_timeout);
+	return (int)mq_once(ctx, mq, (char *)msg, len, prio, NULL, abs_timeout, true);
 }
 
 ssize_t ic_mq_timedreceive(ic_ctx *ctx, int mq, char *msg, size_t len, unsigned *prio,
 			   const struct timespec *abs_timeout)
 {
 	FAULT("mq_receive", mq_errors, NULL);
-	if (ctx->scheduled)
-		return received(ctx, mq, false, msg, mq_controlled(ctx, mq, msg, len, 0, prio, abs_timeout, false), true);
-	return received(ctx, mq, false, msg, mq_timedreceive((mqd_t)mq, msg, len, prio, abs_timeout), true);
+	unsigned got_prio = 0;
+	ic_race_qrecv_begin(ctx, mq, false);
+	ssize_t n = ctx->scheduled ? mq_controlled(ctx, mq, msg, len, 0, &got_prio, abs_timeout, false)
+				   : mq_once(ctx, mq, msg, len, 0, &got_prio, abs_timeout, false);
+	ic_race_qrecv_end(ctx, mq, false, msg, n, got_prio, true); /* mq_receive never cuts one short */
+	if (prio && n >= 0)
+		*prio = got_prio;
+	return n;
+}
+
+/* One try at a SysV send, counted as mq_once counts one. */
+static int msgsnd_once(ic_ctx *ctx, int id, const void *msg, size_t len, int flags)
+{
+	ic_race_qsend_begin(ctx, id, true, msg, len + sizeof(long), 0); /* the type, then the text */
+	int rc = msgsnd(id, msg, len, flags);
+	ic_race_qsend_end(ctx, rc == 0);
+	return rc;
 }
 
 int ic_msgsnd(ic_ctx *ctx, int id, const void *msg, size_t len, int flags)
 {
 	FAULT("msgsnd", msgsnd_errors, NULL);
-	ic_race_chan_send(ctx, id, true, msg, len + sizeof(long), true); /* the type, then the text */
 	if (!ctx->scheduled)
-		return msgsnd(id, msg, len, flags);
+		return msgsnd_once(ctx, id, msg, len, flags);
 	int rc;
-	while ((rc = msgsnd(id, msg, len, flags | IPC_NOWAIT)) != 0 && errno == EAGAIN &&
+	while ((rc = msgsnd_once(ctx, id, msg, len, flags | IPC_NOWAIT)) != 0 && errno == EAGAIN &&
 	       !(flags & IPC_NOWAIT))
 		ic_sched_wait(ctx, IC_WAIT_IO, (uint64_t)id, false);
 	return (int)acted(ctx, rc);
 }
 
-/* A SysV message: its type, then n bytes of text. */
-static ssize_t msg_received(ic_ctx *ctx, int id, const void *msg, ssize_t n)
-{
-	if (n >= 0)
-		ic_race_chan_recv(ctx, id, true, msg, (size_t)n + sizeof(long), true);
-	return n;
-}
-
 ssize_t ic_msgrcv(ic_ctx *ctx, int id, void *msg, size_t len, long type, int flags)
 {
 	FAULT("msgrcv", msgrcv_errors, NULL);
-	if (!ctx->scheduled)
-		return msg_received(ctx, id, msg, msgrcv(id, msg, len, type, flags));
+	ic_race_qrecv_begin(ctx, id, true);
 	ssize_t n;
-	while ((n = msgrcv(id, msg, len, type, flags | IPC_NOWAIT)) < 0 && errno == ENOMSG &&
-	       !(flags & IPC_NOWAIT))
-		ic_sched_wait(ctx, IC_WAIT_IO, (uint64_t)id, false);
-	return msg_received(ctx, id, msg, acted(ctx, n));
+	if (!ctx->scheduled)
+		n = msgrcv(id, msg, len, type, flags);
+	else {
+		while ((n = msgrcv(id, msg, len, type, flags | IPC_NOWAIT)) < 0 && errno == ENOMSG &&
+		       !(flags & IPC_NOWAIT))
+			ic_sched_wait(ctx, IC_WAIT_IO, (uint64_t)id, false);
+		acted(ctx, n);
+	}
+	/* A SysV message: its type, then n bytes of text; MSG_NOERROR may have cut it to len. */
+	bool whole = !(flags & MSG_NOERROR) || n < (ssize_t)len;
+	ic_race_qrecv_end(ctx, id, true, msg, n < 0 ? n : n + (ssize_t)sizeof(long), 0, whole);
+	return n;
 }
 
 int ic_poll(ic_ctx *ctx, struct pollfd *fds, nfds_t nfds, int timeout_ms)

@@ -58,7 +58,7 @@ struct ic_race_shadow {
 	uint32_t readers_next;
 	uint64_t words;
 	unsigned nprocs;
-	uint64_t readers_off, sync_off, msg_off, words_off; /* from the segment's start */
+	uint64_t readers_off, sync_off, msg_off, queues_off, words_off; /* from the segment's start */
 };
 
 static uint64_t align64(uint64_t n)
@@ -70,7 +70,7 @@ size_t ic_race_shadow_bytes(uint64_t words, unsigned nprocs)
 {
 	return align64(sizeof(ic_race_shadow)) + align64(READER_SETS * sizeof(reader_set)) +
 	       align64(SYNC_CLOCKS * sizeof(sync_clock)) + align64((uint64_t)nprocs * MSG_RING * sizeof(msg_clock)) +
-	       words * sizeof(shadow_word);
+	       align64(ic_race_queues_bytes()) + words * sizeof(shadow_word);
 }
 
 ic_race_shadow *ic_race_shadow_init(void *mem, uint64_t words, unsigned nprocs)
@@ -81,7 +81,8 @@ ic_race_shadow *ic_race_shadow_init(void *mem, uint64_t words, unsigned nprocs)
 	sh->readers_off = align64(sizeof(*sh));
 	sh->sync_off = sh->readers_off + align64(READER_SETS * sizeof(reader_set));
 	sh->msg_off = sh->sync_off + align64(SYNC_CLOCKS * sizeof(sync_clock));
-	sh->words_off = sh->msg_off + align64((uint64_t)nprocs * MSG_RING * sizeof(msg_clock));
+	sh->queues_off = sh->msg_off + align64((uint64_t)nprocs * MSG_RING * sizeof(msg_clock));
+	sh->words_off = sh->queues_off + align64(ic_race_queues_bytes());
 	return sh;
 }
 
@@ -90,12 +91,17 @@ static void *at(ic_race_shadow *sh, uint64_t off)
 	return (char *)sh + off;
 }
 
+void *ic_race_queues_mem(ic_race_shadow *sh)
+{
+	return at(sh, sh->queues_off);
+}
+
 static reader_set *readers(ic_race_shadow *sh, uint32_t i)
 {
 	return (reader_set *)at(sh, sh->readers_off) + i;
 }
 
-static void spin_lock(atomic_int *l)
+void ic_race_spin_lock(atomic_int *l)
 {
 	unsigned n = 0;
 	while (atomic_exchange_explicit(l, 1, memory_order_acquire))
@@ -104,7 +110,7 @@ static void spin_lock(atomic_int *l)
 				sched_yield(); /* two cores, more processes: the holder may be waiting for ours */
 }
 
-static void spin_unlock(atomic_int *l)
+void ic_race_spin_unlock(atomic_int *l)
 {
 	atomic_store_explicit(l, 0, memory_order_release);
 }
@@ -184,11 +190,11 @@ uint32_t *ic_race_sync(ic_race_proc *p, uint64_t key)
 			return s->vc;
 		if (k != 0)
 			continue;
-		spin_lock(&sh->sync_lock);
+		ic_race_spin_lock(&sh->sync_lock);
 		k = atomic_load_explicit(&s->key, memory_order_relaxed);
 		if (k == 0)
 			atomic_store_explicit(&s->key, key, memory_order_release);
-		spin_unlock(&sh->sync_lock);
+		ic_race_spin_unlock(&sh->sync_lock);
 		if (k == 0 || k == key)
 			return s->vc;
 	}
@@ -236,13 +242,13 @@ static void report(ic_race_proc *p, unsigned region, uint64_t off, const access_
 	ic_race_arena *ra = p->ra;
 	atomic_fetch_add(&ra->races, 1);
 	uint64_t a = now->pc[0], b = before->pc[0];
-	spin_lock(&ra->lock);
+	ic_race_spin_lock(&ra->lock);
 	for (unsigned i = 0; i < ra->nreports; i++) {
 		ic_race_report *r = &ra->reports[i];
 		uint64_t x = r->now.pc[0], y = r->before.pc[0];
 		if ((x == a && y == b) || (x == b && y == a)) {
 			atomic_fetch_add(&r->folded, 1);
-			spin_unlock(&ra->lock);
+			ic_race_spin_unlock(&ra->lock);
 			return;
 		}
 	}
@@ -255,7 +261,7 @@ static void report(ic_race_proc *p, unsigned region, uint64_t off, const access_
 		side_from(&r->before, before, before_slot, before_flags, E_BYTES(before->e) ? (unsigned)__builtin_popcount(E_BYTES(before->e)) : 0);
 		ra->nreports++;
 	}
-	spin_unlock(&ra->lock);
+	ic_race_spin_unlock(&ra->lock);
 }
 
 /* ---- Accesses ---- */
@@ -310,15 +316,15 @@ static void race_with(word_ctx *w, const access_rec *before, bool before_write)
 
 static void free_readers(ic_race_shadow *sh, uint32_t i)
 {
-	spin_lock(&sh->readers_lock);
+	ic_race_spin_lock(&sh->readers_lock);
 	readers(sh, i)->next_free = sh->readers_free;
 	sh->readers_free = i + 1;
-	spin_unlock(&sh->readers_lock);
+	ic_race_spin_unlock(&sh->readers_lock);
 }
 
 static bool new_readers(ic_race_shadow *sh, uint32_t *out)
 {
-	spin_lock(&sh->readers_lock);
+	ic_race_spin_lock(&sh->readers_lock);
 	bool ok = true;
 	if (sh->readers_free) {
 		*out = sh->readers_free - 1;
@@ -328,7 +334,7 @@ static bool new_readers(ic_race_shadow *sh, uint32_t *out)
 	} else {
 		ok = false;
 	}
-	spin_unlock(&sh->readers_lock);
+	ic_race_spin_unlock(&sh->readers_lock);
 	if (ok)
 		memset(readers(sh, *out)->by, 0, sizeof(readers(sh, *out)->by));
 	return ok;
@@ -434,9 +440,9 @@ static void access_word(word_ctx *w)
 {
 	atomic_int *l;
 	shadow_word *sw = word_of(w->p, w->region, w->off, &l);
-	spin_lock(l);
+	ic_race_spin_lock(l);
 	word_locked(w, sw);
-	spin_unlock(l);
+	ic_race_spin_unlock(l);
 }
 
 void ic_race_access(ic_race_proc *p, unsigned region, uint64_t off, unsigned size, unsigned flags,
@@ -490,7 +496,7 @@ atomic_int *ic_race_atomic_lock(ic_race_proc *p, unsigned region, uint64_t off)
 {
 	atomic_int *l;
 	word_of(p, region, off, &l);
-	spin_lock(l);
+	ic_race_spin_lock(l);
 	return l;
 }
 
@@ -529,7 +535,7 @@ void ic_race_atomic_done(ic_race_proc *p, atomic_int *lock, unsigned region, uin
 			       : vc_copy(sync, p->fence_clock, p->ra->nprocs);
 		/* A relaxed store leaves the clock as it was: more order than C11 gives, never less. */
 	}
-	spin_unlock(lock);
+	ic_race_spin_unlock(lock);
 }
 
 void ic_race_atomic(ic_race_proc *p, unsigned region, uint64_t off, unsigned size, bool load, bool store,

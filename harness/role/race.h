@@ -63,6 +63,23 @@ atomic_int *ic_race_atomic_lock(ic_race_proc *p, unsigned region, uint64_t off);
 void ic_race_atomic_done(ic_race_proc *p, atomic_int *lock, unsigned region, uint64_t off, unsigned size,
 			 bool loaded, bool stored, int mo, uint64_t pc);
 
+/* Ordered queues (race_queue.c): a receive takes the clock of the send it got, found by counting. */
+typedef struct ic_race_queue ic_race_queue;
+size_t ic_race_queues_bytes(void);
+void *ic_race_queues_mem(ic_race_shadow *sh);
+/* The queue of a channel key; NULL: no room (its receives take the conservative edge). */
+ic_race_queue *ic_race_queue_of(ic_race_proc *p, uint64_t key);
+/* Around the call that sends a message of this content: the queue's senders take turns. */
+void ic_race_q_send_begin(ic_race_proc *p, ic_race_queue *q, uint64_t content);
+void ic_race_q_send_end(ic_race_proc *p, ic_race_queue *q, uint64_t content, bool sent);
+/* Around the call that receives: true when the sends it may have got were joined. */
+uint64_t ic_race_q_recv_begin(ic_race_queue *q);
+/* whole: the message was not cut short (else the queue is counted no more). */
+bool ic_race_q_recv_end(ic_race_proc *p, ic_race_queue *q, uint64_t begun, bool got, bool whole,
+			uint64_t content);
+void ic_race_spin_lock(atomic_int *l);
+void ic_race_spin_unlock(atomic_int *l);
+
 /* ---- The runtime: this process's state, bound by the harness ---- */
 
 /* The supervisor, before setup: forget the previous run's regions; detect in this one or not. */
@@ -84,6 +101,11 @@ void ic_race_cond_woken(ic_ctx *ctx, const void *cond);
 /* framed: the channel keeps message boundaries, so msg (what was sent, what was received) narrows the edge. */
 void ic_race_chan_send(ic_ctx *ctx, int fd_or_id, bool sysv, const void *msg, size_t len, bool framed);
 void ic_race_chan_recv(ic_ctx *ctx, int fd_or_id, bool sysv, const void *msg, size_t len, bool framed);
+/* A POSIX or SysV queue keeps its order: around each call that sends or receives on one. */
+void ic_race_qsend_begin(ic_ctx *ctx, int fd_or_id, bool sysv, const void *msg, size_t len, unsigned prio);
+void ic_race_qsend_end(ic_ctx *ctx, bool sent);
+void ic_race_qrecv_begin(ic_ctx *ctx, int fd_or_id, bool sysv);
+void ic_race_qrecv_end(ic_ctx *ctx, int fd_or_id, bool sysv, const void *msg, ssize_t n, unsigned prio, bool whole);
 void ic_race_sem_post(const void *sem);
 void ic_race_sem_acquired(const void *sem);
 void ic_race_msg_sent(ic_ctx *ctx, uint64_t seq);

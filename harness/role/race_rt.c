@@ -7,8 +7,11 @@
  */
 #include "role/race.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <mqueue.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
@@ -88,6 +91,8 @@ int ic_shared_region(ic_ctx *ctx, const char *object, void *addr, size_t size)
 	return 0;
 }
 
+static void seed_queues(ic_arena *arena, ic_race_shadow *sh);
+
 int ic_race_shadow_make(ic_arena *arena, char *err, size_t errsize)
 {
 	ic_race_arena *ra = &arena->race;
@@ -114,6 +119,7 @@ int ic_race_shadow_make(ic_arena *arena, char *err, size_t errsize)
 		place(ra, &ra->regions[i]);
 	ra->shadow = (uint64_t)(uintptr_t)mem;
 	ra->shadow_size = bytes;
+	seed_queues(arena, mem);
 	return 0;
 }
 
@@ -250,6 +256,156 @@ void ic_race_chan_recv(ic_ctx *ctx, int fd_or_id, bool sysv, const void *msg, si
 		return;
 	uint64_t key = chan_key(fd_or_id, sysv);
 	ic_race_acquire(&me, ic_race_sync(&me, framed ? chan_bucket(key, msg, len) : key));
+}
+
+/* ---- Ordered queues (race_queue.c): a receive takes the send it got ---- */
+
+/* What a message says, and its priority: messages of one content keep their order in a queue. */
+static uint64_t content_of(const void *msg, size_t len, unsigned prio)
+{
+	const unsigned char *b = msg;
+	uint64_t h = 1469598103934665603ull ^ len ^ (uint64_t)prio << 32;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return h;
+}
+
+/* The send or receive under way (a role is one thread): its queue and what it carries. */
+static struct {
+	ic_race_queue *q;
+	uint64_t content, begun;
+} qsend, qrecv;
+
+void ic_race_qsend_begin(ic_ctx *ctx, int fd_or_id, bool sysv, const void *msg, size_t len, unsigned prio)
+{
+	qsend.q = NULL;
+	if (!me.on)
+		return;
+	int saved = errno;
+	uint64_t key = chan_key(fd_or_id, sysv);
+	/* Every send releases into its content's bucket too: the receives that cannot count take that. */
+	ic_race_chan_send(ctx, fd_or_id, sysv, msg, len, true);
+	qsend.q = ic_race_queue_of(&me, key);
+	qsend.content = content_of(msg, len, prio);
+	if (qsend.q)
+		ic_race_q_send_begin(&me, qsend.q, qsend.content);
+	errno = saved;
+}
+
+void ic_race_qsend_end(ic_ctx *ctx, bool sent)
+{
+	(void)ctx;
+	if (qsend.q)
+		ic_race_q_send_end(&me, qsend.q, qsend.content, sent);
+	qsend.q = NULL;
+}
+
+void ic_race_qrecv_begin(ic_ctx *ctx, int fd_or_id, bool sysv)
+{
+	(void)ctx;
+	qrecv.q = NULL;
+	if (!me.on)
+		return;
+	int saved = errno;
+	qrecv.q = ic_race_queue_of(&me, chan_key(fd_or_id, sysv));
+	if (qrecv.q)
+		qrecv.begun = ic_race_q_recv_begin(qrecv.q);
+	errno = saved;
+}
+
+void ic_race_qrecv_end(ic_ctx *ctx, int fd_or_id, bool sysv, const void *msg, ssize_t n, unsigned prio, bool whole)
+{
+	if (!me.on)
+		return;
+	int saved = errno;
+	bool exact = qrecv.q && ic_race_q_recv_end(&me, qrecv.q, qrecv.begun, n >= 0, whole,
+						      n >= 0 ? content_of(msg, (size_t)n, prio) : 0);
+	if (n >= 0 && !exact)
+		ic_race_chan_recv(ctx, fd_or_id, sysv, msg, (size_t)n, true);
+	qrecv.q = NULL;
+	errno = saved;
+}
+
+/*
+ * What setup left in the run's queues was sent before any role began, by
+ * calls nothing counted: taken out and put back in the same order, each is
+ * pushed (with no clock: setup happens before everything), so the counting
+ * starts right. A queue that cannot be read so is left as it is, and its
+ * receives that find the counts wrong take the conservative edge.
+ */
+static void seed_mq(ic_race_proc *p, const char *name)
+{
+	mqd_t mq = mq_open(name, O_RDWR | O_NONBLOCK);
+	if (mq == (mqd_t)-1)
+		return;
+	struct mq_attr a;
+	ic_race_queue *q = ic_race_queue_of(p, chan_key((int)mq, false));
+	char *buf = NULL;
+	if (q && mq_getattr(mq, &a) == 0 && a.mq_curmsgs > 0 &&
+	    (buf = malloc((size_t)a.mq_curmsgs * ((size_t)a.mq_msgsize + 2 * sizeof(long))))) {
+		size_t stride = (size_t)a.mq_msgsize + 2 * sizeof(long);
+		long k = 0;
+		for (; k < a.mq_curmsgs; k++) {
+			long *hdr = (long *)(buf + (size_t)k * stride);
+			unsigned prio;
+			ssize_t n = mq_receive(mq, (char *)(hdr + 2), (size_t)a.mq_msgsize, &prio);
+			if (n < 0)
+				break;
+			hdr[0] = n;
+			hdr[1] = prio;
+		}
+		for (long i = 0; i < k; i++) {
+			long *hdr = (long *)(buf + (size_t)i * stride);
+			uint64_t c = content_of(hdr + 2, (size_t)hdr[0], (unsigned)hdr[1]);
+			ic_race_q_send_begin(p, q, c);
+			ic_race_q_send_end(p, q, c, mq_send(mq, (char *)(hdr + 2), (size_t)hdr[0], (unsigned)hdr[1]) == 0);
+		}
+	}
+	free(buf);
+	mq_close(mq);
+}
+
+static void seed_sysv(ic_race_proc *p, key_t key)
+{
+	int id = msgget(key, 0);
+	struct msqid_ds ds;
+	if (id < 0 || msgctl(id, IPC_STAT, &ds) != 0 || ds.msg_qnum == 0)
+		return;
+	ic_race_queue *q = ic_race_queue_of(p, chan_key(id, true));
+	size_t cap = ds.msg_cbytes + ds.msg_qnum * 3 * sizeof(long); /* a length, a type, padding */
+	char *buf = q ? malloc(cap) : NULL, *at = buf;
+	if (!buf)
+		return;
+	/* Each as a length, then its type and text, as msgrcv gives them. */
+	for (msgqnum_t k = 0; k < ds.msg_qnum; k++) {
+		ssize_t n = msgrcv(id, at + sizeof(long), (size_t)(buf + cap - at) - 2 * sizeof(long), 0, IPC_NOWAIT);
+		if (n < 0)
+			break;
+		*(long *)at = n;
+		at += 2 * sizeof(long) + (((size_t)n + sizeof(long) - 1) & ~(sizeof(long) - 1));
+	}
+	for (char *m = buf; m < at;) {
+		long n = *(long *)m;
+		uint64_t c = content_of(m + sizeof(long), (size_t)n + sizeof(long), 0);
+		ic_race_q_send_begin(p, q, c);
+		ic_race_q_send_end(p, q, c, msgsnd(id, m + sizeof(long), (size_t)n, IPC_NOWAIT) == 0);
+		m += 2 * sizeof(long) + (((size_t)n + sizeof(long) - 1) & ~(sizeof(long) - 1));
+	}
+	free(buf);
+}
+
+static void seed_queues(ic_arena *arena, ic_race_shadow *sh)
+{
+	ic_race_proc setup = {.ra = &arena->race, .sh = sh}; /* not on: its sends carry no clock */
+	for (unsigned i = 0; i < IC_MAX_TRACKED; i++) {
+		ic_tracked *t = &arena->tracked[i];
+		if (atomic_load(&t->state) != 2)
+			continue;
+		if (t->kind == IC_OBJ_MQ)
+			seed_mq(&setup, t->name);
+		else if (t->kind == IC_OBJ_SYSV_MSG)
+			seed_sysv(&setup, t->key);
+	}
 }
 
 void ic_race_sem_post(const void *sem)

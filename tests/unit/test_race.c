@@ -329,6 +329,127 @@ static void test_checker_reports_both_sides(void **state)
 	assert_false(c->check(&facts, &out));
 }
 
+/* ---- Ordered queues: a receive takes the send it got ---- */
+
+#define IDX 0x5107 /* a content: a slot index */
+
+static void q_send(fixture *f, unsigned who, ic_race_queue *q, uint64_t content, bool sent)
+{
+	ic_race_q_send_begin(&f->p[who], q, content);
+	ic_race_q_send_end(&f->p[who], q, content, sent);
+	ic_race_release(&f->p[who], ic_race_sync(&f->p[who], 0x77), true); /* what the conservative edge keeps */
+}
+
+static bool q_recv(fixture *f, unsigned who, ic_race_queue *q, uint64_t content)
+{
+	uint64_t begun = ic_race_q_recv_begin(q);
+	return ic_race_q_recv_end(&f->p[who], q, begun, true, true, content);
+}
+
+/* hybrid's double_free: a slot index sent back twice; its two takers are ordered with nobody. */
+static void test_queue_twice_sent_index_orders_each_taker_with_its_own_send(void **state)
+{
+	fixture *f = *state;
+	ic_race_queue *q = ic_race_queue_of(&f->p[2], 0x100);
+	assert_non_null(q);
+	q_send(f, 2, q, IDX, true);
+	q_send(f, 2, q, IDX, true);
+	assert_true(q_recv(f, 0, q, IDX)); /* p0 takes the first */
+	ic_race_access(&f->p[0], 0, 0, 8, W, 0x100);
+	ic_vclock data = {0};
+	ic_race_release(&f->p[0], data, false); /* its slot goes to p2, who reads it and frees it again */
+	ic_race_acquire(&f->p[2], data);
+	ic_race_access(&f->p[2], 0, 0, 8, 0, 0x200);
+	q_send(f, 2, q, IDX, true);
+	assert_int_equal(races(f), 0);
+	assert_true(q_recv(f, 1, q, IDX)); /* p1 got the second: sent before p0 wrote */
+	ic_race_access(&f->p[1], 0, 0, 8, W, 0x300);
+	assert_int_equal(races(f), 1);
+}
+
+static void test_queue_receive_takes_its_send(void **state)
+{
+	fixture *f = *state;
+	ic_race_queue *q = ic_race_queue_of(&f->p[0], 0x100);
+	ic_race_access(&f->p[0], 0, 0, 8, W, 0x100);
+	q_send(f, 0, q, IDX, true);
+	ic_race_access(&f->p[0], 0, 8, 8, W, 0x110); /* after the send */
+	assert_true(q_recv(f, 1, q, IDX));
+	ic_race_access(&f->p[1], 0, 0, 8, 0, 0x200);
+	assert_int_equal(races(f), 0);
+	ic_race_access(&f->p[1], 0, 8, 8, 0, 0x210);
+	assert_int_equal(races(f), 1);
+}
+
+/* A call that failed sent nothing: its entry goes, and the next send is the one received. */
+static void test_queue_failed_send_is_undone(void **state)
+{
+	fixture *f = *state;
+	ic_race_queue *q = ic_race_queue_of(&f->p[0], 0x100);
+	q_send(f, 0, q, IDX, false);
+	ic_race_access(&f->p[0], 0, 0, 8, W, 0x100);
+	q_send(f, 0, q, IDX, true);
+	assert_true(q_recv(f, 1, q, IDX));
+	ic_race_access(&f->p[1], 0, 0, 8, 0, 0x200);
+	assert_int_equal(races(f), 0);
+}
+
+/* Two receives under way at once may have got either message: each joins both sends. */
+static void test_queue_concurrent_receives_take_both(void **state)
+{
+	fixture *f = *state;
+	ic_race_queue *q = ic_race_queue_of(&f->p[2], 0x100);
+	q_send(f, 2, q, IDX, true);
+	ic_race_access(&f->p[2], 0, 0, 8, W, 0x100); /* between the two sends */
+	q_send(f, 2, q, IDX, true);
+	uint64_t b0 = ic_race_q_recv_begin(q), b1 = ic_race_q_recv_begin(q);
+	assert_true(ic_race_q_recv_end(&f->p[1], q, b1, true, true, IDX)); /* the later one finishes first */
+	assert_true(ic_race_q_recv_end(&f->p[0], q, b0, true, true, IDX));
+	ic_race_access(&f->p[0], 0, 0, 8, 0, 0x200);
+	ic_race_access(&f->p[1], 0, 0, 8, 0, 0x300);
+	assert_int_equal(races(f), 0);
+}
+
+/* A message nobody pushed (a raw call): the counts cannot be right, and the receive says so. */
+static void test_queue_unpushed_message_falls_back(void **state)
+{
+	fixture *f = *state;
+	ic_race_queue *q = ic_race_queue_of(&f->p[0], 0x100);
+	assert_false(q_recv(f, 1, q, IDX)); /* no list for it at all */
+	q_send(f, 0, q, IDX, true);
+	assert_true(q_recv(f, 1, q, IDX));
+	assert_false(q_recv(f, 1, q, IDX)); /* more received than pushed */
+	q_send(f, 0, q, IDX, true);
+	assert_false(q_recv(f, 1, q, IDX)); /* and the list stays off */
+}
+
+/* A message cut short names no list: the whole queue is counted no more. */
+static void test_queue_cut_message_turns_queue_off(void **state)
+{
+	fixture *f = *state;
+	ic_race_queue *q = ic_race_queue_of(&f->p[0], 0x100);
+	q_send(f, 0, q, IDX, true);
+	q_send(f, 0, q, IDX + 1, true);
+	uint64_t b = ic_race_q_recv_begin(q);
+	assert_false(ic_race_q_recv_end(&f->p[1], q, b, true, false, 0x1234));
+	assert_false(q_recv(f, 1, q, IDX));
+}
+
+/* More unreceived sends of one content than a list keeps: that content is conservative from then on. */
+static void test_queue_overflow_falls_back(void **state)
+{
+	fixture *f = *state;
+	ic_race_queue *q = ic_race_queue_of(&f->p[0], 0x100);
+	for (unsigned i = 0; i < 40; i++)
+		q_send(f, 0, q, IDX, true);
+	assert_false(q_recv(f, 1, q, IDX));
+	/* Received ones make room: another content's list goes on past its size. */
+	for (unsigned i = 0; i < 40; i++) {
+		q_send(f, 0, q, IDX + 1, true);
+		assert_true(q_recv(f, 1, q, IDX + 1));
+	}
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -346,6 +467,13 @@ int main(void)
 		T(test_lock_edge_orders),
 		T(test_message_edge_orders),
 		T(test_unreceived_message_orders_nothing),
+		T(test_queue_twice_sent_index_orders_each_taker_with_its_own_send),
+		T(test_queue_receive_takes_its_send),
+		T(test_queue_failed_send_is_undone),
+		T(test_queue_concurrent_receives_take_both),
+		T(test_queue_unpushed_message_falls_back),
+		T(test_queue_cut_message_turns_queue_off),
+		T(test_queue_overflow_falls_back),
 		T(test_both_atomic_never_race),
 		T(test_atomic_write_plain_read_race),
 		T(test_release_acquire_orders),

@@ -229,6 +229,8 @@ static const ic_expect hybrid_expect[] = {
 	{"bug=double_free", "", "messages", 100, "2:1", "controlled", 20},
 	/* --detect races: a slot rewritten while its reader may still read it. */
 	{"bug=early_release", "", "race", 5, NULL, "races", 40},
+	/* Two producers fill the slot freed twice: each ordered with its own taking only. */
+	{"bug=double_free", "", "race", 6, "2:1", "races", 10},
 	{"", "delay;kill;stall;fail", "pass", 30, "2:2", "races", 50},
 	{0},
 };

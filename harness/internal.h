@@ -196,6 +196,7 @@ typedef struct ic_race_arena {
 	_Atomic uint64_t unchecked;  /* regions past the table or the shadow's room */
 	_Atomic uint64_t lost;       /* read sets that found no room: races may be missed */
 	_Atomic uint64_t nosync;     /* sync clocks that found no room: edges lost, races not judged */
+	_Atomic uint64_t qexact, qwide; /* queue receives ordered after the sends they may have got; after every equal send */
 	unsigned nreports;
 	ic_race_report reports[IC_RACE_REPORTS];
 } ic_race_arena;

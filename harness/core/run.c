@@ -794,6 +794,12 @@ static void describe_races(run *r, ic_run_result *res)
 	if (atomic_load(&ra->nosync) && len < cap)
 		len += (size_t)snprintf(res->evidence + len, cap - len,
 					"; sync clocks ran out: races not judged");
+	uint64_t exact = atomic_load(&ra->qexact), wide = atomic_load(&ra->qwide);
+	if ((exact || wide) && len < cap)
+		len += (size_t)snprintf(res->evidence + len, cap - len,
+					"; queue receives: %" PRIu64 " after the sends they may have got, %" PRIu64
+					" after every equal send",
+					exact, wide);
 	if (len < cap)
 		snprintf(res->evidence + len, cap - len, "\n");
 }

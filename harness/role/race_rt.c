@@ -322,6 +322,8 @@ void ic_race_qrecv_end(ic_ctx *ctx, int fd_or_id, bool sysv, const void *msg, ss
 						      n >= 0 ? content_of(msg, (size_t)n, prio) : 0);
 	if (n >= 0 && !exact)
 		ic_race_chan_recv(ctx, fd_or_id, sysv, msg, (size_t)n, true);
+	if (n >= 0)
+		atomic_fetch_add(exact ? &me.ra->qexact : &me.ra->qwide, 1);
 	qrecv.q = NULL;
 	errno = saved;
 }

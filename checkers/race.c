@@ -6,6 +6,10 @@
  * report names the segment and offset, both accesses (process, kind, size,
  * the point each had last passed, both stacks), and how many more races on
  * the same pair of code locations were folded into it.
+ * A run that skipped a lock (nolock) is also judged by the lock discipline:
+ * an access made with lock L skipped and another process's access holding
+ * L, one a write, no lock in common, is reported in whichever order they
+ * came, as the skipped lock was all that kept them apart.
  * Facts: the arena's race section; silent when the run did not detect races,
  * and when the detector lost an edge for want of room (it would not be sure).
  */
@@ -51,6 +55,22 @@ static const char *region_name(const ic_race_arena *ra, unsigned region)
 	return region < ra->nregions ? ra->regions[region].name : "?";
 }
 
+static const char *lock_name(const ic_facts *f, const ic_race_report *r)
+{
+	return r->lock && r->lock <= f->nlocks ? f->locks[r->lock - 1].site : "?";
+}
+
+/* A skipped lock's pair: who skipped it, who held it. */
+static void add_lock_pair(ic_finding *out, const ic_facts *f, const ic_race_report *r)
+{
+	const ic_race_side *sk = r->now.flags & IC_RACE_SKIPPED ? &r->now : &r->before;
+	const ic_race_side *held = sk == &r->now ? &r->before : &r->now;
+	ic_finding_addf(out, "%s %s it with lock %s skipped (nolock), %s %s it holding that lock: no lock in common, "
+			     "only timing kept them apart",
+			label_of(f, sk->slot), sk->flags & IC_RACE_WRITE ? "wrote" : "read", lock_name(f, r),
+			label_of(f, held->slot), held->flags & IC_RACE_WRITE ? "wrote" : "read");
+}
+
 static bool race_check(const ic_facts *f, ic_finding *out)
 {
 	const ic_race_arena *ra = f->race;
@@ -58,12 +78,16 @@ static bool race_check(const ic_facts *f, ic_finding *out)
 		return false;
 	const ic_race_report *r = &ra->reports[0];
 	uint64_t races = atomic_load(&ra->races);
-	ic_finding_addf(out,
-			"%s %s %s+0x%" PRIx64 " while %s %s it, unordered: a data race (%" PRIu64
-			" race%s, %u pair%s of code locations)\n",
-			label_of(f, r->now.slot), r->now.flags & IC_RACE_WRITE ? "wrote" : "read",
-			region_name(ra, r->region), r->offset, label_of(f, r->before.slot),
-			r->before.flags & IC_RACE_WRITE ? "had written" : "had read", races, races == 1 ? "" : "s",
+	if (r->lock) {
+		ic_finding_addf(out, "%s+0x%" PRIx64 ": ", region_name(ra, r->region), r->offset);
+		add_lock_pair(out, f, r);
+	} else {
+		ic_finding_addf(out, "%s %s %s+0x%" PRIx64 " while %s %s it, unordered: a data race",
+				label_of(f, r->now.slot), r->now.flags & IC_RACE_WRITE ? "wrote" : "read",
+				region_name(ra, r->region), r->offset, label_of(f, r->before.slot),
+				r->before.flags & IC_RACE_WRITE ? "had written" : "had read");
+	}
+	ic_finding_addf(out, " (%" PRIu64 " race%s, %u pair%s of code locations)\n", races, races == 1 ? "" : "s",
 			ra->nreports, ra->nreports == 1 ? "" : "s");
 	for (unsigned i = 0; i < ra->nreports; i++) {
 		r = &ra->reports[i];
@@ -71,9 +95,13 @@ static bool race_check(const ic_facts *f, ic_finding *out)
 		ic_finding_addf(out, "  race %u: segment %s, offset %" PRIu64 " (0x%" PRIx64 ")%s%s", i + 1,
 				region_name(ra, r->region), r->offset, r->offset, r->field[0] ? ", field " : "",
 				r->field);
-		ic_finding_addf(out, folded ? ", %" PRIu64 " more on the same pair of code locations folded in\n"
-					    : "\n",
-				folded);
+		if (folded)
+			ic_finding_addf(out, ", %" PRIu64 " more on the same pair of code locations folded in", folded);
+		if (r->lock) {
+			ic_finding_addf(out, "\n    ");
+			add_lock_pair(out, f, r);
+		}
+		ic_finding_addf(out, "\n");
 		add_side(out, f, "now", &r->now);
 		add_side(out, f, "before", &r->before);
 		if (strlen(out->text) > sizeof(out->text) - 512)

@@ -155,12 +155,12 @@ typedef struct ic_race_region {
 	uint64_t words;     /* 0: not checked (no room left in the shadow) */
 } ic_race_region;
 
-enum { IC_RACE_WRITE = 1, IC_RACE_ATOMIC = 2 };
+enum { IC_RACE_WRITE = 1, IC_RACE_ATOMIC = 2, IC_RACE_SKIPPED = 4 /* its lock skipped (nolock) */ };
 
 /* One side of a race, as reported. */
 typedef struct ic_race_side {
 	uint32_t slot;  /* the process */
-	uint32_t flags; /* IC_RACE_WRITE, IC_RACE_ATOMIC */
+	uint32_t flags; /* IC_RACE_WRITE, IC_RACE_ATOMIC, IC_RACE_SKIPPED */
 	uint32_t size;  /* bytes */
 	uint32_t npc;
 	uint64_t clock; /* its clock then */
@@ -170,6 +170,7 @@ typedef struct ic_race_side {
 
 typedef struct ic_race_report {
 	uint32_t region;
+	uint32_t lock;         /* 0: a race; else 1 + the lock id one side skipped (nolock) and the other held */
 	uint64_t offset;       /* from the region's start, of the word's first byte accessed */
 	ic_race_side now, before;
 	_Atomic uint64_t folded; /* further races on the same pair of code locations */
@@ -179,6 +180,7 @@ typedef struct ic_race_report {
 /* In the arena: zero and unused unless the run detects races. */
 typedef struct ic_race_arena {
 	int on;
+	bool locks;             /* the run may skip locks (nolock): the lock discipline is checked too */
 	atomic_int lock;        /* regions and reports */
 	uint64_t shadow;        /* its address: mapped before fork, the same in every role */
 	uint64_t shadow_size;
@@ -398,6 +400,7 @@ typedef struct ic_injector {
 	int (*call)(const ic_inj_inst *inst, ic_ctx *ctx, ic_call *call);
 	/* The plan as one phrase: "p1 at counter/locked, hit 437". */
 	void (*describe)(const ic_inj_inst *inst, const ic_plan_env *env, char *buf, size_t size);
+	bool skips_locks; /* `at` may skip a lock: --detect races checks the lock discipline too */
 } ic_injector;
 
 struct ic_inj_inst {

@@ -41,4 +41,5 @@ const ic_injector ic_injector_nolock = {
 	.plan = nolock_plan,
 	.at = nolock_at,
 	.describe = nolock_describe,
+	.skips_locks = true,
 };

@@ -1136,6 +1136,8 @@ static int start(run *r, ic_run_result *res)
 	draw_plans(r);
 	ic_sched_init(r->ah.arena, &r->cfg, r->nprocs);
 	ic_race_run_begin(r->ah.arena, r->cfg.detect_races, r->nprocs);
+	for (unsigned i = 0; i < r->cfg.ninj; i++)
+		r->ah.arena->race.locks |= r->cfg.inj[i].inj->skips_locks;
 	if (r->cfg.under && prepare_under(r, res) != 0)
 		return -1;
 	ic_ctx_init(&r->sup, &r->cfg, r->ah.arena, r->nprocs, IC_MAX_ROLES, 0);

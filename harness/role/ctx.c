@@ -461,6 +461,7 @@ static int lock_as(ic_ctx *ctx, ic_lock_t *lock, bool shared)
 	/* A lock that is not there (none, or skipped by nolock) orders nothing: not a step. */
 	if (ctx->head.armed && injectors_at(ctx, rec->site, IC_SITE_LOCK)) {
 		ctx->lock_skipped |= 1u << lock->id;
+		ic_race_lock_skipped(ctx, lock->id, true);
 		return 0;
 	}
 	if (lock->kind == IC_LOCK_NONE)
@@ -486,6 +487,7 @@ int ic_trylock(ic_ctx *ctx, ic_lock_t *lock)
 	ic_lockrec *rec = &ctx->arena->locks[lock->id];
 	if (ctx->head.armed && injectors_at(ctx, rec->site, IC_SITE_LOCK)) {
 		ctx->lock_skipped |= 1u << lock->id;
+		ic_race_lock_skipped(ctx, lock->id, true);
 		return 0;
 	}
 	if (lock->kind == IC_LOCK_NONE)
@@ -502,6 +504,7 @@ int ic_trylock(ic_ctx *ctx, ic_lock_t *lock)
 		errno = rc;
 		return -1;
 	}
+	ic_race_lock_acquired(ctx, lock->id, rc == IC_LOCK_RECOVERED); /* it acquires as ic_lock does */
 	atomic_store_explicit(&rec->holder, (int)ctx->slot + 1, memory_order_release);
 	/* A trylock never waits, so it orders nothing itself; what is taken while it is held does. */
 	lockdep_taken(ctx, (unsigned)lock->id);
@@ -631,6 +634,7 @@ void ic_unlock(ic_ctx *ctx, ic_lock_t *lock)
 	uint32_t bit = 1u << lock->id;
 	if (ctx->lock_skipped & bit) {
 		ctx->lock_skipped &= ~bit;
+		ic_race_lock_skipped(ctx, lock->id, false);
 		return;
 	}
 	if (lock->kind == IC_LOCK_NONE)

@@ -8,6 +8,13 @@
  *
  * Shadow words are found by (region, offset), never by address: a segment
  * mapped at different places in different processes has one history.
+ *
+ * A run that may skip locks (nolock) keeps a second record per word: the
+ * last accesses made holding a lock and made with one skipped, of two
+ * processes each. An access with lock L skipped and another process's
+ * access holding L, overlapping, one a write, no lock in common, is
+ * reported whatever the order they came in: only the lock that was not
+ * taken kept them apart, so the timing of this run decided the rest.
  */
 #include "role/race.h"
 
@@ -20,7 +27,7 @@
 #define MSG_RING 64      /* a producer's last sends whose clocks are kept */
 
 /* An epoch: clock | slot << 32 | bytes << 40 | flags << 48. */
-enum { E_VALID = 1, E_ATOMIC = 2, E_SHARED = 4 };
+enum { E_VALID = 1, E_ATOMIC = 2, E_SHARED = 4, E_WRITE = 8 /* lock records only */ };
 #define E_CLOCK(e) ((uint32_t)(e))
 #define E_SLOT(e) ((unsigned)(((e) >> 32) & 0xff))
 #define E_BYTES(e) ((unsigned)(((e) >> 40) & 0xff))
@@ -35,6 +42,18 @@ typedef struct access_rec {
 typedef struct shadow_word {
 	access_rec w, r; /* r's clock is a reader set's index when E_SHARED */
 } shadow_word;
+
+/* An access as lock discipline sees it: the locks held and skipped then. */
+typedef struct lock_rec {
+	access_rec a;
+	uint32_t held, skipped;
+} lock_rec;
+
+/* Of two processes each: the last access made holding a lock, and with one skipped. */
+typedef struct lock_word {
+	lock_rec held[2], skipped[2];
+	uint8_t held_next, skipped_next; /* which of the two goes next: the older */
+} lock_word;
 
 typedef struct reader_set {
 	uint32_t next_free;
@@ -58,7 +77,8 @@ struct ic_race_shadow {
 	uint32_t readers_next;
 	uint64_t words;
 	unsigned nprocs;
-	uint64_t readers_off, sync_off, msg_off, queues_off, words_off; /* from the segment's start */
+	bool locks;    /* lock words kept: a run that may skip locks */
+	uint64_t readers_off, sync_off, msg_off, queues_off, words_off, locks_off; /* from the segment's start */
 };
 
 static uint64_t align64(uint64_t n)
@@ -66,23 +86,26 @@ static uint64_t align64(uint64_t n)
 	return (n + 63) & ~63ull;
 }
 
-size_t ic_race_shadow_bytes(uint64_t words, unsigned nprocs)
+size_t ic_race_shadow_bytes(uint64_t words, unsigned nprocs, bool locks)
 {
 	return align64(sizeof(ic_race_shadow)) + align64(READER_SETS * sizeof(reader_set)) +
 	       align64(SYNC_CLOCKS * sizeof(sync_clock)) + align64((uint64_t)nprocs * MSG_RING * sizeof(msg_clock)) +
-	       align64(ic_race_queues_bytes()) + words * sizeof(shadow_word);
+	       align64(ic_race_queues_bytes()) + align64(words * sizeof(shadow_word)) +
+	       (locks ? words * sizeof(lock_word) : 0);
 }
 
-ic_race_shadow *ic_race_shadow_init(void *mem, uint64_t words, unsigned nprocs)
+ic_race_shadow *ic_race_shadow_init(void *mem, uint64_t words, unsigned nprocs, bool locks)
 {
 	ic_race_shadow *sh = mem;
 	sh->words = words;
 	sh->nprocs = nprocs;
+	sh->locks = locks;
 	sh->readers_off = align64(sizeof(*sh));
 	sh->sync_off = sh->readers_off + align64(READER_SETS * sizeof(reader_set));
 	sh->msg_off = sh->sync_off + align64(SYNC_CLOCKS * sizeof(sync_clock));
 	sh->queues_off = sh->msg_off + align64((uint64_t)nprocs * MSG_RING * sizeof(msg_clock));
 	sh->words_off = sh->queues_off + align64(ic_race_queues_bytes());
+	sh->locks_off = sh->words_off + align64(words * sizeof(shadow_word));
 	return sh;
 }
 
@@ -236,8 +259,10 @@ static void current_stack(ic_race_side *s, uint64_t access_pc)
 		s->pc[s->npc++] = pcs[i];
 }
 
+/* lock: 0 for a race; else 1 + the lock one side skipped and the other held. */
 static void report(ic_race_proc *p, unsigned region, uint64_t off, const access_rec *now, unsigned now_flags,
-		   unsigned now_size, const access_rec *before, unsigned before_slot, unsigned before_flags)
+		   unsigned now_size, const access_rec *before, unsigned before_slot, unsigned before_flags,
+		   unsigned lock)
 {
 	ic_race_arena *ra = p->ra;
 	atomic_fetch_add(&ra->races, 1);
@@ -256,6 +281,7 @@ static void report(ic_race_proc *p, unsigned region, uint64_t off, const access_
 		ic_race_report *r = &ra->reports[ra->nreports];
 		r->region = region;
 		r->offset = off;
+		r->lock = lock;
 		side_from(&r->now, now, p->slot, now_flags, now_size);
 		current_stack(&r->now, a);
 		side_from(&r->before, before, before_slot, before_flags, E_BYTES(before->e) ? (unsigned)__builtin_popcount(E_BYTES(before->e)) : 0);
@@ -311,7 +337,7 @@ static void race_with(word_ctx *w, const access_rec *before, bool before_write)
 	w->raced = true;
 	unsigned first = (unsigned)__builtin_ctz(w->bytes);
 	report(w->p, w->region, w->off + first, &w->now, w->flags, popcount(w->bytes), before,
-	       E_SLOT(before->e), side_flags(before->e, before_write));
+	       E_SLOT(before->e), side_flags(before->e, before_write), 0);
 }
 
 static void free_readers(ic_race_shadow *sh, uint32_t i)
@@ -426,6 +452,57 @@ static shadow_word *word_of(ic_race_proc *p, unsigned region, uint64_t off, atom
 	return (shadow_word *)at(p->sh, p->sh->words_off) + idx;
 }
 
+/* ---- Skipped locks: the lock discipline, order aside ---- */
+
+/* The lock that kept old and now apart and nothing else, + 1; 0 if none did (or they do not conflict). */
+static unsigned unprotected(const lock_rec *old, const lock_rec *now)
+{
+	uint64_t o = old->a.e, n = now->a.e;
+	if (!(E_FLAGS(o) & E_VALID) || E_SLOT(o) == E_SLOT(n) || !(E_BYTES(o) & E_BYTES(n)))
+		return 0;
+	if (!((E_FLAGS(o) | E_FLAGS(n)) & E_WRITE) || (E_FLAGS(o) & E_FLAGS(n) & E_ATOMIC))
+		return 0;
+	if (old->held & now->held)
+		return 0; /* a lock in common still keeps them apart */
+	uint32_t only = (old->skipped & now->held) | (now->skipped & old->held);
+	return only ? (unsigned)__builtin_ctz(only) + 1 : 0;
+}
+
+/* Keep r as one of two processes' last: replacing its own process's, else the older. */
+static void keep(lock_rec two[2], uint8_t *next, const lock_rec *r)
+{
+	for (unsigned i = 0; i < 2; i++)
+		if ((E_FLAGS(two[i].a.e) & E_VALID) && E_SLOT(two[i].a.e) == E_SLOT(r->a.e)) {
+			two[i] = *r;
+			return;
+		}
+	two[*next] = *r;
+	*next ^= 1;
+}
+
+static void lock_word_access(word_ctx *w, lock_word *lw)
+{
+	ic_race_proc *p = w->p;
+	lock_rec now = {.a = w->now, .held = p->held, .skipped = p->skipped};
+	if (w->flags & IC_RACE_WRITE)
+		now.a.e |= (uint64_t)E_WRITE << 48;
+	const lock_rec *old[4] = {&lw->held[0], &lw->held[1], &lw->skipped[0], &lw->skipped[1]};
+	for (unsigned i = 0; i < 4 && !w->raced; i++) {
+		unsigned lock = unprotected(old[i], &now);
+		if (!lock)
+			continue;
+		w->raced = true;
+		bool mine = now.skipped >> (lock - 1) & 1; /* which side skipped it */
+		report(p, w->region, w->off + (unsigned)__builtin_ctz(w->bytes), &w->now,
+		       w->flags | (mine ? IC_RACE_SKIPPED : 0), popcount(w->bytes), &old[i]->a, E_SLOT(old[i]->a.e),
+		       side_flags(old[i]->a.e, E_FLAGS(old[i]->a.e) & E_WRITE) | (mine ? 0 : IC_RACE_SKIPPED), lock);
+	}
+	if (now.held)
+		keep(lw->held, &lw->held_next, &now);
+	if (now.skipped)
+		keep(lw->skipped, &lw->skipped_next, &now);
+}
+
 /* With the word's stripe held. */
 static void word_locked(word_ctx *w, shadow_word *sw)
 {
@@ -434,6 +511,9 @@ static void word_locked(word_ctx *w, shadow_word *sw)
 		write_word(w, sw);
 	else
 		read_word(w, sw);
+	ic_race_shadow *sh = w->p->sh;
+	if (sh->locks && (w->p->held | w->p->skipped))
+		lock_word_access(w, (lock_word *)at(sh, sh->locks_off) + (sw - (shadow_word *)at(sh, sh->words_off)));
 }
 
 static void access_word(word_ctx *w)

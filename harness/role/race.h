@@ -32,14 +32,15 @@ typedef struct ic_race_proc {
 	bool fenced;                   /* a release fence since: relaxed stores release */
 	ic_vclock fence_clock;         /* the clock at that fence */
 	ic_vclock pending;             /* what relaxed loads read: an acquire fence takes it */
+	uint32_t held, skipped;        /* bit per lock id: held now; skipped (nolock) now */
 } ic_race_proc;
 
 /* ---- The engine: explicit state, for the runtime and the unit tests ---- */
 
-/* Bytes of a shadow segment for `words` shadow words and n processes. */
-size_t ic_race_shadow_bytes(uint64_t words, unsigned nprocs);
+/* Bytes of a shadow segment for `words` shadow words and n processes; locks: a run that may skip locks. */
+size_t ic_race_shadow_bytes(uint64_t words, unsigned nprocs, bool locks);
 /* Lays out a zeroed segment of that size. */
-ic_race_shadow *ic_race_shadow_init(void *mem, uint64_t words, unsigned nprocs);
+ic_race_shadow *ic_race_shadow_init(void *mem, uint64_t words, unsigned nprocs, bool locks);
 /* Binds p to process `slot` of ra (whose shadow is sh): its clock starts at 1. */
 void ic_race_proc_init(ic_race_proc *p, ic_race_arena *ra, ic_race_shadow *sh, unsigned slot);
 /* Region `region`'s bytes [off, off+size) read or written (IC_RACE_WRITE, IC_RACE_ATOMIC) at pc. */
@@ -95,6 +96,8 @@ void ic_race_role_begin(ic_ctx *ctx);
 void ic_race_point(const char *name);
 void ic_race_lock_acquired(ic_ctx *ctx, int lock_id, bool recovered_from);
 void ic_race_lock_release(ic_ctx *ctx, int lock_id);
+/* nolock skipped this acquire; the unlock that goes with it ends the skip. */
+void ic_race_lock_skipped(ic_ctx *ctx, int lock_id, bool skipped);
 void ic_race_cond_signal(ic_ctx *ctx, const void *cond);
 void ic_race_cond_woken(ic_ctx *ctx, const void *cond);
 /* Any other channel object, conservatively: every send before every later receive. */

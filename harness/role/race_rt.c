@@ -39,6 +39,7 @@ void ic_race_run_begin(ic_arena *arena, bool on, unsigned nprocs)
 	memset(&me, 0, sizeof(me));
 	me.ra = &arena->race;
 	arena->race.on = on;
+	arena->race.locks = false; /* set by the supervisor when an injector may skip locks */
 	arena->race.nprocs = nprocs;
 }
 
@@ -102,9 +103,9 @@ int ic_race_shadow_make(ic_arena *arena, char *err, size_t errsize)
 	for (unsigned i = 0; i < ra->nregions; i++)
 		need += words_of(ra->regions[i].size);
 	uint64_t words = need + SLACK_WORDS;
-	while (words > SLACK_WORDS && ic_race_shadow_bytes(words, ra->nprocs) > SHADOW_MAX)
+	while (words > SLACK_WORDS && ic_race_shadow_bytes(words, ra->nprocs, ra->locks) > SHADOW_MAX)
 		words /= 2; /* the regions that fit are checked; the others are counted */
-	size_t bytes = ic_race_shadow_bytes(words, ra->nprocs);
+	size_t bytes = ic_race_shadow_bytes(words, ra->nprocs, ra->locks);
 	/* Anonymous and shared: every role inherits it at the same place, and it dies with the run. */
 	void *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (mem == MAP_FAILED) {
@@ -112,7 +113,7 @@ int ic_race_shadow_make(ic_arena *arena, char *err, size_t errsize)
 			 strerror(errno));
 		return -1;
 	}
-	ic_race_shadow_init(mem, words, ra->nprocs);
+	ic_race_shadow_init(mem, words, ra->nprocs, ra->locks);
 	ra->words = words;
 	ra->used = 0;
 	for (unsigned i = 0; i < ra->nregions; i++)
@@ -180,6 +181,7 @@ void ic_race_lock_acquired(ic_ctx *ctx, int lock_id, bool recovered_from)
 	if (!me.on || lock_id < 0 || lock_id >= IC_MAX_LOCKS)
 		return;
 	ic_race_acquire(&me, me.ra->lockclock[lock_id]);
+	me.held |= 1u << lock_id;
 	/* Taken over from a dead holder: its clock is final, and all it did came before. */
 	int holder = atomic_load(&ctx->arena->locks[lock_id].holder);
 	if (recovered_from && holder > 0 && (unsigned)holder <= me.ra->nprocs)
@@ -189,8 +191,21 @@ void ic_race_lock_acquired(ic_ctx *ctx, int lock_id, bool recovered_from)
 void ic_race_lock_release(ic_ctx *ctx, int lock_id)
 {
 	(void)ctx;
-	if (me.on && lock_id >= 0 && lock_id < IC_MAX_LOCKS)
+	if (me.on && lock_id >= 0 && lock_id < IC_MAX_LOCKS) {
 		ic_race_release(&me, me.ra->lockclock[lock_id], false);
+		me.held &= ~(1u << lock_id);
+	}
+}
+
+void ic_race_lock_skipped(ic_ctx *ctx, int lock_id, bool skipped)
+{
+	(void)ctx;
+	if (!me.on || lock_id < 0 || lock_id >= IC_MAX_LOCKS)
+		return;
+	if (skipped)
+		me.skipped |= 1u << lock_id;
+	else
+		me.skipped &= ~(1u << lock_id);
 }
 
 void ic_race_cond_signal(ic_ctx *ctx, const void *cond)

@@ -2487,18 +2487,42 @@ case_race_planted() {
 		ok "$spec: a race in ${n%% *} of ${n##* } runs"
 	done <<'LIST'
 18 shm_ring:bug=none_sync --procs 2:2 --ops 2
+18 shm_ring:bug=check_then_act --procs 1:2 --ops 2
 8 shm_ring:sync=spsc_atomic,bug=spsc_misuse --procs 2:1 --ops 100
-18 hybrid:bug=early_release --ops 40
+18 hybrid:bug=early_release --ops 11
+15 hybrid:bug=double_free --procs 2:1 --ops 20
 LIST
+	# Each queue receive was matched to the sends it may have got, setup's
+	# free indices included (counted before the fork): none fell back to
+	# every send of the same content, which would have hidden double_free.
+	ic run hybrid:bug=double_free --procs 2:1 --ops 20 --seeds 3 --keep-going --detect races
+	grep -Eq 'queue receives: [1-9][0-9]* after the sends they may have got, 0 after every equal send' "$T/out" ||
+		{ show_output; fail "hybrid's queue receives were not all matched to their sends"; }
+	ok "hybrid's queue receives: every one matched to the sends it may have got"
 }
 
-# nolock on a locked kind: a race in every run where the lock was skipped.
+# nolock on a locked kind: a race in every run where the lock was skipped,
+# whatever the order the two processes came in (the lock discipline), and the
+# report says which lock one side skipped and the other held.
 case_race_nolock() {
-	local n
+	local n kind
 	ic run shm_counter:lock=mutex --inject nolock:p=1 --ops 2 --seeds 20 --keep-going --detect races --json "$T/r.json"
 	n=$(race_count) || { say "$n"; fail "JSON"; }
 	[ "$n" = "20 20" ] || { show_output; fail "nolock:p=1: a race in $n (found total) runs, expected all 20"; }
 	ok "nolock:p=1 on lock=mutex: a race in every run"
+	for kind in mutex sem spin robust; do
+		ic run shm_counter:lock=$kind --inject nolock:p=0.05 --ops 20 --seeds 20 --keep-going --detect races \
+			--json "$T/r.json"
+		py "$T/r.json" "$kind" <<'EOF' || exit 1
+skipped = [r for r in runs if any(f["injector"].startswith("nolock") and f["count"] for f in r["fired"])]
+raced = [r for r in runs if any(f["checker"] == "race" for f in r["findings"])]
+if len(skipped) < 10: bad("the lock was skipped in %d runs only" % len(skipped))
+if len(raced) != len(skipped): bad("%d runs skipped the lock, %d reported a race" % (len(skipped), len(raced)))
+said = [f["text"] for r in raced for f in r["findings"] if f["checker"] == "race" and "skipped (nolock)" in f["text"]]
+if not said: bad("no report names the skipped lock")
+print("  ok: lock=%s: a race in each of the %d runs that skipped it (%d by the lock discipline)" % (argv[0], len(skipped), len(said)))
+EOF
+	done
 }
 
 # The detector off: the default build's scenario code is not instrumented at all.

@@ -31,7 +31,7 @@ typedef struct fixture {
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof(*f));
-	size_t bytes = ic_race_shadow_bytes(WORDS, NPROCS);
+	size_t bytes = ic_race_shadow_bytes(WORDS, NPROCS, true);
 	f->shadow = calloc(1, bytes);
 	assert_non_null(f->shadow);
 	f->ra.on = 1;
@@ -40,7 +40,7 @@ static int setup(void **state)
 	snprintf(f->ra.regions[0].name, sizeof(f->ra.regions[0].name), "counter");
 	f->ra.regions[0].size = WORDS * 8;
 	f->ra.regions[0].words = WORDS;
-	ic_race_shadow *sh = ic_race_shadow_init(f->shadow, WORDS, NPROCS);
+	ic_race_shadow *sh = ic_race_shadow_init(f->shadow, WORDS, NPROCS, true);
 	for (unsigned i = 0; i < NPROCS; i++)
 		ic_race_proc_init(&f->p[i], &f->ra, sh, i);
 	*state = f;
@@ -450,6 +450,73 @@ static void test_queue_overflow_falls_back(void **state)
 	}
 }
 
+/* ---- Skipped locks (nolock): the lock discipline, whatever the order ---- */
+
+#define L0 1u /* lock 0 */
+#define L1 2u /* lock 1 */
+
+/* p0 skips lock 0 and writes; p1 takes lock 0 after p0's next real unlock: ordered, yet reported. */
+static void test_skipped_lock_then_holder_is_reported(void **state)
+{
+	fixture *f = *state;
+	ic_vclock lock = {0};
+	f->p[0].skipped = L0;
+	ic_race_access(&f->p[0], 0, 0, 8, W, 0x100);
+	f->p[0].skipped = 0;
+	f->p[0].held = L0; /* its next operation takes the lock for real */
+	ic_race_release(&f->p[0], lock, false);
+	f->p[0].held = 0;
+	ic_race_acquire(&f->p[1], lock);
+	f->p[1].held = L0;
+	ic_race_access(&f->p[1], 0, 0, 8, 0, 0x200);
+	assert_int_equal(races(f), 1);
+	const ic_race_report *r = &f->ra.reports[0];
+	assert_int_equal(r->lock, 1);
+	assert_int_equal(r->now.slot, 1);
+	assert_true(r->before.flags & IC_RACE_SKIPPED);
+	assert_false(r->now.flags & IC_RACE_SKIPPED);
+}
+
+/* The holder first, the skipper after it (ordered through the lock): reported too. */
+static void test_holder_then_skipped_lock_is_reported(void **state)
+{
+	fixture *f = *state;
+	ic_vclock lock = {0};
+	f->p[1].held = L0;
+	ic_race_access(&f->p[1], 0, 0, 8, W, 0x200);
+	ic_race_release(&f->p[1], lock, false);
+	f->p[1].held = 0;
+	ic_race_acquire(&f->p[0], lock); /* p0's earlier real section */
+	f->p[0].skipped = L0;
+	ic_race_access(&f->p[0], 0, 0, 8, 0, 0x100);
+	assert_int_equal(races(f), 1);
+	assert_true(f->ra.reports[0].now.flags & IC_RACE_SKIPPED);
+}
+
+/* Another lock both hold still keeps them apart; reads alone, atomics alone, or one process never conflict. */
+static void test_skipped_lock_with_protection_left_is_silent(void **state)
+{
+	fixture *f = *state;
+	f->p[1].held = L0 | L1;
+	ic_race_access(&f->p[1], 0, 0, 8, W, 0x200);
+	ic_race_access(&f->p[1], 0, 8, 8, 0, 0x210);
+	ic_race_access(&f->p[1], 0, 16, 8, W | A, 0x220);
+	ic_race_access(&f->p[1], 0, 24, 8, W, 0x230);
+	ic_vclock lock = {0};
+	ic_race_release(&f->p[1], lock, false); /* ordered, so that only the discipline could speak */
+	ic_race_acquire(&f->p[0], lock);
+	f->p[0].held = L1;
+	f->p[0].skipped = L0;
+	ic_race_access(&f->p[0], 0, 0, 8, W, 0x100); /* both hold lock 1 */
+	f->p[0].held = 0;
+	ic_race_access(&f->p[0], 0, 8, 8, 0, 0x110);  /* two reads */
+	ic_race_access(&f->p[0], 0, 16, 8, A, 0x120); /* two atomics */
+	f->p[1].skipped = L0;
+	f->p[1].held = 0;
+	ic_race_access(&f->p[1], 0, 24, 8, W, 0x240); /* its own access */
+	assert_int_equal(races(f), 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -474,6 +541,9 @@ int main(void)
 		T(test_queue_unpushed_message_falls_back),
 		T(test_queue_cut_message_turns_queue_off),
 		T(test_queue_overflow_falls_back),
+		T(test_skipped_lock_then_holder_is_reported),
+		T(test_holder_then_skipped_lock_is_reported),
+		T(test_skipped_lock_with_protection_left_is_silent),
 		T(test_both_atomic_never_race),
 		T(test_atomic_write_plain_read_race),
 		T(test_release_acquire_orders),

@@ -179,20 +179,48 @@ static ssize_t mq_once(ic_ctx *ctx, int mq, char *msg, size_t len, unsigned prio
 	return rc;
 }
 
-static ssize_t mq_controlled(ic_ctx *ctx, int mq, char *msg, size_t len, unsigned prio,
-			     unsigned *prio_out, const struct timespec *abs_timeout, bool sending)
+/*
+ * Chaos mode with --detect races: a send holds its queue's send lock for one
+ * try that cannot block; room is waited for outside it, until the caller's
+ * deadline, as the blocking call would. False: the deadline passed (errno set).
+ */
+static bool mq_wait_room(int mq, const struct timespec *abs_timeout)
+{
+	int ms = 50; /* then tried again: the queue may have room that poll was not woken for */
+	if (abs_timeout) {
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		int64_t left = (int64_t)(abs_timeout->tv_sec - now.tv_sec) * 1000 + (abs_timeout->tv_nsec - now.tv_nsec) / 1000000;
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return false;
+		}
+		ms = left < ms ? (int)left : ms;
+	}
+	struct pollfd p = {.fd = mq, .events = POLLOUT};
+	return poll(&p, 1, ms) >= 0; /* EINTR: returned as the blocking call would */
+}
+
+/* Tries that cannot block, waiting between them: under the scheduler, or for a counted send. */
+static ssize_t mq_tries(ic_ctx *ctx, int mq, char *msg, size_t len, unsigned prio, unsigned *prio_out,
+			const struct timespec *abs_timeout, bool sending)
 {
 	struct mq_attr attr;
 	bool blocks = mq_getattr((mqd_t)mq, &attr) == 0 && !(attr.mq_flags & O_NONBLOCK);
 	for (;;) {
-		ssize_t n = acted(ctx, mq_once(ctx, mq, msg, len, prio, prio_out, &mq_now_or_never, sending));
+		ssize_t n = mq_once(ctx, mq, msg, len, prio, prio_out, &mq_now_or_never, sending);
+		if (ctx->scheduled)
+			acted(ctx, n);
 		if (n >= 0 || (errno != ETIMEDOUT && errno != EAGAIN))
 			return n;
 		if (!blocks) {
 			errno = EAGAIN;
 			return -1;
 		}
-		if (!ic_sched_wait(ctx, IC_WAIT_IO, (uint64_t)mq, abs_timeout != NULL)) {
+		if (!ctx->scheduled) {
+			if (!mq_wait_room(mq, abs_timeout))
+				return -1;
+		} else if (!ic_sched_wait(ctx, IC_WAIT_IO, (uint64_t)mq, abs_timeout != NULL)) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
@@ -203,9 +231,9 @@ int ic_mq_timedsend(ic_ctx *ctx, int mq, const char *msg, size_t len, unsigned p
 		    const struct timespec *abs_timeout)
 {
 	FAULT("mq_send", mq_errors, NULL);
-	if (ctx->scheduled)
-		return (int)mq_controlled(ctx, mq, (char *)msg, len, prio, NULL, abs_timeout, true);
-	return (int)mq_once(ctx, mq, (char *)msg, len, prio, NULL, abs_timeout, true);
+	if (ctx->scheduled || ic_race_on())
+		return (int)mq_tries(ctx, mq, (char *)msg, len, prio, NULL, abs_timeout, true);
+	return mq_timedsend((mqd_t)mq, msg, len, prio, abs_timeout);
 }
 
 ssize_t ic_mq_timedreceive(ic_ctx *ctx, int mq, char *msg, size_t len, unsigned *prio,
@@ -214,8 +242,8 @@ ssize_t ic_mq_timedreceive(ic_ctx *ctx, int mq, char *msg, size_t len, unsigned 
 	FAULT("mq_receive", mq_errors, NULL);
 	unsigned got_prio = 0;
 	ic_race_qrecv_begin(ctx, mq, false);
-	ssize_t n = ctx->scheduled ? mq_controlled(ctx, mq, msg, len, 0, &got_prio, abs_timeout, false)
-				   : mq_once(ctx, mq, msg, len, 0, &got_prio, abs_timeout, false);
+	ssize_t n = ctx->scheduled ? mq_tries(ctx, mq, msg, len, 0, &got_prio, abs_timeout, false)
+				   : mq_timedreceive((mqd_t)mq, msg, len, &got_prio, abs_timeout);
 	ic_race_qrecv_end(ctx, mq, false, msg, n, got_prio, true); /* mq_receive never cuts one short */
 	if (prio && n >= 0)
 		*prio = got_prio;
@@ -234,18 +262,27 @@ static int msgsnd_once(ic_ctx *ctx, int id, const void *msg, size_t len, int fla
 int ic_msgsnd(ic_ctx *ctx, int id, const void *msg, size_t len, int flags)
 {
 	FAULT("msgsnd", msgsnd_errors, NULL);
-	if (!ctx->scheduled)
-		return msgsnd_once(ctx, id, msg, len, flags);
+	if (!ctx->scheduled && !ic_race_on())
+		return msgsnd(id, msg, len, flags);
 	int rc;
+	/* Tries that cannot block: the scheduler's, or a counted send's (its send lock is held for one). */
 	while ((rc = msgsnd_once(ctx, id, msg, len, flags | IPC_NOWAIT)) != 0 && errno == EAGAIN &&
-	       !(flags & IPC_NOWAIT))
-		ic_sched_wait(ctx, IC_WAIT_IO, (uint64_t)id, false);
-	return (int)acted(ctx, rc);
+	       !(flags & IPC_NOWAIT)) {
+		if (ctx->scheduled)
+			ic_sched_wait(ctx, IC_WAIT_IO, (uint64_t)id, false);
+		else if (nanosleep(&(struct timespec){0, 50000}, NULL) != 0)
+			return -1; /* EINTR, as the blocking call */
+	}
+	return ctx->scheduled ? (int)acted(ctx, rc) : rc;
 }
 
 ssize_t ic_msgrcv(ic_ctx *ctx, int id, void *msg, size_t len, long type, int flags)
 {
 	FAULT("msgrcv", msgrcv_errors, NULL);
+	if (flags & MSG_COPY) { /* a copy, not a receive: the conservative edge, nothing counted */
+		ssize_t n = msgrcv(id, msg, len, type, flags);
+		return received(ctx, id, true, msg, n < 0 ? n : n + (ssize_t)sizeof(long), true);
+	}
 	ic_race_qrecv_begin(ctx, id, true);
 	ssize_t n;
 	if (!ctx->scheduled)
@@ -301,6 +338,8 @@ int ic_mq_open(ic_ctx *ctx, const char *object, int oflag, mode_t mode, long max
 		umask(mask);
 		ic_tracker_created(ctx->arena, name, mode & ~mask, oflag & O_EXCL);
 	}
+	if (mq >= 0)
+		ic_race_queue_made(ctx, mq, false);
 	errno = saved;
 	return mq;
 }
@@ -340,10 +379,12 @@ int ic_msgget(ic_ctx *ctx, unsigned n, int mode)
 		return -1;
 	int id = msgget(key, IPC_CREAT | IPC_EXCL | (mode & 0777));
 	int saved = errno;
-	if (id >= 0)
+	if (id >= 0) {
 		ic_tracker_created(ctx->arena, name, (unsigned)mode & 0777, true);
-	else
+		ic_race_queue_made(ctx, id, true);
+	} else {
 		ic_tracker_not_ours(ctx->arena, name); /* EEXIST: not ours to remove */
+	}
 	errno = saved;
 	return id;
 }

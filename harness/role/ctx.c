@@ -534,9 +534,29 @@ static int cond_wait_controlled(ic_ctx *ctx, pthread_cond_t *cond, ic_lock_t *lo
 	return rc < 0 ? errno : signalled ? 0 : ETIMEDOUT;
 }
 
+/*
+ * The lock was skipped (nolock): the mutex is not ours to wait with, so the
+ * waiter hears no signal. A timed wait lasts until its deadline (under the
+ * scheduler: a pause, as time is the scheduler's); an untimed one ends after
+ * a short pause, as a wait may always end spuriously, and the caller checks
+ * its condition again, without the lock, as the bug would have it.
+ */
+static int cond_wait_unlocked(ic_ctx *ctx, const struct timespec *abs_timeout)
+{
+	if (!abs_timeout || ctx->scheduled) {
+		ic_sleep(ctx, 1000000);
+		return abs_timeout ? ETIMEDOUT : 0;
+	}
+	while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, abs_timeout, NULL) == EINTR)
+		;
+	return ETIMEDOUT;
+}
+
 int ic_cond_timedwait(ic_ctx *ctx, pthread_cond_t *cond, ic_lock_t *lock,
 		      const struct timespec *abs_timeout)
 {
+	if (ctx->lock_skipped & (1u << lock->id))
+		return cond_wait_unlocked(ctx, abs_timeout);
 	ic_lockrec *rec = &ctx->arena->locks[lock->id];
 	ic_race_lock_release(ctx, lock->id); /* the wait releases the mutex */
 	atomic_store_explicit(&rec->holder, 0, memory_order_release);

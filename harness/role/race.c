@@ -148,7 +148,9 @@ void ic_race_proc_init(ic_race_proc *p, ic_race_arena *ra, ic_race_shadow *sh, u
 	p->depth = 0;
 	p->point = NULL;
 	p->fenced = false;
+	p->held = p->skipped = 0;
 	memset(p->pending, 0, sizeof(p->pending));
+	memset(p->nolock, 0, sizeof(p->nolock));
 	p->on = true;
 }
 
@@ -186,10 +188,18 @@ void ic_race_release(ic_race_proc *p, uint32_t *sync, bool join)
 	tick(p);
 }
 
-void ic_race_acquire(ic_race_proc *p, const uint32_t *sync)
+void ic_race_acquire_lock(ic_race_proc *p, const uint32_t *sync)
 {
 	if (sync)
 		vc_join(p->clock, sync, p->ra->nprocs);
+}
+
+/* Any other edge: the lock discipline's clock learns it too (the sender's whole clock: more order, never less). */
+void ic_race_acquire(ic_race_proc *p, const uint32_t *sync)
+{
+	ic_race_acquire_lock(p, sync);
+	if (sync && p->sh->locks)
+		vc_join(p->nolock, sync, p->ra->nprocs);
 }
 
 /* Did the access of epoch e happen before this process's present? */
@@ -454,11 +464,17 @@ static shadow_word *word_of(ic_race_proc *p, unsigned region, uint64_t off, atom
 
 /* ---- Skipped locks: the lock discipline, order aside ---- */
 
-/* The lock that kept old and now apart and nothing else, + 1; 0 if none did (or they do not conflict). */
-static unsigned unprotected(const lock_rec *old, const lock_rec *now)
+/*
+ * The lock that kept old and now apart and nothing else, + 1; 0 if none did,
+ * if they do not conflict, or if an edge other than a lock's orders them (a
+ * message, an atomic: that order holds in every run).
+ */
+static unsigned unprotected(const ic_race_proc *p, const lock_rec *old, const lock_rec *now)
 {
 	uint64_t o = old->a.e, n = now->a.e;
 	if (!(E_FLAGS(o) & E_VALID) || E_SLOT(o) == E_SLOT(n) || !(E_BYTES(o) & E_BYTES(n)))
+		return 0;
+	if (E_CLOCK(o) <= p->nolock[E_SLOT(o)])
 		return 0;
 	if (!((E_FLAGS(o) | E_FLAGS(n)) & E_WRITE) || (E_FLAGS(o) & E_FLAGS(n) & E_ATOMIC))
 		return 0;
@@ -488,7 +504,7 @@ static void lock_word_access(word_ctx *w, lock_word *lw)
 		now.a.e |= (uint64_t)E_WRITE << 48;
 	const lock_rec *old[4] = {&lw->held[0], &lw->held[1], &lw->skipped[0], &lw->skipped[1]};
 	for (unsigned i = 0; i < 4 && !w->raced; i++) {
-		unsigned lock = unprotected(old[i], &now);
+		unsigned lock = unprotected(p, old[i], &now);
 		if (!lock)
 			continue;
 		w->raced = true;
@@ -627,7 +643,7 @@ void ic_race_atomic(ic_race_proc *p, unsigned region, uint64_t off, unsigned siz
 void ic_race_fence(ic_race_proc *p, int mo)
 {
 	if (acquires(mo))
-		vc_join(p->clock, p->pending, p->ra->nprocs);
+		ic_race_acquire(p, p->pending);
 	if (releases(mo)) {
 		vc_copy(p->fence_clock, p->clock, p->ra->nprocs);
 		p->fenced = true;
@@ -661,5 +677,5 @@ void ic_race_msg_recv(ic_race_proc *p, unsigned producer, uint64_t seq)
 	/* Overwritten by a later send: its clock is at least this one's, so taking it
 	 * orders more than the truth, never less (a race may be missed, none invented). */
 	if (m && atomic_load_explicit(&m->seq, memory_order_acquire) >= seq + 1)
-		vc_join(p->clock, m->vc, p->ra->nprocs);
+		ic_race_acquire(p, m->vc);
 }

@@ -33,6 +33,7 @@ typedef struct ic_race_proc {
 	ic_vclock fence_clock;         /* the clock at that fence */
 	ic_vclock pending;             /* what relaxed loads read: an acquire fence takes it */
 	uint32_t held, skipped;        /* bit per lock id: held now; skipped (nolock) now */
+	ic_vclock nolock;              /* nolock runs: what it knows through edges other than locks */
 } ic_race_proc;
 
 /* ---- The engine: explicit state, for the runtime and the unit tests ---- */
@@ -49,6 +50,8 @@ void ic_race_access(ic_race_proc *p, unsigned region, uint64_t off, unsigned siz
 /* A release into a sync clock (copy, or join for a read-modify-write), then a new epoch. */
 void ic_race_release(ic_race_proc *p, uint32_t *sync, bool join);
 void ic_race_acquire(ic_race_proc *p, const uint32_t *sync);
+/* The same through a lock: what the lock discipline (nolock runs) must not count as order. */
+void ic_race_acquire_lock(ic_race_proc *p, const uint32_t *sync);
 /* The sync clock of a key (an atomic word, a condition variable, a channel); NULL: no room. */
 uint32_t *ic_race_sync(ic_race_proc *p, uint64_t key);
 /* Messages: the clock a producer had when it sent its seq-th message, and its receive. */
@@ -68,8 +71,11 @@ void ic_race_atomic_done(ic_race_proc *p, atomic_int *lock, unsigned region, uin
 typedef struct ic_race_queue ic_race_queue;
 size_t ic_race_queues_bytes(void);
 void *ic_race_queues_mem(ic_race_shadow *sh);
-/* The queue of a channel key; NULL: no room (its receives take the conservative edge). */
+/* The queue of a channel key; NULL: no room (its receives take the conservative edge). A queue
+ * is counted only once trusted: emptied and counted before the fork (setup's), never otherwise. */
 ic_race_queue *ic_race_queue_of(ic_race_proc *p, uint64_t key);
+void ic_race_queue_trust(ic_race_queue *q, bool trusted);
+bool ic_race_queue_counted(ic_race_queue *q);
 /* Around the call that sends a message of this content: the queue's senders take turns. */
 void ic_race_q_send_begin(ic_race_proc *p, ic_race_queue *q, uint64_t content);
 void ic_race_q_send_end(ic_race_proc *p, ic_race_queue *q, uint64_t content, bool sent);
@@ -109,6 +115,10 @@ void ic_race_qsend_begin(ic_ctx *ctx, int fd_or_id, bool sysv, const void *msg, 
 void ic_race_qsend_end(ic_ctx *ctx, bool sent);
 void ic_race_qrecv_begin(ic_ctx *ctx, int fd_or_id, bool sysv);
 void ic_race_qrecv_end(ic_ctx *ctx, int fd_or_id, bool sysv, const void *msg, ssize_t n, unsigned prio, bool whole);
+/* A role made (or opened to make) a queue: it may be a new one on an old one's inode, so it is not counted. */
+void ic_race_queue_made(ic_ctx *ctx, int fd_or_id, bool sysv);
+/* Is this process detecting races (its sends then never block holding a queue's send lock)? */
+bool ic_race_on(void);
 void ic_race_sem_post(const void *sem);
 void ic_race_sem_acquired(const void *sem);
 void ic_race_msg_sent(ic_ctx *ctx, uint64_t seq);

@@ -41,7 +41,8 @@ struct ic_race_queue {
 	_Atomic uint64_t pushes;   /* sends pushed, on any list */
 	_Atomic uint64_t started;  /* receives begun */
 	_Atomic uint64_t finished; /* receives ended, with a message or not: the stamps */
-	atomic_bool off;           /* a receive got what it cannot name (cut short): conservative from now on */
+	atomic_bool trusted;       /* counted from empty, every message since through the ic_ calls */
+	atomic_bool off;           /* not trusted, or a receive got what it cannot name: conservative */
 };
 
 typedef struct fifo {
@@ -105,7 +106,22 @@ ic_race_queue *ic_race_queue_of(ic_race_proc *p, uint64_t key)
 	key |= 1; /* never 0 */
 	_Atomic uint64_t *k = find_key(&t->lock, &t->q[0].key, sizeof(t->q[0]), QUEUES, key,
 				       key * 0x9e3779b97f4a7c15ull >> 40, true, NULL, 0);
-	return k ? (ic_race_queue *)((char *)k - offsetof(ic_race_queue, key)) : NULL;
+	if (!k)
+		return NULL;
+	ic_race_queue *q = (ic_race_queue *)((char *)k - offsetof(ic_race_queue, key));
+	return q;
+}
+
+bool ic_race_queue_counted(ic_race_queue *q)
+{
+	return atomic_load(&q->trusted) && !atomic_load(&q->off);
+}
+
+void ic_race_queue_trust(ic_race_queue *q, bool trusted)
+{
+	atomic_store(&q->trusted, trusted);
+	if (!trusted)
+		atomic_store(&q->off, true);
 }
 
 /* A fifo's key is (queue, content): the content is compared, or set while inserting. */
@@ -226,7 +242,8 @@ bool ic_race_q_recv_end(ic_race_proc *p, ic_race_queue *q, uint64_t begun, bool 
 	uint64_t started = atomic_load(&q->started), pushed = atomic_load(&q->pushes);
 	if (got && !whole)
 		atomic_store(&q->off, true); /* its list is unknown, so every list's count may be short */
-	fifo *f = got && !atomic_load(&q->off) ? fifo_of(p, q, content, false) : NULL;
+	bool counted = atomic_load(&q->trusted) && !atomic_load(&q->off);
+	fifo *f = got && counted ? fifo_of(p, q, content, false) : NULL;
 	bool joined = false;
 	if (f) {
 		ic_race_spin_lock(&f->lock);

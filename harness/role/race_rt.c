@@ -180,19 +180,20 @@ void ic_race_lock_acquired(ic_ctx *ctx, int lock_id, bool recovered_from)
 	(void)ctx;
 	if (!me.on || lock_id < 0 || lock_id >= IC_MAX_LOCKS)
 		return;
-	ic_race_acquire(&me, me.ra->lockclock[lock_id]);
+	ic_race_acquire_lock(&me, me.ra->lockclock[lock_id]);
 	me.held |= 1u << lock_id;
 	/* Taken over from a dead holder: its clock is final, and all it did came before. */
 	int holder = atomic_load(&ctx->arena->locks[lock_id].holder);
 	if (recovered_from && holder > 0 && (unsigned)holder <= me.ra->nprocs)
-		ic_race_acquire(&me, me.ra->clock[holder - 1]);
+		ic_race_acquire_lock(&me, me.ra->clock[holder - 1]);
 }
 
 void ic_race_lock_release(ic_ctx *ctx, int lock_id)
 {
 	(void)ctx;
 	if (me.on && lock_id >= 0 && lock_id < IC_MAX_LOCKS) {
-		ic_race_release(&me, me.ra->lockclock[lock_id], false);
+		/* Joined, not copied: readers of an rwlock release it in any order. */
+		ic_race_release(&me, me.ra->lockclock[lock_id], true);
 		me.held &= ~(1u << lock_id);
 	}
 }
@@ -298,21 +299,42 @@ void ic_race_qsend_begin(ic_ctx *ctx, int fd_or_id, bool sysv, const void *msg, 
 		return;
 	int saved = errno;
 	uint64_t key = chan_key(fd_or_id, sysv);
-	/* Every send releases into its content's bucket too: the receives that cannot count take that. */
-	ic_race_chan_send(ctx, fd_or_id, sysv, msg, len, true);
 	qsend.q = ic_race_queue_of(&me, key);
+	if (qsend.q && !ic_race_queue_counted(qsend.q))
+		qsend.q = NULL; /* never counted: no list, no send lock */
 	qsend.content = content_of(msg, len, prio);
 	if (qsend.q)
 		ic_race_q_send_begin(&me, qsend.q, qsend.content);
+	/* Into its content's bucket too, for receives that cannot count; its tick comes after the push's copy. */
+	ic_race_chan_send(ctx, fd_or_id, sysv, msg, len, true);
 	errno = saved;
 }
 
 void ic_race_qsend_end(ic_ctx *ctx, bool sent)
 {
 	(void)ctx;
+	int saved = errno;
 	if (qsend.q)
 		ic_race_q_send_end(&me, qsend.q, qsend.content, sent);
 	qsend.q = NULL;
+	errno = saved;
+}
+
+void ic_race_queue_made(ic_ctx *ctx, int fd_or_id, bool sysv)
+{
+	(void)ctx;
+	if (!me.on)
+		return;
+	int saved = errno;
+	ic_race_queue *q = ic_race_queue_of(&me, chan_key(fd_or_id, sysv));
+	if (q)
+		ic_race_queue_trust(q, false);
+	errno = saved;
+}
+
+bool ic_race_on(void)
+{
+	return me.on;
 }
 
 void ic_race_qrecv_begin(ic_ctx *ctx, int fd_or_id, bool sysv)
@@ -347,8 +369,9 @@ void ic_race_qrecv_end(ic_ctx *ctx, int fd_or_id, bool sysv, const void *msg, ss
  * What setup left in the run's queues was sent before any role began, by
  * calls nothing counted: taken out and put back in the same order, each is
  * pushed (with no clock: setup happens before everything), so the counting
- * starts right. A queue that cannot be read so is left as it is, and its
- * receives that find the counts wrong take the conservative edge.
+ * starts right, and the queue is trusted. Any other queue (one this could not
+ * read whole, one setup did not track, one a role made) is never counted:
+ * its receives take the conservative edge.
  */
 static void seed_mq(ic_race_proc *p, const char *name)
 {
@@ -357,10 +380,13 @@ static void seed_mq(ic_race_proc *p, const char *name)
 		return;
 	struct mq_attr a;
 	ic_race_queue *q = ic_race_queue_of(p, chan_key((int)mq, false));
+	bool whole = q && mq_getattr(mq, &a) == 0;
+	/* A length and a priority, then the message, each at a long's alignment. */
+	size_t stride = whole ? 2 * sizeof(long) + (((size_t)a.mq_msgsize + sizeof(long) - 1) & ~(sizeof(long) - 1)) : 0;
 	char *buf = NULL;
-	if (q && mq_getattr(mq, &a) == 0 && a.mq_curmsgs > 0 &&
-	    (buf = malloc((size_t)a.mq_curmsgs * ((size_t)a.mq_msgsize + 2 * sizeof(long))))) {
-		size_t stride = (size_t)a.mq_msgsize + 2 * sizeof(long);
+	if (whole && a.mq_curmsgs > 0 && !(buf = malloc((size_t)a.mq_curmsgs * stride)))
+		whole = false;
+	if (buf) {
 		long k = 0;
 		for (; k < a.mq_curmsgs; k++) {
 			long *hdr = (long *)(buf + (size_t)k * stride);
@@ -371,13 +397,18 @@ static void seed_mq(ic_race_proc *p, const char *name)
 			hdr[0] = n;
 			hdr[1] = prio;
 		}
+		whole = k == a.mq_curmsgs;
 		for (long i = 0; i < k; i++) {
 			long *hdr = (long *)(buf + (size_t)i * stride);
 			uint64_t c = content_of(hdr + 2, (size_t)hdr[0], (unsigned)hdr[1]);
 			ic_race_q_send_begin(p, q, c);
-			ic_race_q_send_end(p, q, c, mq_send(mq, (char *)(hdr + 2), (size_t)hdr[0], (unsigned)hdr[1]) == 0);
+			bool sent = mq_send(mq, (char *)(hdr + 2), (size_t)hdr[0], (unsigned)hdr[1]) == 0;
+			ic_race_q_send_end(p, q, c, sent);
+			whole &= sent;
 		}
 	}
+	if (q)
+		ic_race_queue_trust(q, whole);
 	free(buf);
 	mq_close(mq);
 }
@@ -386,18 +417,25 @@ static void seed_sysv(ic_race_proc *p, key_t key)
 {
 	int id = msgget(key, 0);
 	struct msqid_ds ds;
-	if (id < 0 || msgctl(id, IPC_STAT, &ds) != 0 || ds.msg_qnum == 0)
+	ic_race_queue *q = id >= 0 ? ic_race_queue_of(p, chan_key(id, true)) : NULL;
+	if (!q || msgctl(id, IPC_STAT, &ds) != 0)
 		return;
-	ic_race_queue *q = ic_race_queue_of(p, chan_key(id, true));
+	if (ds.msg_qnum == 0) {
+		ic_race_queue_trust(q, true);
+		return;
+	}
 	size_t cap = ds.msg_cbytes + ds.msg_qnum * 3 * sizeof(long); /* a length, a type, padding */
-	char *buf = q ? malloc(cap) : NULL, *at = buf;
+	char *buf = malloc(cap), *at = buf;
 	if (!buf)
 		return;
+	bool whole = true;
 	/* Each as a length, then its type and text, as msgrcv gives them. */
 	for (msgqnum_t k = 0; k < ds.msg_qnum; k++) {
 		ssize_t n = msgrcv(id, at + sizeof(long), (size_t)(buf + cap - at) - 2 * sizeof(long), 0, IPC_NOWAIT);
-		if (n < 0)
+		if (n < 0) {
+			whole = false;
 			break;
+		}
 		*(long *)at = n;
 		at += 2 * sizeof(long) + (((size_t)n + sizeof(long) - 1) & ~(sizeof(long) - 1));
 	}
@@ -405,9 +443,12 @@ static void seed_sysv(ic_race_proc *p, key_t key)
 		long n = *(long *)m;
 		uint64_t c = content_of(m + sizeof(long), (size_t)n + sizeof(long), 0);
 		ic_race_q_send_begin(p, q, c);
-		ic_race_q_send_end(p, q, c, msgsnd(id, m + sizeof(long), (size_t)n, IPC_NOWAIT) == 0);
+		bool sent = msgsnd(id, m + sizeof(long), (size_t)n, IPC_NOWAIT) == 0;
+		ic_race_q_send_end(p, q, c, sent);
+		whole &= sent;
 		m += 2 * sizeof(long) + (((size_t)n + sizeof(long) - 1) & ~(sizeof(long) - 1));
 	}
+	ic_race_queue_trust(q, whole);
 	free(buf);
 }
 

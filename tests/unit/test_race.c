@@ -333,11 +333,21 @@ static void test_checker_reports_both_sides(void **state)
 
 #define IDX 0x5107 /* a content: a slot index */
 
+/* A queue counted from empty, as seeding leaves one. */
+static ic_race_queue *counted_queue(fixture *f, unsigned who)
+{
+	ic_race_queue *q = ic_race_queue_of(&f->p[who], 0x100);
+	assert_non_null(q);
+	ic_race_queue_trust(q, true);
+	return q;
+}
+
+/* As the runtime sends: the push copies the clock, then the conservative edge's release ticks it. */
 static void q_send(fixture *f, unsigned who, ic_race_queue *q, uint64_t content, bool sent)
 {
 	ic_race_q_send_begin(&f->p[who], q, content);
+	ic_race_release(&f->p[who], ic_race_sync(&f->p[who], 0x77), true);
 	ic_race_q_send_end(&f->p[who], q, content, sent);
-	ic_race_release(&f->p[who], ic_race_sync(&f->p[who], 0x77), true); /* what the conservative edge keeps */
 }
 
 static bool q_recv(fixture *f, unsigned who, ic_race_queue *q, uint64_t content)
@@ -350,7 +360,7 @@ static bool q_recv(fixture *f, unsigned who, ic_race_queue *q, uint64_t content)
 static void test_queue_twice_sent_index_orders_each_taker_with_its_own_send(void **state)
 {
 	fixture *f = *state;
-	ic_race_queue *q = ic_race_queue_of(&f->p[2], 0x100);
+	ic_race_queue *q = counted_queue(f, 2);
 	assert_non_null(q);
 	q_send(f, 2, q, IDX, true);
 	q_send(f, 2, q, IDX, true);
@@ -370,7 +380,7 @@ static void test_queue_twice_sent_index_orders_each_taker_with_its_own_send(void
 static void test_queue_receive_takes_its_send(void **state)
 {
 	fixture *f = *state;
-	ic_race_queue *q = ic_race_queue_of(&f->p[0], 0x100);
+	ic_race_queue *q = counted_queue(f, 0);
 	ic_race_access(&f->p[0], 0, 0, 8, W, 0x100);
 	q_send(f, 0, q, IDX, true);
 	ic_race_access(&f->p[0], 0, 8, 8, W, 0x110); /* after the send */
@@ -385,7 +395,7 @@ static void test_queue_receive_takes_its_send(void **state)
 static void test_queue_failed_send_is_undone(void **state)
 {
 	fixture *f = *state;
-	ic_race_queue *q = ic_race_queue_of(&f->p[0], 0x100);
+	ic_race_queue *q = counted_queue(f, 0);
 	q_send(f, 0, q, IDX, false);
 	ic_race_access(&f->p[0], 0, 0, 8, W, 0x100);
 	q_send(f, 0, q, IDX, true);
@@ -398,7 +408,7 @@ static void test_queue_failed_send_is_undone(void **state)
 static void test_queue_concurrent_receives_take_both(void **state)
 {
 	fixture *f = *state;
-	ic_race_queue *q = ic_race_queue_of(&f->p[2], 0x100);
+	ic_race_queue *q = counted_queue(f, 2);
 	q_send(f, 2, q, IDX, true);
 	ic_race_access(&f->p[2], 0, 0, 8, W, 0x100); /* between the two sends */
 	q_send(f, 2, q, IDX, true);
@@ -414,7 +424,7 @@ static void test_queue_concurrent_receives_take_both(void **state)
 static void test_queue_unpushed_message_falls_back(void **state)
 {
 	fixture *f = *state;
-	ic_race_queue *q = ic_race_queue_of(&f->p[0], 0x100);
+	ic_race_queue *q = counted_queue(f, 0);
 	assert_false(q_recv(f, 1, q, IDX)); /* no list for it at all */
 	q_send(f, 0, q, IDX, true);
 	assert_true(q_recv(f, 1, q, IDX));
@@ -427,7 +437,7 @@ static void test_queue_unpushed_message_falls_back(void **state)
 static void test_queue_cut_message_turns_queue_off(void **state)
 {
 	fixture *f = *state;
-	ic_race_queue *q = ic_race_queue_of(&f->p[0], 0x100);
+	ic_race_queue *q = counted_queue(f, 0);
 	q_send(f, 0, q, IDX, true);
 	q_send(f, 0, q, IDX + 1, true);
 	uint64_t b = ic_race_q_recv_begin(q);
@@ -439,7 +449,7 @@ static void test_queue_cut_message_turns_queue_off(void **state)
 static void test_queue_overflow_falls_back(void **state)
 {
 	fixture *f = *state;
-	ic_race_queue *q = ic_race_queue_of(&f->p[0], 0x100);
+	ic_race_queue *q = counted_queue(f, 0);
 	for (unsigned i = 0; i < 40; i++)
 		q_send(f, 0, q, IDX, true);
 	assert_false(q_recv(f, 1, q, IDX));
@@ -466,7 +476,7 @@ static void test_skipped_lock_then_holder_is_reported(void **state)
 	f->p[0].held = L0; /* its next operation takes the lock for real */
 	ic_race_release(&f->p[0], lock, false);
 	f->p[0].held = 0;
-	ic_race_acquire(&f->p[1], lock);
+	ic_race_acquire_lock(&f->p[1], lock);
 	f->p[1].held = L0;
 	ic_race_access(&f->p[1], 0, 0, 8, 0, 0x200);
 	assert_int_equal(races(f), 1);
@@ -486,7 +496,7 @@ static void test_holder_then_skipped_lock_is_reported(void **state)
 	ic_race_access(&f->p[1], 0, 0, 8, W, 0x200);
 	ic_race_release(&f->p[1], lock, false);
 	f->p[1].held = 0;
-	ic_race_acquire(&f->p[0], lock); /* p0's earlier real section */
+	ic_race_acquire_lock(&f->p[0], lock); /* p0's earlier real section */
 	f->p[0].skipped = L0;
 	ic_race_access(&f->p[0], 0, 0, 8, 0, 0x100);
 	assert_int_equal(races(f), 1);
@@ -504,7 +514,7 @@ static void test_skipped_lock_with_protection_left_is_silent(void **state)
 	ic_race_access(&f->p[1], 0, 24, 8, W, 0x230);
 	ic_vclock lock = {0};
 	ic_race_release(&f->p[1], lock, false); /* ordered, so that only the discipline could speak */
-	ic_race_acquire(&f->p[0], lock);
+	ic_race_acquire_lock(&f->p[0], lock);
 	f->p[0].held = L1;
 	f->p[0].skipped = L0;
 	ic_race_access(&f->p[0], 0, 0, 8, W, 0x100); /* both hold lock 1 */
@@ -514,6 +524,45 @@ static void test_skipped_lock_with_protection_left_is_silent(void **state)
 	f->p[1].skipped = L0;
 	f->p[1].held = 0;
 	ic_race_access(&f->p[1], 0, 24, 8, W, 0x240); /* its own access */
+	assert_int_equal(races(f), 0);
+}
+
+/* What the sender does after the send is not ordered before the receive. */
+static void test_queue_write_after_send_races(void **state)
+{
+	fixture *f = *state;
+	ic_race_queue *q = counted_queue(f, 0);
+	q_send(f, 0, q, IDX, true);
+	ic_race_access(&f->p[0], 0, 0, 8, W, 0x100); /* the slot written after it was handed on */
+	assert_true(q_recv(f, 1, q, IDX));
+	ic_race_access(&f->p[1], 0, 0, 8, 0, 0x200);
+	assert_int_equal(races(f), 1);
+}
+
+/* A queue nobody emptied and counted (a role made it, setup did not track it) is never counted. */
+static void test_queue_untrusted_is_never_counted(void **state)
+{
+	fixture *f = *state;
+	ic_race_queue *q = ic_race_queue_of(&f->p[0], 0x200);
+	q_send(f, 0, q, IDX, true);
+	assert_false(q_recv(f, 1, q, IDX));
+	q = counted_queue(f, 0);
+	ic_race_queue_trust(q, false);
+	q_send(f, 0, q, IDX, true);
+	assert_false(q_recv(f, 1, q, IDX));
+}
+
+/* A skipped lock on data handed over by a message: the message orders them in every run. */
+static void test_skipped_lock_ordered_by_message_is_silent(void **state)
+{
+	fixture *f = *state;
+	f->p[1].held = L0;
+	ic_race_access(&f->p[1], 0, 0, 8, W, 0x200);
+	f->p[1].held = 0;
+	ic_race_msg_send(&f->p[1], 0);
+	ic_race_msg_recv(&f->p[0], 1, 0);
+	f->p[0].skipped = L0;
+	ic_race_access(&f->p[0], 0, 0, 8, W, 0x100);
 	assert_int_equal(races(f), 0);
 }
 
@@ -544,6 +593,9 @@ int main(void)
 		T(test_skipped_lock_then_holder_is_reported),
 		T(test_holder_then_skipped_lock_is_reported),
 		T(test_skipped_lock_with_protection_left_is_silent),
+		T(test_queue_write_after_send_races),
+		T(test_queue_untrusted_is_never_counted),
+		T(test_skipped_lock_ordered_by_message_is_silent),
 		T(test_both_atomic_never_race),
 		T(test_atomic_write_plain_read_race),
 		T(test_release_acquire_orders),

@@ -290,7 +290,10 @@ int ic_mq_unlink(ic_ctx *ctx, const char *object);
  * msgsnd; ENOMSG for msgrcv), or (ic_read/ic_write) transfer fewer bytes.
  * Correct code retries EINTR and EAGAIN. Each is also an injection point
  * named "call/<name>" ("call/mq_timedsend"). They log nothing: log the
- * operation around them.
+ * operation around them. With --detect races, a message's send happens
+ * before its receive only through these calls; on the queues setup made,
+ * each receive is matched to the send it got, which holds only while every
+ * send and receive on them goes through these calls.
  */
 ssize_t ic_write(ic_ctx *ctx, int fd, const void *buf, size_t len);
 ssize_t ic_read(ic_ctx *ctx, int fd, void *buf, size_t len);

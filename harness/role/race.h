@@ -89,10 +89,17 @@ void ic_race_spin_unlock(atomic_int *l);
 
 /* ---- The runtime: this process's state, bound by the harness ---- */
 
+/* This process's (the entry points are handed no context); race_rt.c owns it. */
+extern ic_race_proc ic_race_me;
+/* Sync keys by kind, in their top byte. */
+enum { KEY_COND = 2, KEY_CHAN, KEY_SYSV, KEY_SEM };
+
 /* The supervisor, before setup: forget the previous run's regions; detect in this one or not. */
 void ic_race_run_begin(ic_arena *arena, bool on, unsigned nprocs);
 /* After setup, before fork: the shadow segment for the regions setup made. 0, or -1 and why. */
 int ic_race_shadow_make(ic_arena *arena, char *err, size_t errsize);
+/* In ic_race_shadow_make: what setup left in the run's queues, counted (race_chan.c). */
+void ic_race_seed_queues(ic_arena *arena, ic_race_shadow *sh);
 /* After the run: unmaps it. */
 void ic_race_shadow_free(ic_arena *arena);
 /* In a role, before the start barrier. */

@@ -1,27 +1,23 @@
 /*
  * race_rt.c: the detector's runtime in each process: the run's regions as
- * this process mapped them, the shadow segment's life, the harness's edges,
- * and the __tsan_* entry points that code compiled with -fsanitize=thread
- * calls (gcc's and clang's sets both; libtsan is never linked). An access
- * outside the checked regions costs a flag test and a range check.
+ * this process mapped them, the shadow segment's life, the harness's edges
+ * (its channels' are in race_chan.c), and the __tsan_* entry points that
+ * code compiled with -fsanitize=thread calls (gcc's and clang's sets both;
+ * libtsan is never linked). An access outside the checked regions costs a
+ * flag test and a range check.
  */
 #include "role/race.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <mqueue.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/msg.h>
-#include <sys/stat.h>
 
 #define SLACK_WORDS (1u << 16)              /* for regions roles map after the fork */
 #define SHADOW_MAX ((size_t)256 << 20)       /* regions past it are not checked, and said so */
 
 /* This process's: the entry points are handed no context. Inherited through fork. */
-static ic_race_proc me;
+ic_race_proc ic_race_me;
 
 static void ra_lock(ic_race_arena *ra)
 {
@@ -36,8 +32,8 @@ static void ra_unlock(ic_race_arena *ra)
 
 void ic_race_run_begin(ic_arena *arena, bool on, unsigned nprocs)
 {
-	memset(&me, 0, sizeof(me));
-	me.ra = &arena->race;
+	memset(&ic_race_me, 0, sizeof(ic_race_me));
+	ic_race_me.ra = &arena->race;
 	arena->race.on = on;
 	arena->race.locks = false; /* set by the supervisor when an injector may skip locks */
 	arena->race.nprocs = nprocs;
@@ -82,17 +78,15 @@ int ic_shared_region(ic_ctx *ctx, const char *object, void *addr, size_t size)
 		atomic_fetch_add(&ra->unchecked, 1);
 	}
 	ra_unlock(ra);
-	if (found < 0 || me.nmaps == IC_RACE_REGIONS)
+	if (found < 0 || ic_race_me.nmaps == IC_RACE_REGIONS)
 		return 0;
 	size_t known = ra->regions[found].size;
-	me.maps[me.nmaps].base = (uintptr_t)addr;
-	me.maps[me.nmaps].size = size < known ? size : known;
-	me.maps[me.nmaps].region = (unsigned)found;
-	me.nmaps++;
+	ic_race_me.maps[ic_race_me.nmaps].base = (uintptr_t)addr;
+	ic_race_me.maps[ic_race_me.nmaps].size = size < known ? size : known;
+	ic_race_me.maps[ic_race_me.nmaps].region = (unsigned)found;
+	ic_race_me.nmaps++;
 	return 0;
 }
-
-static void seed_queues(ic_arena *arena, ic_race_shadow *sh);
 
 int ic_race_shadow_make(ic_arena *arena, char *err, size_t errsize)
 {
@@ -120,7 +114,7 @@ int ic_race_shadow_make(ic_arena *arena, char *err, size_t errsize)
 		place(ra, &ra->regions[i]);
 	ra->shadow = (uint64_t)(uintptr_t)mem;
 	ra->shadow_size = bytes;
-	seed_queues(arena, mem);
+	ic_race_seed_queues(arena, mem);
 	return 0;
 }
 
@@ -130,8 +124,8 @@ void ic_race_shadow_free(ic_arena *arena)
 	if (ra->shadow)
 		munmap((void *)(uintptr_t)ra->shadow, ra->shadow_size);
 	ra->shadow = 0;
-	me.on = false;
-	me.nmaps = 0;
+	ic_race_me.on = false;
+	ic_race_me.nmaps = 0;
 }
 
 void ic_race_role_begin(ic_ctx *ctx)
@@ -139,7 +133,7 @@ void ic_race_role_begin(ic_ctx *ctx)
 	ic_race_arena *ra = &ctx->arena->race;
 	if (!ra->on || !ra->shadow)
 		return;
-	ic_race_proc_init(&me, ra, (ic_race_shadow *)(uintptr_t)ra->shadow, ctx->slot);
+	ic_race_proc_init(&ic_race_me, ra, (ic_race_shadow *)(uintptr_t)ra->shadow, ctx->slot);
 }
 
 /* ---- Where an address is ---- */
@@ -147,10 +141,10 @@ void ic_race_role_begin(ic_ctx *ctx)
 static inline bool lookup(const volatile void *addr, unsigned *region, uint64_t *off)
 {
 	uintptr_t a = (uintptr_t)addr;
-	for (unsigned i = 0; i < me.nmaps; i++)
-		if (a - me.maps[i].base < me.maps[i].size) {
-			*region = me.maps[i].region;
-			*off = a - me.maps[i].base;
+	for (unsigned i = 0; i < ic_race_me.nmaps; i++)
+		if (a - ic_race_me.maps[i].base < ic_race_me.maps[i].size) {
+			*region = ic_race_me.maps[i].region;
+			*off = a - ic_race_me.maps[i].base;
 			return true;
 		}
 	return false;
@@ -166,331 +160,87 @@ static uint64_t object_key(unsigned kind, const volatile void *obj)
 	return (uint64_t)kind << 56 | ((uint64_t)(uintptr_t)obj & 0xffffffffffffull) | 1ull << 55;
 }
 
-enum { KEY_COND = 2, KEY_CHAN, KEY_SYSV, KEY_SEM };
 
 /* ---- The harness's edges ---- */
 
 void ic_race_point(const char *name)
 {
-	me.point = name;
+	ic_race_me.point = name;
 }
 
 void ic_race_lock_acquired(ic_ctx *ctx, int lock_id, bool recovered_from)
 {
 	(void)ctx;
-	if (!me.on || lock_id < 0 || lock_id >= IC_MAX_LOCKS)
+	if (!ic_race_me.on || lock_id < 0 || lock_id >= IC_MAX_LOCKS)
 		return;
-	ic_race_acquire_lock(&me, me.ra->lockclock[lock_id]);
-	me.held |= 1u << lock_id;
+	ic_race_acquire_lock(&ic_race_me, ic_race_me.ra->lockclock[lock_id]);
+	ic_race_me.held |= 1u << lock_id;
 	/* Taken over from a dead holder: its clock is final, and all it did came before. */
 	int holder = atomic_load(&ctx->arena->locks[lock_id].holder);
-	if (recovered_from && holder > 0 && (unsigned)holder <= me.ra->nprocs)
-		ic_race_acquire_lock(&me, me.ra->clock[holder - 1]);
+	if (recovered_from && holder > 0 && (unsigned)holder <= ic_race_me.ra->nprocs)
+		ic_race_acquire_lock(&ic_race_me, ic_race_me.ra->clock[holder - 1]);
 }
 
 void ic_race_lock_release(ic_ctx *ctx, int lock_id)
 {
 	(void)ctx;
-	if (me.on && lock_id >= 0 && lock_id < IC_MAX_LOCKS) {
+	if (ic_race_me.on && lock_id >= 0 && lock_id < IC_MAX_LOCKS) {
 		/* Joined, not copied: readers of an rwlock release it in any order. */
-		ic_race_release(&me, me.ra->lockclock[lock_id], true);
-		me.held &= ~(1u << lock_id);
+		ic_race_release(&ic_race_me, ic_race_me.ra->lockclock[lock_id], true);
+		ic_race_me.held &= ~(1u << lock_id);
 	}
 }
 
 void ic_race_lock_skipped(ic_ctx *ctx, int lock_id, bool skipped)
 {
 	(void)ctx;
-	if (!me.on || lock_id < 0 || lock_id >= IC_MAX_LOCKS)
+	if (!ic_race_me.on || lock_id < 0 || lock_id >= IC_MAX_LOCKS)
 		return;
 	if (skipped)
-		me.skipped |= 1u << lock_id;
+		ic_race_me.skipped |= 1u << lock_id;
 	else
-		me.skipped &= ~(1u << lock_id);
+		ic_race_me.skipped &= ~(1u << lock_id);
 }
 
 void ic_race_cond_signal(ic_ctx *ctx, const void *cond)
 {
 	(void)ctx;
-	if (me.on)
-		ic_race_release(&me, ic_race_sync(&me, object_key(KEY_COND, cond)), true);
+	if (ic_race_me.on)
+		ic_race_release(&ic_race_me, ic_race_sync(&ic_race_me, object_key(KEY_COND, cond)), true);
 }
 
 void ic_race_cond_woken(ic_ctx *ctx, const void *cond)
 {
 	(void)ctx;
-	if (me.on)
-		ic_race_acquire(&me, ic_race_sync(&me, object_key(KEY_COND, cond)));
-}
-
-/* The channel object behind a descriptor (the same in every process that opened it), or a SysV id. */
-static uint64_t chan_key(int fd_or_id, bool sysv)
-{
-	if (sysv)
-		return (uint64_t)KEY_SYSV << 56 | (uint64_t)(uint32_t)fd_or_id << 8;
-	struct stat st;
-	if (fstat(fd_or_id, &st) != 0)
-		return (uint64_t)KEY_CHAN << 56 | 1ull << 55 | (uint64_t)(uint32_t)fd_or_id << 8;
-	/* The two ends of a socket pair are two inodes, and nothing names the pair:
-	 * every socket of the run is one channel (more order, never less). */
-	if (S_ISSOCK(st.st_mode))
-		return (uint64_t)KEY_CHAN << 56 | 1ull << 54;
-	return (uint64_t)KEY_CHAN << 56 | ((((uint64_t)st.st_dev << 32 ^ (uint64_t)st.st_ino) << 8) & 0x7fffffffffffffull);
-}
-
-/*
- * A channel that keeps message boundaries (mqueue, SysV queue, datagrams) is
- * keyed by what a message says too: its first bytes and length, hashed into
- * one of 256 buckets. A receive then takes the sends of the same bucket only
- * (the one it got among them): a slot index sent back twice orders the two
- * takers with nobody. A byte stream's reads cut writes anywhere: one key.
- */
-#define CHAN_BUCKETS 256
-
-static uint64_t chan_bucket(uint64_t key, const void *msg, size_t len)
-{
-	const unsigned char *b = msg;
-	uint64_t h = 1469598103934665603ull ^ len;
-	for (size_t i = 0; i < len && i < 64; i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	return (key & ~0xffull) ^ (h % CHAN_BUCKETS);
-}
-
-void ic_race_chan_send(ic_ctx *ctx, int fd_or_id, bool sysv, const void *msg, size_t len, bool framed)
-{
-	(void)ctx;
-	if (!me.on)
-		return;
-	uint64_t key = chan_key(fd_or_id, sysv);
-	ic_race_release(&me, ic_race_sync(&me, framed ? chan_bucket(key, msg, len) : key), true);
-}
-
-void ic_race_chan_recv(ic_ctx *ctx, int fd_or_id, bool sysv, const void *msg, size_t len, bool framed)
-{
-	(void)ctx;
-	if (!me.on)
-		return;
-	uint64_t key = chan_key(fd_or_id, sysv);
-	ic_race_acquire(&me, ic_race_sync(&me, framed ? chan_bucket(key, msg, len) : key));
-}
-
-/* ---- Ordered queues (race_queue.c): a receive takes the send it got ---- */
-
-/* What a message says, and its priority: messages of one content keep their order in a queue. */
-static uint64_t content_of(const void *msg, size_t len, unsigned prio)
-{
-	const unsigned char *b = msg;
-	uint64_t h = 1469598103934665603ull ^ len ^ (uint64_t)prio << 32;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	return h;
-}
-
-/* The send or receive under way (a role is one thread): its queue and what it carries. */
-static struct {
-	ic_race_queue *q;
-	uint64_t content, begun;
-} qsend, qrecv;
-
-void ic_race_qsend_begin(ic_ctx *ctx, int fd_or_id, bool sysv, const void *msg, size_t len, unsigned prio)
-{
-	qsend.q = NULL;
-	if (!me.on)
-		return;
-	int saved = errno;
-	uint64_t key = chan_key(fd_or_id, sysv);
-	qsend.q = ic_race_queue_of(&me, key);
-	if (qsend.q && !ic_race_queue_counted(qsend.q))
-		qsend.q = NULL; /* never counted: no list, no send lock */
-	qsend.content = content_of(msg, len, prio);
-	if (qsend.q)
-		ic_race_q_send_begin(&me, qsend.q, qsend.content);
-	/* Into its content's bucket too, for receives that cannot count; its tick comes after the push's copy. */
-	ic_race_chan_send(ctx, fd_or_id, sysv, msg, len, true);
-	errno = saved;
-}
-
-void ic_race_qsend_end(ic_ctx *ctx, bool sent)
-{
-	(void)ctx;
-	int saved = errno;
-	if (qsend.q)
-		ic_race_q_send_end(&me, qsend.q, qsend.content, sent);
-	qsend.q = NULL;
-	errno = saved;
-}
-
-void ic_race_queue_made(ic_ctx *ctx, int fd_or_id, bool sysv)
-{
-	(void)ctx;
-	if (!me.on)
-		return;
-	int saved = errno;
-	ic_race_queue *q = ic_race_queue_of(&me, chan_key(fd_or_id, sysv));
-	if (q)
-		ic_race_queue_trust(q, false);
-	errno = saved;
-}
-
-bool ic_race_on(void)
-{
-	return me.on;
-}
-
-void ic_race_qrecv_begin(ic_ctx *ctx, int fd_or_id, bool sysv)
-{
-	(void)ctx;
-	qrecv.q = NULL;
-	if (!me.on)
-		return;
-	int saved = errno;
-	qrecv.q = ic_race_queue_of(&me, chan_key(fd_or_id, sysv));
-	if (qrecv.q)
-		qrecv.begun = ic_race_q_recv_begin(qrecv.q);
-	errno = saved;
-}
-
-void ic_race_qrecv_end(ic_ctx *ctx, int fd_or_id, bool sysv, const void *msg, ssize_t n, unsigned prio, bool whole)
-{
-	if (!me.on)
-		return;
-	int saved = errno;
-	bool exact = qrecv.q && ic_race_q_recv_end(&me, qrecv.q, qrecv.begun, n >= 0, whole,
-						      n >= 0 ? content_of(msg, (size_t)n, prio) : 0);
-	if (n >= 0 && !exact)
-		ic_race_chan_recv(ctx, fd_or_id, sysv, msg, (size_t)n, true);
-	if (n >= 0)
-		atomic_fetch_add(exact ? &me.ra->qexact : &me.ra->qwide, 1);
-	qrecv.q = NULL;
-	errno = saved;
-}
-
-/*
- * What setup left in the run's queues was sent before any role began, by
- * calls nothing counted: taken out and put back in the same order, each is
- * pushed (with no clock: setup happens before everything), so the counting
- * starts right, and the queue is trusted. Any other queue (one this could not
- * read whole, one setup did not track, one a role made) is never counted:
- * its receives take the conservative edge.
- */
-static void seed_mq(ic_race_proc *p, const char *name)
-{
-	mqd_t mq = mq_open(name, O_RDWR | O_NONBLOCK);
-	if (mq == (mqd_t)-1)
-		return;
-	struct mq_attr a;
-	ic_race_queue *q = ic_race_queue_of(p, chan_key((int)mq, false));
-	bool whole = q && mq_getattr(mq, &a) == 0;
-	/* A length and a priority, then the message, each at a long's alignment. */
-	size_t stride = whole ? 2 * sizeof(long) + (((size_t)a.mq_msgsize + sizeof(long) - 1) & ~(sizeof(long) - 1)) : 0;
-	char *buf = NULL;
-	if (whole && a.mq_curmsgs > 0 && !(buf = malloc((size_t)a.mq_curmsgs * stride)))
-		whole = false;
-	if (buf) {
-		long k = 0;
-		for (; k < a.mq_curmsgs; k++) {
-			long *hdr = (long *)(buf + (size_t)k * stride);
-			unsigned prio;
-			ssize_t n = mq_receive(mq, (char *)(hdr + 2), (size_t)a.mq_msgsize, &prio);
-			if (n < 0)
-				break;
-			hdr[0] = n;
-			hdr[1] = prio;
-		}
-		whole = k == a.mq_curmsgs;
-		for (long i = 0; i < k; i++) {
-			long *hdr = (long *)(buf + (size_t)i * stride);
-			uint64_t c = content_of(hdr + 2, (size_t)hdr[0], (unsigned)hdr[1]);
-			ic_race_q_send_begin(p, q, c);
-			bool sent = mq_send(mq, (char *)(hdr + 2), (size_t)hdr[0], (unsigned)hdr[1]) == 0;
-			ic_race_q_send_end(p, q, c, sent);
-			whole &= sent;
-		}
-	}
-	if (q)
-		ic_race_queue_trust(q, whole);
-	free(buf);
-	mq_close(mq);
-}
-
-static void seed_sysv(ic_race_proc *p, key_t key)
-{
-	int id = msgget(key, 0);
-	struct msqid_ds ds;
-	ic_race_queue *q = id >= 0 ? ic_race_queue_of(p, chan_key(id, true)) : NULL;
-	if (!q || msgctl(id, IPC_STAT, &ds) != 0)
-		return;
-	if (ds.msg_qnum == 0) {
-		ic_race_queue_trust(q, true);
-		return;
-	}
-	size_t cap = ds.msg_cbytes + ds.msg_qnum * 3 * sizeof(long); /* a length, a type, padding */
-	char *buf = malloc(cap), *at = buf;
-	if (!buf)
-		return;
-	bool whole = true;
-	/* Each as a length, then its type and text, as msgrcv gives them. */
-	for (msgqnum_t k = 0; k < ds.msg_qnum; k++) {
-		ssize_t n = msgrcv(id, at + sizeof(long), (size_t)(buf + cap - at) - 2 * sizeof(long), 0, IPC_NOWAIT);
-		if (n < 0) {
-			whole = false;
-			break;
-		}
-		*(long *)at = n;
-		at += 2 * sizeof(long) + (((size_t)n + sizeof(long) - 1) & ~(sizeof(long) - 1));
-	}
-	for (char *m = buf; m < at;) {
-		long n = *(long *)m;
-		uint64_t c = content_of(m + sizeof(long), (size_t)n + sizeof(long), 0);
-		ic_race_q_send_begin(p, q, c);
-		bool sent = msgsnd(id, m + sizeof(long), (size_t)n, IPC_NOWAIT) == 0;
-		ic_race_q_send_end(p, q, c, sent);
-		whole &= sent;
-		m += 2 * sizeof(long) + (((size_t)n + sizeof(long) - 1) & ~(sizeof(long) - 1));
-	}
-	ic_race_queue_trust(q, whole);
-	free(buf);
-}
-
-static void seed_queues(ic_arena *arena, ic_race_shadow *sh)
-{
-	ic_race_proc setup = {.ra = &arena->race, .sh = sh}; /* not on: its sends carry no clock */
-	for (unsigned i = 0; i < IC_MAX_TRACKED; i++) {
-		ic_tracked *t = &arena->tracked[i];
-		if (atomic_load(&t->state) != 2)
-			continue;
-		if (t->kind == IC_OBJ_MQ)
-			seed_mq(&setup, t->name);
-		else if (t->kind == IC_OBJ_SYSV_MSG)
-			seed_sysv(&setup, t->key);
-	}
+	if (ic_race_me.on)
+		ic_race_acquire(&ic_race_me, ic_race_sync(&ic_race_me, object_key(KEY_COND, cond)));
 }
 
 void ic_race_sem_post(const void *sem)
 {
-	if (me.on)
-		ic_race_release(&me, ic_race_sync(&me, object_key(KEY_SEM, sem)), true);
+	if (ic_race_me.on)
+		ic_race_release(&ic_race_me, ic_race_sync(&ic_race_me, object_key(KEY_SEM, sem)), true);
 }
 
 void ic_race_sem_acquired(const void *sem)
 {
-	if (me.on)
-		ic_race_acquire(&me, ic_race_sync(&me, object_key(KEY_SEM, sem)));
+	if (ic_race_me.on)
+		ic_race_acquire(&ic_race_me, ic_race_sync(&ic_race_me, object_key(KEY_SEM, sem)));
 }
 
 void ic_race_msg_sent(ic_ctx *ctx, uint64_t seq)
 {
 	(void)ctx;
-	if (me.on)
-		ic_race_msg_send(&me, seq);
+	if (ic_race_me.on)
+		ic_race_msg_send(&ic_race_me, seq);
 }
 
 void ic_race_msg_received(ic_ctx *ctx, const void *buf, long len)
 {
 	(void)ctx;
 	ic_msg_hdr h;
-	if (me.on && len > 0 && ic_msg_check(buf, (size_t)len, &h) != IC_MSG_GARBLED)
-		ic_race_msg_recv(&me, h.producer, h.seq);
+	if (ic_race_me.on && len > 0 && ic_msg_check(buf, (size_t)len, &h) != IC_MSG_GARBLED)
+		ic_race_msg_recv(&ic_race_me, h.producer, h.seq);
 }
 
 /* ---- Semaphores and the like, as the instrumented copy's shim calls them ---- */
@@ -533,9 +283,9 @@ static inline void plain(const volatile void *addr, unsigned size, unsigned flag
 {
 	unsigned region;
 	uint64_t off;
-	if (__builtin_expect(!me.on, 1) || !lookup(addr, &region, &off))
+	if (__builtin_expect(!ic_race_me.on, 1) || !lookup(addr, &region, &off))
 		return;
-	ic_race_access(&me, region, off, size, flags, pc);
+	ic_race_access(&ic_race_me, region, off, size, flags, pc);
 }
 
 void __tsan_init(void);
@@ -546,16 +296,16 @@ void __tsan_init(void)
 void __tsan_func_entry(void *pc);
 void __tsan_func_entry(void *pc)
 {
-	if (me.depth < sizeof(me.calls) / sizeof(me.calls[0]))
-		me.calls[me.depth] = (uint64_t)(uintptr_t)pc;
-	me.depth++;
+	if (ic_race_me.depth < sizeof(ic_race_me.calls) / sizeof(ic_race_me.calls[0]))
+		ic_race_me.calls[ic_race_me.depth] = (uint64_t)(uintptr_t)pc;
+	ic_race_me.depth++;
 }
 
 void __tsan_func_exit(void);
 void __tsan_func_exit(void)
 {
-	if (me.depth)
-		me.depth--;
+	if (ic_race_me.depth)
+		ic_race_me.depth--;
 }
 
 #define PLAIN(n)                                                                                  \
@@ -627,13 +377,13 @@ void *__tsan_memset(void *dst, int c, size_t n)
 	do {                                                                                       \
 		unsigned region_;                                                                  \
 		uint64_t off_;                                                                     \
-		if (__builtin_expect(!me.on, 1) || !lookup(a, &region_, &off_)) {                   \
+		if (__builtin_expect(!ic_race_me.on, 1) || !lookup(a, &region_, &off_)) {                   \
 			expr;                                                                      \
 			break;                                                                     \
 		}                                                                                  \
-		atomic_int *l_ = ic_race_atomic_lock(&me, region_, off_);                          \
+		atomic_int *l_ = ic_race_atomic_lock(&ic_race_me, region_, off_);                          \
 		expr;                                                                              \
-		ic_race_atomic_done(&me, l_, region_, off_, sizeof(*(a)), loaded, stored,          \
+		ic_race_atomic_done(&ic_race_me, l_, region_, off_, sizeof(*(a)), loaded, stored,          \
 				    (int)((mo) & 0xffff), PC());                                   \
 	} while (0)
 
@@ -672,13 +422,13 @@ void *__tsan_memset(void *dst, int c, size_t n)
 		int ok = 0;                                                                        \
 		unsigned region;                                                                   \
 		uint64_t off;                                                                      \
-		if (__builtin_expect(!me.on, 1) || !lookup(a, &region, &off))                       \
+		if (__builtin_expect(!ic_race_me.on, 1) || !lookup(a, &region, &off))                       \
 			return __atomic_compare_exchange_n(a, c, v, false, __ATOMIC_SEQ_CST,       \
 							   __ATOMIC_SEQ_CST);                      \
-		atomic_int *l = ic_race_atomic_lock(&me, region, off);                             \
+		atomic_int *l = ic_race_atomic_lock(&ic_race_me, region, off);                             \
 		ok = __atomic_compare_exchange_n(a, c, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); \
 		/* A failed exchange only read, with its failure order. */                         \
-		ic_race_atomic_done(&me, l, region, off, sizeof(T), true, ok, (ok ? mo : fmo) & 0xffff, \
+		ic_race_atomic_done(&ic_race_me, l, region, off, sizeof(T), true, ok, (ok ? mo : fmo) & 0xffff, \
 				    PC());                                                         \
 		return ok;                                                                         \
 	}                                                                                          \
@@ -703,8 +453,8 @@ void __tsan_atomic_thread_fence(int mo);
 void __tsan_atomic_thread_fence(int mo)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (me.on)
-		ic_race_fence(&me, mo & 0xffff);
+	if (ic_race_me.on)
+		ic_race_fence(&ic_race_me, mo & 0xffff);
 }
 
 void __tsan_atomic_signal_fence(int mo);

@@ -38,13 +38,8 @@ static int setup(void **state)
 	ic_facts *f = &x->facts;
 	f->nprocs = 2;
 	for (unsigned i = 0; i < f->nprocs; i++) {
-		ic_proc_facts *p = &f->procs[i];
-		snprintf(p->label, sizeof(p->label), "p%u", i);
-		p->pid = 4200 + (pid_t)i;
-		p->ev = x->ev[i];
-		p->exited = true;
-		p->held[0] = -1;
-		p->crash_bt[0] = NULL;
+		test_proc_facts(f, i, x->ev[i], "p%u", i);
+		f->procs[i].pid = 4200 + (pid_t)i;
 	}
 	f->observer = x->obs;
 	f->hang_seconds = 2.0;

@@ -38,12 +38,8 @@ static int setup(void **state)
 	ic_facts *f = &x->facts;
 	static const char *const labels[] = {"w0", "w1", "m0"};
 	f->nprocs = 3;
-	for (unsigned i = 0; i < f->nprocs; i++) {
-		snprintf(f->procs[i].label, sizeof(f->procs[i].label), "%s", labels[i]);
-		f->procs[i].ev = x->ev[i];
-		f->procs[i].exited = true;
-		f->procs[i].held[0] = -1;
-	}
+	for (unsigned i = 0; i < f->nprocs; i++)
+		test_proc_facts(f, i, x->ev[i], "%s", labels[i]);
 	f->observer = x->obs;
 	x->obs[0] = (ic_event){.t_ns = 1, .kind = IC_EV_INFO, .op = IC_OP_HB_CONFIG, .a = 20 * MS, .b = 2 * MS};
 	x->obs[1] = (ic_event){.t_ns = 2, .kind = IC_EV_INFO, .op = IC_OP_HB_START, .a = 0, .b = 4};
@@ -61,9 +57,7 @@ static int teardown(void **state)
 
 static void add(fixture *x, unsigned proc, uint32_t kind, uint32_t op, uint64_t a, uint64_t b)
 {
-	ic_proc_facts *p = &x->facts.procs[proc];
-	assert_true(p->nev < MAXEV);
-	x->ev[proc][p->nev++] = (ic_event){.t_ns = x->clock++, .kind = kind, .op = op, .a = a, .b = b};
+	test_event_add(&x->facts.procs[proc], x->ev[proc], MAXEV, &x->clock, kind, op, a, b);
 }
 
 static void beat(fixture *x, unsigned w, uint64_t at_ms)

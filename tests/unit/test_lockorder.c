@@ -37,9 +37,7 @@ static int setup(void **state)
 	ic_facts *f = &x->facts;
 	f->nprocs = 3;
 	for (unsigned i = 0; i < f->nprocs; i++) {
-		snprintf(f->procs[i].label, sizeof(f->procs[i].label), "p%u", i);
-		f->procs[i].exited = true;
-		f->procs[i].held[0] = -1;
+		test_proc_facts(f, i, NULL, "p%u", i);
 		f->procs[i].edges = x->edges[i];
 	}
 	f->nlocks = 3;

@@ -46,12 +46,8 @@ static int setup(void **state)
 	static const char *const labels[NPROCS] = {"p0", "c0", "c1"};
 	f->nprocs = NPROCS;
 	for (unsigned i = 0; i < NPROCS; i++) {
-		ic_proc_facts *p = &f->procs[i];
-		snprintf(p->label, sizeof(p->label), "%s", labels[i]);
-		p->pid = 4200 + (pid_t)i;
-		p->ev = x->ev[i];
-		p->exited = true;
-		p->held[0] = -1;
+		test_proc_facts(f, i, x->ev[i], "%s", labels[i]);
+		f->procs[i].pid = 4200 + (pid_t)i;
 	}
 	f->observer = x->ev[DRAIN];
 	*state = x;

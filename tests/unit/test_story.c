@@ -321,9 +321,7 @@ static void counter_facts(ic_facts *f, ic_event ev[2][4], ic_event obs[2], uint6
 	f->nprocs = 2;
 	uint64_t loads[2] = {v0, v1};
 	for (unsigned p = 0; p < 2; p++) {
-		snprintf(f->procs[p].label, sizeof(f->procs[p].label), "p%u", p);
-		f->procs[p].exited = true;
-		f->procs[p].held[0] = -1;
+		test_proc_facts(f, p, NULL, "p%u", p);
 		ev[p][0] = (ic_event){.t_ns = 1 + p, .kind = IC_EV_INVOKE, .op = IC_OP_INC, .a = 1};
 		ev[p][1] = (ic_event){.t_ns = 3 + p, .kind = IC_EV_INFO, .op = IC_OP_LOAD, .a = loads[p]};
 		ev[p][2] = (ic_event){.t_ns = 5 + p, .kind = IC_EV_INFO, .op = IC_OP_STORE, .a = loads[p] + 1};
@@ -370,11 +368,8 @@ static void test_messages_marks(void **state)
 		memset(f, 0, sizeof(*f));
 		memset(out, 0, sizeof(*out));
 		f->nprocs = 2;
-		for (unsigned p = 0; p < 2; p++) {
-			snprintf(f->procs[p].label, sizeof(f->procs[p].label), p ? "c0" : "p0");
-			f->procs[p].exited = true;
-			f->procs[p].held[0] = -1;
-		}
+		for (unsigned p = 0; p < 2; p++)
+			test_proc_facts(f, p, NULL, "%s", p ? "c0" : "p0");
 		for (uint64_t k = 0; k < 2; k++) {
 			send[2 * k] = (ic_event){.kind = IC_EV_INVOKE, .op = IC_OP_SEND, .a = ic_msg_id(0, k)};
 			send[2 * k + 1] = (ic_event){.kind = IC_EV_OK, .op = IC_OP_SEND, .a = ic_msg_id(0, k)};

@@ -33,12 +33,8 @@ static int setup(void **state)
 		return -1;
 	ic_facts *f = &x->facts;
 	f->nprocs = 2;
-	for (unsigned i = 0; i < f->nprocs; i++) {
-		snprintf(f->procs[i].label, sizeof(f->procs[i].label), "%s", i ? "r0" : "w0");
-		f->procs[i].ev = x->ev[i];
-		f->procs[i].exited = true;
-		f->procs[i].held[0] = -1;
-	}
+	for (unsigned i = 0; i < f->nprocs; i++)
+		test_proc_facts(f, i, x->ev[i], "%s", i ? "r0" : "w0");
 	f->observer = x->obs;
 	x->obs[0] = (ic_event){.t_ns = 1, .kind = IC_EV_INVOKE, .op = IC_OP_REC_WRITE, .a = 0, .b = 0xa0};
 	x->obs[1] = (ic_event){.t_ns = 2, .kind = IC_EV_OK, .op = IC_OP_REC_WRITE, .a = 0, .b = 0xa0};
@@ -56,9 +52,7 @@ static int teardown(void **state)
 
 static void add(fixture *x, unsigned proc, uint32_t kind, uint32_t op, uint64_t a, uint64_t b)
 {
-	ic_proc_facts *p = &x->facts.procs[proc];
-	assert_true(p->nev < MAXEV);
-	x->ev[proc][p->nev++] = (ic_event){.t_ns = x->clock++, .kind = kind, .op = op, .a = a, .b = b};
+	test_event_add(&x->facts.procs[proc], x->ev[proc], MAXEV, &x->clock, kind, op, a, b);
 }
 
 static uint64_t key(unsigned rec, uint64_t version)

@@ -210,11 +210,8 @@ static void test_crash_reports_tool_error(void **state)
 	memset(&f, 0, sizeof(f));
 	memset(&out, 0, sizeof(out));
 	f.nprocs = 2;
-	for (unsigned i = 0; i < 2; i++) {
-		snprintf(f.procs[i].label, sizeof(f.procs[i].label), "p%u", i);
-		f.procs[i].exited = true;
-		f.procs[i].held[0] = -1;
-	}
+	for (unsigned i = 0; i < 2; i++)
+		test_proc_facts(&f, i, NULL, "p%u", i);
 	const ic_checker *crash = ic_checker_find("crash");
 	assert_non_null(crash);
 	assert_false(crash->check(&f, &out));

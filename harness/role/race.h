@@ -16,6 +16,7 @@ typedef struct ic_race_shadow ic_race_shadow;
 /* One process's view: which of its addresses are which region, its clock, its stack. */
 typedef struct ic_race_proc {
 	bool on;             /* a role of a run that detects races */
+	ic_ctx *ctx;         /* the role's: under the scheduler, an atomic on a checked segment is a step */
 	ic_race_arena *ra;
 	ic_race_shadow *sh;
 	unsigned slot;

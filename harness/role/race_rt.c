@@ -7,6 +7,7 @@
  * flag test and a range check.
  */
 #include "role/race.h"
+#include "role/sched.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -134,6 +135,7 @@ void ic_race_role_begin(ic_ctx *ctx)
 	if (!ra->on || !ra->shadow)
 		return;
 	ic_race_proc_init(&ic_race_me, ra, (ic_race_shadow *)(uintptr_t)ra->shadow, ctx->slot);
+	ic_race_me.ctx = ctx;
 }
 
 /* ---- Where an address is ---- */
@@ -373,17 +375,34 @@ void *__tsan_memset(void *dst, int c, size_t n)
 /* ---- Atomics: done here, with their memory orders ---- */
 
 /* The operation under the word's stripe when the word is checked; plain otherwise. */
+/*
+ * Under the scheduler, an atomic on a checked segment is a step of its own
+ * ("atomic:ring"): another process may run between a load and the store
+ * that depends on it, where lock-free code keeps its races. Taken before
+ * the word's stripe, never while holding it.
+ */
+static void atomic_step(unsigned region)
+{
+	ic_ctx *ctx = ic_race_me.ctx;
+	if (!ctx || !ctx->scheduled)
+		return;
+	char name[IC_NAME + 8]; /* the scheduler keeps what fits */
+	snprintf(name, sizeof(name), "atomic:%s", ic_race_me.ra->regions[region].name);
+	ic_sched_step(ctx, name);
+}
+
 #define ATOMIC_OP(a, loaded, stored, mo, expr)                                                     \
 	do {                                                                                       \
 		unsigned region_;                                                                  \
 		uint64_t off_;                                                                     \
-		if (__builtin_expect(!ic_race_me.on, 1) || !lookup(a, &region_, &off_)) {                   \
+		if (__builtin_expect(!ic_race_me.on, 1) || !lookup(a, &region_, &off_)) {          \
 			expr;                                                                      \
 			break;                                                                     \
 		}                                                                                  \
-		atomic_int *l_ = ic_race_atomic_lock(&ic_race_me, region_, off_);                          \
+		atomic_step(region_);                                                              \
+		atomic_int *l_ = ic_race_atomic_lock(&ic_race_me, region_, off_);                  \
 		expr;                                                                              \
-		ic_race_atomic_done(&ic_race_me, l_, region_, off_, sizeof(*(a)), loaded, stored,          \
+		ic_race_atomic_done(&ic_race_me, l_, region_, off_, sizeof(*(a)), loaded, stored,  \
 				    (int)((mo) & 0xffff), PC());                                   \
 	} while (0)
 

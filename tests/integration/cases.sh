@@ -2489,6 +2489,7 @@ case_race_planted() {
 18 shm_ring:bug=none_sync --procs 2:2 --ops 2
 18 shm_ring:bug=check_then_act --procs 1:2 --ops 2
 8 shm_ring:sync=spsc_atomic,bug=spsc_misuse --procs 2:1 --ops 100
+18 shm_ring:sync=spsc_atomic,bug=spsc_misuse --procs 2:1 --ops 5 --mode controlled --strategy random
 18 hybrid:bug=early_release --ops 11
 15 hybrid:bug=double_free --procs 2:1 --ops 20
 LIST

@@ -21,6 +21,8 @@ specs=(
 	"shm_counter:lock=sem --inject nolock --ops 20"
 	"shm_ring:bug=none_sync --procs 2:2 --ops 2"
 	"shm_ring:bug=check_then_act --procs 1:2 --ops 2"
+	"shm_ring:sync=spsc_atomic,bug=spsc_misuse --procs 2:1 --ops 1"
+	"shm_ring:sync=spsc_atomic,bug=spsc_misuse --procs 2:1 --ops 2"
 	"shm_ring:sync=spsc_atomic,bug=spsc_misuse --procs 2:1 --ops 5"
 	"shm_ring:sync=spsc_atomic,bug=spsc_misuse --procs 2:1 --ops 20"
 	"hybrid:bug=early_release --ops 11"

@@ -13,10 +13,12 @@
  * began got earlier ones (lo), and at most one more per receive of the queue
  * still under way meanwhile (width). The receive joins every send in
  * [lo, lo + width) that was already pushed when its call returned: a superset
- * of the truth, exact when nobody else receives at the same time. Whatever
- * does not fit (tables full, a list overflowing, a count that cannot be
- * right) turns that content's list off, and its receives take the
- * conservative edge of every send of that content instead.
+ * of the truth, exact when nobody else receives at the same time. The
+ * counts hold only for a queue counted from empty with every send and
+ * receive since through the ic_ calls: a queue is trusted only so (race_chan.c
+ * seeds setup's). Whatever does not fit (an untrusted queue, tables full, a
+ * list overflowing, a count that cannot be right) turns counting off, and
+ * the receives take the conservative edge of every send of that content.
  */
 #include "role/race.h"
 

@@ -6,6 +6,7 @@
 # any other way (a race finding must never hide among them).
 #   IPCHAOS=build/ipchaos SEEDS=1000 JOBS=2 bench/racesweep.sh [MODE...]
 # MODE: chaos (default), random (controlled, --strategy random), pct.
+# EXAMPLES=path/to/jobsvc-chaos-races adds the examples' workq and tally.
 set -u
 ic=${IPCHAOS:-build/ipchaos}
 seeds=${SEEDS:-1000}
@@ -45,18 +46,24 @@ mode_args() {
 	*) echo "racesweep: mode $1 (valid: chaos, random, pct)" >&2; exit 2 ;;
 	esac
 }
+# The examples' program has its own scenarios (examples/: built against the installed package).
+examples=${EXAMPLES:-}
+[ -n "$examples" ] && specs+=("@workq|delay" "@tally|delay")
 json=$(mktemp /tmp/racesweep.XXXXXX.json)
 trap 'rm -f "$json"' EXIT
 printf '%-8s %-46s %-18s %6s %6s %6s\n' mode spec inject runs races other
 for mode in "${modes[@]}"; do
 	margs=$(mode_args "$mode") || exit 2
 	for line in "${specs[@]}"; do
-		spec=${line%%|*} inj=${line#*|}
+		spec=${line%%|*} inj=${line#*|} prog=$ic
+		if [[ $spec == @* ]]; then
+			spec=${spec#@} prog=$examples
+		fi
 		[ -n "$only" ] && [[ $spec != *"$only"* ]] && continue
 		iargs=""
 		for i in $inj; do iargs="$iargs --inject $i"; done
 		# shellcheck disable=SC2086
-		"$ic" run $spec $iargs $margs --seeds "$seeds" --keep-going -q --jobs "$jobs" \
+		"$prog" run $spec $iargs $margs --seeds "$seeds" --keep-going -q --jobs "$jobs" \
 			--detect races --json "$json" >/dev/null 2>&1
 		python3 - "$json" "$mode" "$spec" "$inj" <<'PY'
 import json, sys

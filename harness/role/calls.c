@@ -190,7 +190,8 @@ static bool mq_wait_room(int mq, const struct timespec *abs_timeout)
 	if (abs_timeout) {
 		struct timespec now;
 		clock_gettime(CLOCK_REALTIME, &now);
-		int64_t left = (int64_t)(abs_timeout->tv_sec - now.tv_sec) * 1000 + (abs_timeout->tv_nsec - now.tv_nsec) / 1000000;
+		int64_t left = (int64_t)(abs_timeout->tv_sec - now.tv_sec) * 1000 +
+			       (abs_timeout->tv_nsec - now.tv_nsec) / 1000000;
 		if (left <= 0) {
 			errno = ETIMEDOUT;
 			return false;

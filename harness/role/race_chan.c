@@ -81,8 +81,12 @@ static uint64_t content_of(const void *msg, size_t len, unsigned prio)
 /* The send or receive under way (a role is one thread): its queue and what it carries. */
 static struct {
 	ic_race_queue *q;
-	uint64_t content, begun;
-} qsend, qrecv;
+	uint64_t content;
+} qsend;
+static struct {
+	ic_race_queue *q;
+	uint64_t begun;
+} qrecv;
 
 void ic_race_qsend_begin(ic_ctx *ctx, int fd_or_id, bool sysv, const void *msg, size_t len, unsigned prio)
 {

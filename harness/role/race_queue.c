@@ -108,10 +108,7 @@ ic_race_queue *ic_race_queue_of(ic_race_proc *p, uint64_t key)
 	key |= 1; /* never 0 */
 	_Atomic uint64_t *k = find_key(&t->lock, &t->q[0].key, sizeof(t->q[0]), QUEUES, key,
 				       key * 0x9e3779b97f4a7c15ull >> 40, true, NULL, 0);
-	if (!k)
-		return NULL;
-	ic_race_queue *q = (ic_race_queue *)((char *)k - offsetof(ic_race_queue, key));
-	return q;
+	return k ? (ic_race_queue *)((char *)k - offsetof(ic_race_queue, key)) : NULL;
 }
 
 bool ic_race_queue_counted(ic_race_queue *q)
